@@ -1,0 +1,195 @@
+//! Bindings for the region, allocator, type registry and tokens.
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+
+use super::to_napi;
+use crate::core::{self, layout, CoreError};
+
+fn rt() -> Result<&'static core::Runtime> {
+    core::runtime().map_err(to_napi)
+}
+
+/// A raw `napi_value` handed back to JS as is.
+pub struct RawValue(sys::napi_value);
+
+impl ToNapiValue for RawValue {
+    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        Ok(val.0)
+    }
+}
+
+impl TypeName for RawValue {
+    fn type_name() -> &'static str {
+        "ArrayBuffer"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+/// Wraps the whole region as an external ArrayBuffer for the calling thread.
+/// The finalizer does nothing: the region lives until the process exits.
+#[napi(ts_return_type = "ArrayBuffer")]
+pub fn heap_buffer(env: Env) -> Result<RawValue> {
+    let rt = rt()?;
+    let mut value = std::ptr::null_mut();
+    // SAFETY: `env` is the live env of this call; the region pointer is valid for
+    // `rt.region.bytes()` bytes for the rest of the process (never unmapped), so the buffer
+    // never dangles; passing no finalizer is allowed by N-API.
+    let status = unsafe {
+        sys::napi_create_external_arraybuffer(
+            env.raw(),
+            rt.region.base().cast(),
+            rt.region.bytes(),
+            None,
+            std::ptr::null_mut(),
+            &mut value,
+        )
+    };
+    if status == sys::Status::napi_no_external_buffers_allowed {
+        return Err(to_napi(CoreError::other(
+            "shared-structs: this runtime forbids external ArrayBuffers (V8 sandbox, e.g. Electron); the shared heap cannot be mapped",
+        )));
+    }
+    if status != sys::Status::napi_ok {
+        return Err(Error::new(Status::GenericFailure, format!("napi_create_external_arraybuffer failed: {status}")));
+    }
+    Ok(RawValue(value))
+}
+
+#[napi(object)]
+pub struct HeapLayout {
+    pub heap_start: u32,
+    pub words: f64,
+    pub tlab_words: u32,
+}
+
+/// Constants JS needs to address the region.
+#[napi]
+pub fn heap_layout() -> Result<HeapLayout> {
+    let rt = rt()?;
+    Ok(HeapLayout {
+        heap_start: layout::HEAP_START as u32,
+        words: rt.region.words() as f64,
+        tlab_words: layout::TLAB_WORDS as u32,
+    })
+}
+
+/// A new thread-local allocation buffer: `[start, end)` in words.
+#[napi]
+pub fn alloc_tlab(min_words: u32) -> Result<Vec<u32>> {
+    let (a, b) = rt()?.heap.alloc_tlab(min_words as usize).map_err(to_napi)?;
+    Ok(vec![a as u32, b as u32])
+}
+
+/// One large object of `words` words; returns its word offset.
+#[napi]
+pub fn alloc_large(words: f64) -> Result<u32> {
+    if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
+        return Err(to_napi(CoreError::range(format!("shared-structs: cannot allocate {words} words"))));
+    }
+    let off = rt()?.heap.alloc_large(words as usize).map_err(to_napi)?;
+    Ok(off as u32)
+}
+
+/// Registers (or finds, by key) a struct type; returns its id.
+#[napi]
+pub fn register_type(key: Option<String>, fields: Vec<String>, elements: bool) -> Result<u32> {
+    rt()?.types.register(key, fields, elements).map_err(to_napi)
+}
+
+#[napi(object)]
+pub struct TypeDescription {
+    pub id: u32,
+    pub key: Option<String>,
+    pub fields: Vec<String>,
+    pub elements: bool,
+}
+
+/// The layout of a type id, or null if there is no such type.
+#[napi]
+pub fn type_info(id: u32) -> Result<Option<TypeDescription>> {
+    Ok(rt()?.types.get(id).map(|t| TypeDescription {
+        id: t.id,
+        key: t.key.clone(),
+        fields: t.fields.clone(),
+        elements: t.elements,
+    }))
+}
+
+#[napi(object)]
+pub struct TokenParts {
+    pub id: f64,
+    pub nonce: f64,
+}
+
+/// Pins the object at `offset` (whose header stamp is `stamp`) under a new token.
+#[napi]
+pub fn share_object(offset: u32, stamp: u32) -> Result<TokenParts> {
+    let rt = rt()?;
+    check_object(rt, offset, Some(stamp)).map_err(to_napi)?;
+    let (id, nonce) = rt.tokens.share(offset, stamp);
+    Ok(TokenParts { id: id as f64, nonce: nonce as f64 })
+}
+
+/// Resolves a token to the offset of a live object.
+#[napi]
+pub fn open_token(id: f64, nonce: f64) -> Result<u32> {
+    let rt = rt()?;
+    if !(id.fract() == 0.0 && id >= 1.0 && nonce.fract() == 0.0 && nonce >= 0.0) {
+        return Err(to_napi(CoreError::type_error("shared-structs: open(): malformed token")));
+    }
+    let e = rt.tokens.open(id as u64, nonce as u64).map_err(to_napi)?;
+    check_object(rt, e.offset, Some(e.stamp)).map_err(|_| {
+        to_napi(CoreError::type_error("shared-structs: open(): stale token (its object has been collected)"))
+    })?;
+    Ok(e.offset)
+}
+
+/// Drops a token that will not be opened; returns whether it existed.
+#[napi]
+pub fn release_token(id: f64, nonce: f64) -> Result<bool> {
+    Ok(rt()?.tokens.release(id as u64, nonce as u64))
+}
+
+/// Checks that `offset` starts a live object (and, if given, that its stamp matches).
+fn check_object(rt: &core::Runtime, offset: u32, stamp: Option<u32>) -> core::CoreResult<()> {
+    let off = offset as usize;
+    if off < layout::HEAP_START || off >= rt.region.words() {
+        return Err(CoreError::type_error("shared-structs: not a shared object"));
+    }
+    let header = rt.region.word(off).load(std::sync::atomic::Ordering::Acquire);
+    let ty = (header as u32) & layout::TYPE_MASK;
+    let st = (header >> 32) as u32;
+    if ty == layout::TYPE_FREE || stamp.is_some_and(|s| s != st) {
+        return Err(CoreError::type_error("shared-structs: not a live shared object"));
+    }
+    Ok(())
+}
+
+#[napi(object)]
+pub struct NativeHeapStats {
+    pub reserved_bytes: f64,
+    pub used_bytes: f64,
+    pub tlabs: f64,
+    pub large_objects: f64,
+    pub types: u32,
+    pub tokens: u32,
+}
+
+/// Allocator statistics.
+#[napi]
+pub fn native_heap_stats() -> Result<NativeHeapStats> {
+    let rt = rt()?;
+    let s = rt.heap.stats(&rt.region);
+    Ok(NativeHeapStats {
+        reserved_bytes: s.reserved_bytes as f64,
+        used_bytes: s.used_bytes as f64,
+        tlabs: s.tlabs as f64,
+        large_objects: s.large_objects as f64,
+        types: rt.types.count() as u32,
+        tokens: rt.tokens.len() as u32,
+    })
+}

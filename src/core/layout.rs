@@ -1,0 +1,102 @@
+//! Memory layout constants shared with the JS layer (`lib/layout.js` mirrors them).
+//!
+//! The region is addressed in 8-byte *words*. Word offsets are what JS stores in
+//! references and what wrappers hold. See `docs/layout.md` for the full picture.
+//!
+//! ```text
+//! word 0 .. CONTROL_WORDS      control block (u32 cells, see CTL_*)
+//! word HEAP_START ..           objects, each starting with one header word
+//!
+//! header word: lo u32 = type id (bits 0..24) | flags (bits 24..32)
+//!              hi u32 = stamp (collection cycle at allocation) or, for FREE, span length in words
+//! element objects: word 1 lo u32 = element count
+//! ```
+
+/// Bytes per word.
+pub const WORD: usize = 8;
+/// Words reserved at the start of the region for the control block.
+pub const CONTROL_WORDS: usize = 512;
+/// First word that can hold an object. Offset 0 is never a valid object.
+pub const HEAP_START: usize = CONTROL_WORDS;
+
+/// Control block cells (u32 index into the region viewed as `Uint32Array`).
+pub const CTL_MAGIC: usize = 0;
+/// Collection cycle counter: the stamp new objects receive.
+pub const CTL_CYCLE: usize = 1;
+pub const MAGIC: u32 = 0x5353_5431; // "SST1"
+
+/// Built-in type ids. User struct types start at [`FIRST_USER_TYPE`].
+pub const TYPE_FREE: u32 = 0;
+pub const TYPE_STRING: u32 = 2;
+pub const TYPE_BIGINT: u32 = 3;
+pub const TYPE_ARRAY: u32 = 4;
+pub const TYPE_MUTEX: u32 = 5;
+pub const TYPE_CONDITION: u32 = 6;
+pub const TYPE_SHARED_MUTEX: u32 = 7;
+pub const TYPE_MAP: u32 = 8;
+pub const FIRST_USER_TYPE: u32 = 16;
+/// Mask of the type id inside the header's low word.
+pub const TYPE_MASK: u32 = 0x00ff_ffff;
+/// The largest number of user types.
+pub const MAX_TYPES: u32 = TYPE_MASK;
+
+/// Words in a thread-local allocation buffer handed to JS.
+pub const TLAB_WORDS: usize = 32 * 1024;
+
+/// Default region size: 2 GiB of address space (pages are committed only when touched).
+pub const DEFAULT_HEAP_BYTES: usize = 2 << 30;
+/// Node 20 refuses an `ArrayBuffer` of 4 GiB or more for some views: stay one page below.
+pub const MAX_HEAP_BYTES: usize = (4 << 30) - 4096;
+/// Smallest heap that makes sense: the control block plus a few buffers.
+pub const MIN_HEAP_BYTES: usize = 1 << 20;
+
+/// Value encoding (one 8-byte slot). A slot is a double unless its high word is
+/// `>= TAG_BASE`; those bit patterns are negative quiet NaNs, never written for a number
+/// because every NaN is canonicalized to `CANONICAL_NAN_HI:0`.
+pub const TAG_BASE: u32 = 0xffff_0000;
+pub const TAG_UNDEFINED: u32 = TAG_BASE;
+pub const TAG_NULL: u32 = TAG_BASE + 1;
+pub const TAG_BOOL: u32 = TAG_BASE + 2;
+/// Payload: word offset of a shared object (struct, array, mutex, ...).
+pub const TAG_REF: u32 = TAG_BASE + 3;
+/// Payload: word offset of a string object.
+pub const TAG_STRING: u32 = TAG_BASE + 4;
+/// Payload: word offset of a bigint object.
+pub const TAG_BIGINT: u32 = TAG_BASE + 5;
+pub const CANONICAL_NAN_HI: u32 = 0x7ff8_0000;
+
+/// Does this tag's payload point at a heap object? (Used by the collector.)
+pub fn tag_is_pointer(hi: u32) -> bool {
+    hi == TAG_REF || hi == TAG_STRING || hi == TAG_BIGINT
+}
+
+/// Parses `123`, `64k`, `512m`, `2g` into bytes.
+pub fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim().to_ascii_lowercase();
+    let (num, mult) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 1usize << 10),
+        'm' => (&s[..s.len() - 1], 1 << 20),
+        'g' => (&s[..s.len() - 1], 1 << 30),
+        _ => (&s[..], 1),
+    };
+    num.trim().parse::<usize>().ok()?.checked_mul(mult)
+}
+
+/// Keeps a requested size within what Node can view, rounded down to whole pages.
+pub fn clamp_heap_size(bytes: usize) -> usize {
+    bytes.clamp(MIN_HEAP_BYTES, MAX_HEAP_BYTES) & !4095
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("64k"), Some(65536));
+        assert_eq!(parse_size("2g"), Some(2 << 30));
+        assert_eq!(parse_size(" 12 "), Some(12));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(clamp_heap_size(1), MIN_HEAP_BYTES);
+        assert_eq!(clamp_heap_size(usize::MAX), MAX_HEAP_BYTES);
+    }
+}

@@ -1,0 +1,41 @@
+//! The N-API-free core: region, allocator, layouts, types and tokens.
+
+pub mod alloc;
+pub mod error;
+pub mod layout;
+pub mod region;
+pub mod tokens;
+pub mod types;
+
+use once_cell::sync::OnceCell;
+
+pub use error::{CoreError, CoreResult};
+
+/// Everything process-wide, created on first use by whichever thread loads the addon first.
+pub struct Runtime {
+    pub region: region::Region,
+    pub heap: alloc::Heap,
+    pub types: types::TypeRegistry,
+    pub tokens: tokens::TokenTable,
+}
+
+static RUNTIME: OnceCell<Runtime> = OnceCell::new();
+
+/// Heap size in bytes: `SHARED_STRUCTS_HEAP_SIZE` (accepts `k`, `m`, `g` suffixes), else the default.
+fn configured_heap_size() -> CoreResult<usize> {
+    match std::env::var("SHARED_STRUCTS_HEAP_SIZE") {
+        Ok(s) => layout::parse_size(&s)
+            .ok_or_else(|| CoreError::range(format!("SHARED_STRUCTS_HEAP_SIZE: cannot parse {s:?}"))),
+        Err(_) => Ok(layout::DEFAULT_HEAP_BYTES),
+    }
+}
+
+/// The process-wide runtime; the first call reserves the region.
+pub fn runtime() -> CoreResult<&'static Runtime> {
+    RUNTIME.get_or_try_init(|| {
+        let bytes = layout::clamp_heap_size(configured_heap_size()?);
+        let region = region::Region::reserve(bytes)?;
+        let heap = alloc::Heap::new(&region);
+        Ok(Runtime { region, heap, types: types::TypeRegistry::new(), tokens: tokens::TokenTable::new() })
+    })
+}

@@ -1,0 +1,77 @@
+//! The shared region: one reservation of address space, made once per process.
+//!
+//! `mmap(MAP_NORESERVE)` reserves the range without committing memory; the kernel
+//! commits a page when it is first touched. Every thread wraps the same range as an
+//! external `ArrayBuffer`, so all of them see the same bytes. The region lives for the
+//! life of the process (it is never unmapped: a JS view may exist in any thread until exit).
+
+use super::error::{CoreError, CoreResult};
+use super::layout;
+
+pub struct Region {
+    base: *mut u8,
+    bytes: usize,
+}
+
+// SAFETY: the region is a fixed mapping that is never unmapped or moved; all mutation of
+// its contents goes through atomics or through protocols documented in docs/ (JS writes
+// fields with single 8-byte stores). Sharing the base pointer between threads is the point.
+unsafe impl Send for Region {}
+// SAFETY: see the `Send` impl: `&Region` only exposes the pointer and the length.
+unsafe impl Sync for Region {}
+
+impl Region {
+    /// Reserves `bytes` (a whole number of pages) of zeroed, lazily committed memory.
+    pub fn reserve(bytes: usize) -> CoreResult<Region> {
+        // SAFETY: an anonymous private mapping with no address hint has no preconditions;
+        // the result is checked against MAP_FAILED before use.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(CoreError::other(format!(
+                "shared-structs: cannot reserve {bytes} bytes of address space: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        let region = Region { base: ptr.cast(), bytes };
+        region.u32_cell(layout::CTL_MAGIC).store(layout::MAGIC, std::sync::atomic::Ordering::Release);
+        Ok(region)
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn words(&self) -> usize {
+        self.bytes / layout::WORD
+    }
+
+    /// A control-block cell as an atomic.
+    pub fn u32_cell(&self, index: usize) -> &std::sync::atomic::AtomicU32 {
+        assert!(index < layout::CONTROL_WORDS * 2);
+        // SAFETY: index is inside the control block (checked above), which is inside the
+        // mapping; the address is 4-byte aligned because `base` is page aligned; AtomicU32
+        // has the layout of u32, and the mapping outlives `&self`.
+        unsafe { &*(self.base.add(index * 4) as *const std::sync::atomic::AtomicU32) }
+    }
+
+    /// Word `w` of the region as an atomic 64-bit cell.
+    pub fn word(&self, w: usize) -> &std::sync::atomic::AtomicU64 {
+        assert!(w < self.words(), "word {w} outside the region");
+        // SAFETY: w is inside the mapping (checked), 8-byte aligned since base is page aligned,
+        // AtomicU64 has the layout of u64 and the mapping is never unmapped.
+        unsafe { &*(self.base.add(w * layout::WORD) as *const std::sync::atomic::AtomicU64) }
+    }
+}
