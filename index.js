@@ -1,0 +1,31 @@
+'use strict';
+// shared-structs: shared-memory structs, arrays, locks and maps for worker_threads.
+// The hand-written JS layer over the generated binding (binding.js); see README.md.
+
+const rt = require('./lib/runtime');
+const { SharedStructType, SharedArray } = require('./lib/structs');
+const { share, open, release, isToken } = require('./lib/share');
+const native = require('./lib/native');
+
+/** Statistics about the shared heap and this thread's caches. */
+function heapStats() {
+  const s = native.nativeHeapStats();
+  return {
+    bytesInUse: s.usedBytes,
+    bytesReserved: s.reservedBytes,
+    types: s.types,
+    tokens: s.tokens,
+    thread: rt.threadStats(),
+  };
+}
+
+module.exports = {
+  SharedStructType,
+  SharedArray,
+  share,
+  open,
+  release,
+  isToken,
+  canBeShared: rt.canBeShared,
+  heapStats,
+};

@@ -1,0 +1,30 @@
+'use strict';
+// Mirrors src/core/layout.rs. The region is addressed in 8-byte words; see docs/layout.md.
+
+module.exports = Object.freeze({
+  // control block (Uint32 cells)
+  CTL_MAGIC: 0,
+  CTL_CYCLE: 1,
+  MAGIC: 0x53535431,
+
+  // type ids
+  TYPE_FREE: 0,
+  TYPE_STRING: 2,
+  TYPE_BIGINT: 3,
+  TYPE_ARRAY: 4,
+  TYPE_MUTEX: 5,
+  TYPE_CONDITION: 6,
+  TYPE_SHARED_MUTEX: 7,
+  TYPE_MAP: 8,
+  FIRST_USER_TYPE: 16,
+  TYPE_MASK: 0x00ffffff,
+
+  // value tags: high 32 bits of a slot; low 32 bits are the payload
+  TAG_UNDEFINED: 0xffff0000,
+  TAG_NULL: 0xffff0001,
+  TAG_BOOL: 0xffff0002,
+  TAG_REF: 0xffff0003,
+  TAG_STRING: 0xffff0004,
+  TAG_BIGINT: 0xffff0005,
+  CANONICAL_NAN_HI: 0x7ff80000,
+});

@@ -1,0 +1,32 @@
+'use strict';
+// Loads the generated napi-rs binding and rethrows its errors as the JS class they name.
+// Native calls happen on slow paths only (buffer refills, type registration, tokens).
+
+const binding = require('../binding.js');
+
+const CLASSES = { TypeError, RangeError, Error };
+
+/** Rethrows a binding error ("TypeError: msg") as a real TypeError/RangeError. */
+function rethrow(e) {
+  const m = /^(TypeError|RangeError|Error): ([\s\S]*)$/.exec(e && e.message);
+  if (m) {
+    const err = new CLASSES[m[1]](m[2]);
+    throw err;
+  }
+  throw e;
+}
+
+const native = {};
+for (const name of Object.keys(binding)) {
+  const fn = binding[name];
+  if (typeof fn !== 'function') continue;
+  native[name] = function (...args) {
+    try {
+      return fn(...args);
+    } catch (e) {
+      return rethrow(e);
+    }
+  };
+}
+
+module.exports = native;

@@ -1,0 +1,396 @@
+'use strict';
+// The per-thread runtime: typed-array views of the shared region, bump allocation in a
+// thread-local buffer, the value encoding, strings, bigints and wrapper identity.
+//
+// Everything here runs in JS with no N-API call on the common path. See docs/layout.md
+// (layout), docs/values.md (slot encoding) and docs/identity.md (wrapper caches).
+
+const native = require('./native');
+const L = require('./layout');
+
+const buffer = native.heapBuffer();
+const F64 = new Float64Array(buffer);
+const U32 = new Uint32Array(buffer);
+const I32 = new Int32Array(buffer);
+const U16 = new Uint16Array(buffer);
+const BU64 = new BigUint64Array(buffer);
+const { heapStart: HEAP_START, words: HEAP_WORDS, tlabWords: TLAB_WORDS } = native.heapLayout();
+
+if (U32[L.CTL_MAGIC] !== L.MAGIC) throw new Error('shared-structs: the shared region is not initialized');
+
+// ---------------------------------------------------------------------------------------
+// Scratch for moving bit patterns between a double and two u32 halves. A slot is always
+// written with ONE 8-byte store (F64[i] = d), so a concurrent reader never sees half of it.
+const SF = new Float64Array(1);
+const SU = new Uint32Array(SF.buffer);
+
+/** Constant slot values, kept in a typed array so no compiler tier canonicalizes their NaN bits. */
+const K = new Float64Array(5);
+const K_UNDEFINED = 0;
+const K_NULL = 1;
+const K_FALSE = 2;
+const K_TRUE = 3;
+const K_NAN = 4;
+{
+  const KU = new Uint32Array(K.buffer);
+  KU[2 * K_UNDEFINED + 1] = L.TAG_UNDEFINED;
+  KU[2 * K_NULL + 1] = L.TAG_NULL;
+  KU[2 * K_FALSE + 1] = L.TAG_BOOL;
+  KU[2 * K_TRUE + 1] = L.TAG_BOOL;
+  KU[2 * K_TRUE] = 1;
+  KU[2 * K_NAN + 1] = L.CANONICAL_NAN_HI;
+}
+
+/** The symbol under which a wrapper keeps the word offset of its shared object. */
+const OFF = Symbol('shared-structs.offset');
+/** Passed as first constructor argument to make a wrapper for an existing object. */
+const INTERNAL = Symbol('shared-structs.internal');
+
+// ---------------------------------------------------------------------------------------
+// Allocation: bump a pointer inside this thread's TLAB; refill from Rust when it runs out.
+
+let top = 0;
+let limit = 0;
+let stamp = 0;
+const LARGE_WORDS = TLAB_WORDS >>> 2;
+
+/** Allocates `words` words and writes the header (type id, stamp). Returns the word offset. */
+function allocObject(words, typeId) {
+  const o = top;
+  const n = o + words;
+  let off;
+  if (n <= limit) {
+    top = n;
+    off = o;
+  } else {
+    off = allocSlow(words);
+  }
+  U32[2 * off] = typeId;
+  U32[2 * off + 1] = stamp;
+  return off;
+}
+
+function allocSlow(words) {
+  if (words >= LARGE_WORDS) {
+    const off = native.allocLarge(words);
+    stamp = U32[L.CTL_CYCLE];
+    return off;
+  }
+  retireTlab();
+  const [a, b] = native.allocTlab(words);
+  stamp = U32[L.CTL_CYCLE];
+  top = a + words;
+  limit = b;
+  return a;
+}
+
+/** Writes a FREE header over the unused tail of the TLAB so the heap stays parsable. */
+function retireTlab() {
+  if (top < limit) {
+    U32[2 * top] = L.TYPE_FREE;
+    U32[2 * top + 1] = limit - top;
+  }
+  top = limit = 0;
+}
+
+/** Fills `count` slots from word `start` with undefined. */
+function fillUndefined(start, count) {
+  const u = K[K_UNDEFINED];
+  const end = start + count;
+  for (let i = start; i < end; i++) F64[i] = u;
+}
+
+// ---------------------------------------------------------------------------------------
+// Value encoding. A slot holds a double, or a NaN-boxed tag (docs/values.md).
+
+/** Decodes a slot value that read as NaN (a tag, or the canonical NaN). */
+function decodeTagged(v) {
+  SF[0] = v;
+  const hi = SU[1];
+  const lo = SU[0];
+  switch (hi) {
+    case L.TAG_UNDEFINED:
+      return undefined;
+    case L.TAG_NULL:
+      return null;
+    case L.TAG_BOOL:
+      return lo !== 0;
+    case L.TAG_REF:
+      return wrap(lo);
+    case L.TAG_STRING:
+      return readString(lo);
+    case L.TAG_BIGINT:
+      return readBigInt(lo);
+    default:
+      return NaN;
+  }
+}
+
+/** Reads slot `i`. */
+function readSlot(i) {
+  const v = F64[i];
+  return v === v ? v : decodeTagged(v);
+}
+
+/** Writes `value` into slot `i`; `where` is called to name the field in a TypeError. */
+function writeSlot(i, value, where, whereArg) {
+  switch (typeof value) {
+    case 'number':
+      F64[i] = value === value ? value : K[K_NAN];
+      return;
+    case 'undefined':
+      F64[i] = K[K_UNDEFINED];
+      return;
+    case 'boolean':
+      F64[i] = value ? K[K_TRUE] : K[K_FALSE];
+      return;
+    case 'string': {
+      const off = stringOffset(value);
+      SU[0] = off;
+      SU[1] = L.TAG_STRING;
+      F64[i] = SF[0];
+      return;
+    }
+    case 'bigint': {
+      const off = allocBigInt(value);
+      SU[0] = off;
+      SU[1] = L.TAG_BIGINT;
+      F64[i] = SF[0];
+      return;
+    }
+    case 'object': {
+      if (value === null) {
+        F64[i] = K[K_NULL];
+        return;
+      }
+      const off = value[OFF];
+      if (typeof off === 'number') {
+        SU[0] = off;
+        SU[1] = L.TAG_REF;
+        F64[i] = SF[0];
+        return;
+      }
+      break;
+    }
+  }
+  throw new TypeError(`${where(whereArg)}: cannot store ${describe(value)}; only primitives and shared objects can be shared (see canBeShared)`);
+}
+
+/** A short description of a value's type for error messages. */
+function describe(value) {
+  if (value === null) return 'null';
+  const t = typeof value;
+  if (t === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  if (t === 'symbol') return `a symbol (${String(value)})`;
+  if (t !== 'object') return `a ${t}`;
+  if (Array.isArray(value)) return 'an Array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  const proto = Object.getPrototypeOf(value);
+  const name = proto && proto.constructor && proto.constructor.name;
+  return name && name !== 'Object' ? `an object (${name})` : 'a plain object';
+}
+
+/** Whether `value` can be stored in a shared field. */
+function canBeShared(value) {
+  switch (typeof value) {
+    case 'number':
+    case 'undefined':
+    case 'boolean':
+    case 'string':
+    case 'bigint':
+      return true;
+    case 'object':
+      return value === null || isWrapper(value);
+    default:
+      return false;
+  }
+}
+
+/** Whether `value` is a wrapper of a shared object made by this library. */
+function isWrapper(value) {
+  return value !== null && typeof value === 'object' && typeof value[OFF] === 'number';
+}
+
+/** Type id of the object behind a wrapper, or -1. */
+function typeIdOf(value) {
+  if (!isWrapper(value)) return -1;
+  return U32[2 * value[OFF]] & L.TYPE_MASK;
+}
+
+// ---------------------------------------------------------------------------------------
+// Strings live in the shared heap as immutable objects: header, length word, UTF-16 data.
+// Each thread caches string -> offset (so writing the same string again allocates nothing)
+// and offset -> string (so reading it again allocates nothing).
+
+const STRING_CACHE_BITS = 12;
+const STRING_CACHE_MASK = (1 << STRING_CACHE_BITS) - 1;
+const strKeys = new Int32Array(1 << STRING_CACHE_BITS);
+const strVals = new Array(1 << STRING_CACHE_BITS).fill('');
+/** string -> offset, for strings this thread wrote. Cleared when it grows past a bound. */
+let strOffsets = new Map();
+const STR_OFFSETS_MAX = 1 << 16;
+/** Strings longer than this are not remembered in strOffsets. */
+const STR_REMEMBER_MAX = 256;
+
+function strHash(off) {
+  return Math.imul(off, 0x9e3779b1) >>> (32 - STRING_CACHE_BITS);
+}
+
+function stringOffset(s) {
+  let off = strOffsets.get(s);
+  if (off !== undefined) return off;
+  off = allocString(s);
+  if (s.length <= STR_REMEMBER_MAX) {
+    if (strOffsets.size >= STR_OFFSETS_MAX) strOffsets = new Map();
+    strOffsets.set(s, off);
+  }
+  const h = strHash(off);
+  strKeys[h] = off;
+  strVals[h] = s;
+  return off;
+}
+
+function allocString(s) {
+  const len = s.length;
+  const off = allocObject(2 + ((len + 3) >>> 2), L.TYPE_STRING);
+  U32[2 * off + 2] = len;
+  U32[2 * off + 3] = 0;
+  const base = (off + 2) * 4;
+  for (let k = 0; k < len; k++) U16[base + k] = s.charCodeAt(k);
+  return off;
+}
+
+function readString(off) {
+  const h = strHash(off);
+  if (strKeys[h] === off) return strVals[h];
+  const s = decodeString(off);
+  strKeys[h] = off;
+  strVals[h] = s;
+  return s;
+}
+
+const CHUNK = 8192;
+function decodeString(off) {
+  const len = U32[2 * off + 2];
+  const base = (off + 2) * 4;
+  if (len <= CHUNK) return String.fromCharCode.apply(null, U16.subarray(base, base + len));
+  let out = '';
+  for (let k = 0; k < len; k += CHUNK) {
+    out += String.fromCharCode.apply(null, U16.subarray(base + k, base + Math.min(len, k + CHUNK)));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// BigInts: header, word 1 = (limb count, sign), then little-endian 64-bit limbs of |v|.
+
+function allocBigInt(v) {
+  const neg = v < 0n;
+  let mag = neg ? -v : v;
+  let n = 0;
+  for (let t = mag; t > 0n; t >>= 64n) n++;
+  const off = allocObject(2 + n, L.TYPE_BIGINT);
+  U32[2 * off + 2] = n;
+  U32[2 * off + 3] = neg ? 1 : 0;
+  for (let k = 0; k < n; k++) {
+    BU64[off + 2 + k] = BigInt.asUintN(64, mag);
+    mag >>= 64n;
+  }
+  return off;
+}
+
+function readBigInt(off) {
+  const n = U32[2 * off + 2];
+  let v = 0n;
+  for (let k = n - 1; k >= 0; k--) v = (v << 64n) | BU64[off + 2 + k];
+  return U32[2 * off + 3] ? -v : v;
+}
+
+// ---------------------------------------------------------------------------------------
+// Wrapper identity: one JS wrapper per shared object per thread while it is reachable.
+// A small direct-mapped cache (strong) serves repeated reads of the same objects; behind it
+// a Map offset -> WeakRef(wrapper) keeps identity for as long as the wrapper lives.
+
+const WRAP_BITS = 12;
+const wrapKeys = new Int32Array(1 << WRAP_BITS);
+const wrapVals = new Array(1 << WRAP_BITS).fill(null);
+const wrapRefs = new Map();
+let wrapPruneAt = 1024;
+
+function wrapHash(off) {
+  return Math.imul(off, 0x9e3779b1) >>> (32 - WRAP_BITS);
+}
+
+/** Per-thread type table: type id -> { make(off), ... }. Filled by lib/structs.js. */
+const types = [];
+let loadType = null;
+
+/** The wrapper of the object at word offset `off` (the same JS object every time). */
+function wrap(off) {
+  const h = wrapHash(off);
+  if (wrapKeys[h] === off) return wrapVals[h];
+  return wrapSlow(off, h);
+}
+
+function wrapSlow(off, h) {
+  const ref = wrapRefs.get(off);
+  let w = ref !== undefined ? ref.deref() : undefined;
+  if (w === undefined) {
+    const id = U32[2 * off] & L.TYPE_MASK;
+    const t = types[id] || loadType(id, off);
+    w = t.make(off);
+    remember(w, off);
+  }
+  wrapKeys[h] = off;
+  wrapVals[h] = w;
+  return w;
+}
+
+/** Records a new wrapper for identity (called by constructors and wrapSlow). */
+function remember(w, off) {
+  wrapRefs.set(off, new WeakRef(w));
+  if (wrapRefs.size > wrapPruneAt) pruneWrappers();
+}
+
+function pruneWrappers() {
+  for (const [off, ref] of wrapRefs) if (ref.deref() === undefined) wrapRefs.delete(off);
+  wrapPruneAt = Math.max(1024, wrapRefs.size * 2);
+}
+
+function setTypeLoader(fn) {
+  loadType = fn;
+}
+
+/** Statistics of this thread's caches (for tests and heapStats). */
+function threadStats() {
+  return { wrappers: wrapRefs.size, strings: strOffsets.size };
+}
+
+module.exports = {
+  buffer,
+  F64,
+  U32,
+  I32,
+  U16,
+  K,
+  K_UNDEFINED,
+  OFF,
+  INTERNAL,
+  HEAP_START,
+  HEAP_WORDS,
+  allocObject,
+  fillUndefined,
+  readSlot,
+  decodeTagged,
+  writeSlot,
+  describe,
+  canBeShared,
+  isWrapper,
+  typeIdOf,
+  readString,
+  wrap,
+  remember,
+  types,
+  setTypeLoader,
+  threadStats,
+};

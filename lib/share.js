@@ -1,0 +1,55 @@
+'use strict';
+// share(value) -> token; open(token) -> value. See docs/tokens.md for the token lifetime.
+
+const native = require('./native');
+const rt = require('./runtime');
+
+const BRAND = 'shared-structs/token';
+
+/**
+ * Returns a token for `value` that survives structured cloning (`workerData`,
+ * `postMessage`). Shared objects are pinned until the token is first opened.
+ */
+function share(value) {
+  if (rt.isWrapper(value)) {
+    const off = value[rt.OFF];
+    const { id, nonce } = native.shareObject(off, rt.U32[2 * off + 1]);
+    return { [BRAND]: 1, id, nonce };
+  }
+  if (!rt.canBeShared(value)) {
+    throw new TypeError(`share(): cannot share ${rt.describe(value)}; only primitives and shared objects can be shared`);
+  }
+  return { [BRAND]: 1, value };
+}
+
+function checkToken(token, fn) {
+  if (token === null || typeof token !== 'object' || token[BRAND] !== 1) {
+    throw new TypeError(`${fn}(): expected a token returned by share(), got ${rt.describe(token)}`);
+  }
+}
+
+/** Returns the shared value a token stands for, in this thread. */
+function open(token) {
+  checkToken(token, 'open');
+  if ('value' in token) {
+    if (!rt.canBeShared(token.value) || rt.isWrapper(token.value)) throw new TypeError('open(): malformed token');
+    return token.value;
+  }
+  const { id, nonce } = token;
+  if (typeof id !== 'number' || typeof nonce !== 'number') throw new TypeError('open(): malformed token');
+  return rt.wrap(native.openToken(id, nonce));
+}
+
+/** Drops a token that will never be opened, unpinning its object. Returns whether it was known. */
+function release(token) {
+  checkToken(token, 'release');
+  if ('value' in token) return false;
+  return native.releaseToken(Number(token.id), Number(token.nonce));
+}
+
+/** Whether `value` looks like a token from share(). */
+function isToken(value) {
+  return value !== null && typeof value === 'object' && value[BRAND] === 1;
+}
+
+module.exports = { share, open, release, isToken };

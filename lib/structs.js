@@ -1,0 +1,531 @@
+'use strict';
+// SharedStructType and SharedArray: per-thread accessor classes over shared layouts.
+//
+// For every struct type a thread sees, it generates one class whose prototype carries the
+// fields as accessors with constant offsets (source text compiled with `new Function`, so
+// V8 inlines them). A wrapper is a tiny non-extensible object holding the word offset.
+// Element types (SharedArray, `elements: true`) also get generated get/set/length, shared
+// Array-like methods, and an index Proxy at the END of the prototype chain so `a[i]` works
+// (slowly) while named fields and methods never touch the Proxy.
+
+const util = require('util');
+const native = require('./native');
+const L = require('./layout');
+const rt = require('./runtime');
+
+const { F64, U32, K, OFF, INTERNAL, types } = rt;
+const MAX_LENGTH = 0xffffffff;
+
+// ---------------------------------------------------------------------------------------
+// Base prototypes.
+
+/** Prototype shared by all struct wrappers: JSON and inspect support. */
+const StructProto = {
+  toJSON() {
+    const t = entryOf(this);
+    const out = {};
+    for (const f of t.fields) out[f] = this[f];
+    return out;
+  },
+  [util.inspect.custom](depth, options, inspect) {
+    const t = entryOf(this);
+    const name = t.displayName();
+    if (depth < 0) return options.stylize(`[${name}]`, 'special');
+    const obj = {};
+    for (const f of t.fields) obj[f] = this[f];
+    return `${name} ${inspect(obj, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+  },
+};
+Object.defineProperty(StructProto, 'toJSON', { enumerable: false });
+Object.defineProperty(StructProto, util.inspect.custom, { enumerable: false });
+
+/** Canonical array index of a property key, or -1. */
+function toIndex(k) {
+  if (typeof k !== 'string' || k.length === 0 || k.length > 10) return -1;
+  const n = +k;
+  return n >>> 0 === n && n !== MAX_LENGTH && String(n) === k ? n : -1;
+}
+
+/** The last prototype of element wrappers: makes `a[i]`, `a[i] = v` work through get/set. */
+const indexTarget = {};
+const IndexProxy = new Proxy(indexTarget, {
+  get(target, key, receiver) {
+    const i = toIndex(key);
+    if (i !== -1 && rt.isWrapper(receiver)) return receiver.get(i);
+    return Reflect.get(target, key, receiver);
+  },
+  set(target, key, value, receiver) {
+    if (!rt.isWrapper(receiver)) return Reflect.set(target, key, value, receiver);
+    const i = toIndex(key);
+    if (i !== -1) {
+      receiver.set(i, value);
+      return true;
+    }
+    // An undeclared property: shared objects are sealed (TypeError in strict code).
+    return false;
+  },
+});
+
+class ElementIterator {
+  constructor(arr, kind) {
+    this.a = arr;
+    this.i = 0;
+    this.n = arr.length;
+    this.kind = kind;
+  }
+  next() {
+    const i = this.i;
+    if (i < this.n) {
+      this.i = i + 1;
+      const k = this.kind;
+      if (k === 0) return { value: this.a.get(i), done: false };
+      if (k === 1) return { value: i, done: false };
+      return { value: [i, this.a.get(i)], done: false };
+    }
+    this.i = this.n;
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+Object.defineProperty(ElementIterator.prototype, Symbol.toStringTag, { value: 'SharedArray Iterator' });
+
+function toIntegerOrInfinity(v) {
+  const n = Math.trunc(+v);
+  return n !== n ? 0 : n;
+}
+
+function relIndex(v, len, dflt) {
+  if (v === undefined) return dflt;
+  const n = toIntegerOrInfinity(v);
+  return n < 0 ? Math.max(len + n, 0) : Math.min(n, len);
+}
+
+function needFn(fn, name) {
+  if (typeof fn !== 'function') throw new TypeError(`SharedArray.prototype.${name}: callback is not a function`);
+}
+
+/** Methods shared by all element wrappers (SharedArray and `elements: true` structs). */
+const ElementsProto = {
+  at(index) {
+    const n = this.length;
+    let i = toIntegerOrInfinity(index);
+    if (i < 0) i += n;
+    return i >= 0 && i < n ? this.get(i) : undefined;
+  },
+  indexOf(value, fromIndex) {
+    const n = this.length;
+    for (let i = relIndex(fromIndex, n, 0); i < n; i++) if (this.get(i) === value) return i;
+    return -1;
+  },
+  lastIndexOf(value, fromIndex) {
+    const n = this.length;
+    let i = fromIndex === undefined ? n - 1 : toIntegerOrInfinity(fromIndex);
+    if (i < 0) i += n;
+    for (i = Math.min(i, n - 1); i >= 0; i--) if (this.get(i) === value) return i;
+    return -1;
+  },
+  includes(value, fromIndex) {
+    const n = this.length;
+    for (let i = relIndex(fromIndex, n, 0); i < n; i++) {
+      const v = this.get(i);
+      if (v === value || (v !== v && value !== value)) return true;
+    }
+    return false;
+  },
+  find(fn, thisArg) {
+    needFn(fn, 'find');
+    const n = this.length;
+    for (let i = 0; i < n; i++) {
+      const v = this.get(i);
+      if (fn.call(thisArg, v, i, this)) return v;
+    }
+    return undefined;
+  },
+  findIndex(fn, thisArg) {
+    needFn(fn, 'findIndex');
+    const n = this.length;
+    for (let i = 0; i < n; i++) if (fn.call(thisArg, this.get(i), i, this)) return i;
+    return -1;
+  },
+  findLast(fn, thisArg) {
+    needFn(fn, 'findLast');
+    for (let i = this.length - 1; i >= 0; i--) {
+      const v = this.get(i);
+      if (fn.call(thisArg, v, i, this)) return v;
+    }
+    return undefined;
+  },
+  findLastIndex(fn, thisArg) {
+    needFn(fn, 'findLastIndex');
+    for (let i = this.length - 1; i >= 0; i--) if (fn.call(thisArg, this.get(i), i, this)) return i;
+    return -1;
+  },
+  forEach(fn, thisArg) {
+    needFn(fn, 'forEach');
+    const n = this.length;
+    for (let i = 0; i < n; i++) fn.call(thisArg, this.get(i), i, this);
+  },
+  some(fn, thisArg) {
+    needFn(fn, 'some');
+    const n = this.length;
+    for (let i = 0; i < n; i++) if (fn.call(thisArg, this.get(i), i, this)) return true;
+    return false;
+  },
+  every(fn, thisArg) {
+    needFn(fn, 'every');
+    const n = this.length;
+    for (let i = 0; i < n; i++) if (!fn.call(thisArg, this.get(i), i, this)) return false;
+    return true;
+  },
+  map(fn, thisArg) {
+    needFn(fn, 'map');
+    const n = this.length;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = fn.call(thisArg, this.get(i), i, this);
+    return out;
+  },
+  filter(fn, thisArg) {
+    needFn(fn, 'filter');
+    const n = this.length;
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const v = this.get(i);
+      if (fn.call(thisArg, v, i, this)) out.push(v);
+    }
+    return out;
+  },
+  reduce(fn, ...init) {
+    needFn(fn, 'reduce');
+    const n = this.length;
+    let i = 0;
+    let acc;
+    if (init.length) acc = init[0];
+    else if (n === 0) throw new TypeError('SharedArray.prototype.reduce: empty array with no initial value');
+    else acc = this.get(i++);
+    for (; i < n; i++) acc = fn(acc, this.get(i), i, this);
+    return acc;
+  },
+  join(separator) {
+    const sep = separator === undefined ? ',' : String(separator);
+    const n = this.length;
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      if (i > 0) out += sep;
+      const v = this.get(i);
+      if (v !== undefined && v !== null) out += String(v);
+    }
+    return out;
+  },
+  slice(start, end) {
+    const n = this.length;
+    const a = relIndex(start, n, 0);
+    const b = relIndex(end, n, n);
+    const out = [];
+    for (let i = a; i < b; i++) out.push(this.get(i));
+    return out;
+  },
+  /** A plain JS array of the elements. */
+  toArray() {
+    return this.slice();
+  },
+  /** Fills elements `[start, end)` with `value`. */
+  fill(value, start, end) {
+    const n = this.length;
+    const b = relIndex(end, n, n);
+    for (let i = relIndex(start, n, 0); i < b; i++) this.set(i, value);
+    return this;
+  },
+  keys() {
+    return new ElementIterator(this, 1);
+  },
+  values() {
+    return new ElementIterator(this, 0);
+  },
+  entries() {
+    return new ElementIterator(this, 2);
+  },
+  [Symbol.iterator]() {
+    return new ElementIterator(this, 0);
+  },
+  toString() {
+    return this.join(',');
+  },
+  toJSON() {
+    return this.slice();
+  },
+  [util.inspect.custom](depth, options, inspect) {
+    const t = entryOf(this);
+    const name = `${t.displayName()}(${this.length})`;
+    if (depth < 0) return options.stylize(`[${name}]`, 'special');
+    const arr = this.slice();
+    for (const f of t.fields) arr[f] = this[f];
+    return `${name} ${inspect(arr, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+  },
+};
+for (const k of Reflect.ownKeys(ElementsProto)) Object.defineProperty(ElementsProto, k, { enumerable: false });
+Object.setPrototypeOf(ElementsProto, IndexProxy);
+
+/** Names an element type may not use for fields. */
+const RESERVED_ELEMENT_NAMES = new Set(['length', 'get', 'set', ...Reflect.ownKeys(ElementsProto).filter((k) => typeof k === 'string')]);
+
+// ---------------------------------------------------------------------------------------
+// Class generation.
+
+function safeIdentifier(name) {
+  const s = String(name).replace(/[^A-Za-z0-9_$]/g, '_');
+  return /^[A-Za-z_$]/.test(s) ? s : `_${s}`;
+}
+
+/**
+ * Builds this thread's class for a type: { id, fields, elements, key } -> entry.
+ * The entry's `make(off)` creates a wrapper for an existing object.
+ */
+function buildEntry(info, builtinName) {
+  const { id, fields, elements } = info;
+  const nf = fields.length;
+  const FS = elements ? 2 : 1; // first field word
+  const ES = FS + nf; // first element word
+  const baseName = builtinName || (info.key != null ? safeIdentifier(info.key) : 'SharedStruct');
+  const where = elements
+    ? (k) => (typeof k === 'number' ? `${entry.displayName()}[${k}]` : `${entry.displayName()}.${k}`)
+    : (k) => `${entry.displayName()}.${k}`;
+
+  let src = '';
+  src += `const { F64, U32, K, OFF, INTERNAL, allocObject, decodeTagged: D, writeSlot: W, remember, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
+  src += `class ${baseName} {\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n    } else {\n`;
+  if (elements) {
+    src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
+    src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
+  } else {
+    src += `      const o = allocObject(${ES}, ${id});\n      const u = K[0];\n`;
+    for (let k = 0; k < nf; k++) src += `      F64[o + ${FS + k}] = u;\n`;
+  }
+  src += `      this[OFF] = o;\n      remember(this, o);\n    }\n    Object.preventExtensions(this);\n  }\n}\n`;
+  src += `const acc = {\n`;
+  for (let k = 0; k < nf; k++) {
+    const key = JSON.stringify(fields[k]);
+    src += `  get [${key}]() { const v = F64[this[OFF] + ${FS + k}]; return v === v ? v : D(v); },\n`;
+    src += `  set [${key}](x) { const i = this[OFF] + ${FS + k}; if (typeof x === 'number') F64[i] = x === x ? x : K[4]; else W(i, x, where, ${key}); },\n`;
+  }
+  if (elements) {
+    src += `  get length() { return U32[2 * this[OFF] + 2]; },\n`;
+    src += `  get(i) { const o = this[OFF]; if (i >>> 0 === i && i < U32[2 * o + 2]) { const v = F64[o + ${ES} + i]; return v === v ? v : D(v); } return undefined; },\n`;
+    src += `  set(i, x) { const o = this[OFF]; if (!(i >>> 0 === i && i < U32[2 * o + 2])) throw rangeError(this, i); const j = o + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); },\n`;
+  }
+  src += `};\nreturn { C: ${baseName}, acc };\n`;
+
+  const env = {
+    ...rt,
+    checkLength,
+    allocElements,
+    rangeError,
+    where,
+  };
+  // eslint-disable-next-line no-new-func
+  const { C, acc } = new Function('env', src)(env);
+  const proto = C.prototype;
+  const descs = Object.getOwnPropertyDescriptors(acc);
+  for (const k of fields) {
+    Object.defineProperty(proto, k, { get: descs[k].get, set: descs[k].set, enumerable: true, configurable: false });
+  }
+  if (elements) {
+    Object.defineProperty(proto, 'length', { get: descs.length.get, enumerable: false, configurable: false });
+    for (const m of ['get', 'set']) Object.defineProperty(proto, m, { value: acc[m], writable: false, enumerable: false, configurable: false });
+  }
+  Object.setPrototypeOf(proto, elements ? ElementsProto : StructProto);
+  Object.setPrototypeOf(C, SharedStructType.prototype);
+
+  const entry = {
+    id,
+    key: info.key ?? null,
+    fields: Object.freeze(fields.slice()),
+    elements,
+    C,
+    Sub: null,
+    make: (off) => new C(INTERNAL, off),
+    displayName() {
+      return (entry.Sub && entry.Sub.name) || baseName;
+    },
+  };
+  types[id] = entry;
+  return entry;
+}
+
+function checkLength(n) {
+  if (n === undefined) return 0;
+  if (typeof n !== 'number') throw new TypeError(`shared-structs: length must be a number, got ${rt.describe(n)}`);
+  if (!(n >>> 0 === n) || n === MAX_LENGTH) throw new RangeError(`shared-structs: invalid length ${n} (an integer from 0 to ${MAX_LENGTH - 1})`);
+  return n;
+}
+
+/** Allocates an element object: `headerWords` words (header, length, fields) plus n elements. */
+function allocElements(headerWords, n, typeId) {
+  const words = headerWords + n;
+  if (words > rt.HEAP_WORDS) throw new RangeError(`shared-structs: ${n} elements do not fit in the shared heap`);
+  return rt.allocObject(words, typeId);
+}
+
+function rangeError(arr, i) {
+  return new RangeError(`${entryOf(arr).displayName()}: index ${typeof i === 'number' ? i : JSON.stringify(String(i))} is out of range (length ${arr.length})`);
+}
+
+/** This thread's entry for the object behind a wrapper. */
+function entryOf(w) {
+  const id = rt.typeIdOf(w);
+  if (id < 0) throw new TypeError('shared-structs: not a shared object');
+  return types[id] || loadType(id);
+}
+
+/** Builds the entry for a type id first met in this thread (slow path: asks Rust). */
+function loadType(id) {
+  if (id >= L.FIRST_USER_TYPE) {
+    const info = native.typeInfo(id);
+    if (info) return buildEntry({ id, key: info.key, fields: info.fields, elements: info.elements });
+  }
+  if (id === L.TYPE_FREE) throw new TypeError('shared-structs: stale reference to a collected object');
+  throw new TypeError(`shared-structs: unknown shared object type ${id}`);
+}
+rt.setTypeLoader(loadType);
+
+// ---------------------------------------------------------------------------------------
+// SharedStructType
+
+function parseFieldNames(fieldNames) {
+  if (fieldNames == null || typeof fieldNames[Symbol.iterator] !== 'function' || typeof fieldNames === 'string') {
+    throw new TypeError('SharedStructType: field names must be an array of strings');
+  }
+  const fields = [];
+  const seen = new Set();
+  let i = 0;
+  for (const f of fieldNames) {
+    if (typeof f !== 'string') {
+      throw new TypeError(`SharedStructType: field name at index ${i} must be a string, got ${typeof f === 'symbol' ? String(f) : rt.describe(f)}`);
+    }
+    if (seen.has(f)) throw new TypeError(`SharedStructType: duplicate field name ${JSON.stringify(f)}`);
+    seen.add(f);
+    fields.push(f);
+    i++;
+  }
+  return fields;
+}
+
+function parseOptions(arg) {
+  if (arg === undefined || arg === null) return { key: null, elements: false };
+  if (typeof arg === 'string') return { key: arg, elements: false };
+  if (typeof arg === 'object') {
+    const key = arg.key === undefined || arg.key === null ? null : arg.key;
+    if (key !== null && typeof key !== 'string') throw new TypeError('SharedStructType: options.key must be a string');
+    return { key, elements: !!arg.elements };
+  }
+  throw new TypeError(`SharedStructType: second argument must be a registry key string or an options object, got ${rt.describe(arg)}`);
+}
+
+/**
+ * `new SharedStructType(fieldNames, keyOrOptions?)` returns a constructor for a shared
+ * struct type. With a registry key, every thread that declares the same key and layout
+ * gets a constructor for the same shared type.
+ */
+function SharedStructType(fieldNames, keyOrOptions) {
+  if (!new.target) throw new TypeError("Class constructor SharedStructType cannot be invoked without 'new'");
+  const fields = parseFieldNames(fieldNames);
+  const { key, elements } = parseOptions(keyOrOptions);
+  if (elements) {
+    for (const f of fields) {
+      if (toIndex(f) !== -1) throw new TypeError(`SharedStructType: field name ${JSON.stringify(f)} conflicts with element indices (elements: true)`);
+      if (RESERVED_ELEMENT_NAMES.has(f)) throw new TypeError(`SharedStructType: field name ${JSON.stringify(f)} is reserved for element types`);
+    }
+  }
+  const id = native.registerType(key, fields, elements);
+  const entry = types[id] || buildEntry({ id, key, fields, elements });
+  return entry.C;
+}
+Object.setPrototypeOf(SharedStructType.prototype, Function.prototype);
+
+function isStructId(id) {
+  return id >= L.FIRST_USER_TYPE;
+}
+
+Object.defineProperties(SharedStructType, {
+  /** Whether `value` is a shared struct (of any type, from any thread). */
+  isSharedStruct: {
+    value: function isSharedStruct(value) {
+      return isStructId(rt.typeIdOf(value));
+    },
+  },
+  /**
+   * Makes `Sub` (a class extending a shared struct constructor) this thread's class for
+   * that type: every instance seen in this thread from now on is created with Sub.prototype.
+   */
+  register: {
+    value: function register(Sub) {
+      if (typeof Sub !== 'function' || !Sub.prototype) throw new TypeError('SharedStructType.register: expected a class');
+      let p = Object.getPrototypeOf(Sub.prototype);
+      while (p && !types.some((t) => t && t.C.prototype === p)) p = Object.getPrototypeOf(p);
+      const entry = p && types.find((t) => t && t.C.prototype === p);
+      if (!entry) throw new TypeError('SharedStructType.register: the class does not extend a shared struct type');
+      entry.Sub = Sub;
+      const C = entry.C;
+      entry.make = (off) => Reflect.construct(C, [INTERNAL, off], Sub);
+      return Sub;
+    },
+  },
+  /** Field names of a shared struct, in declaration order. */
+  keys: {
+    value: function keys(value) {
+      return entryOf(value).fields.slice();
+    },
+  },
+  /** Field values of a shared struct, in declaration order. */
+  values: {
+    value: function values(value) {
+      return entryOf(value).fields.map((f) => value[f]);
+    },
+  },
+  /** [name, value] pairs of a shared struct's fields, in declaration order. */
+  entries: {
+    value: function entries(value) {
+      return entryOf(value).fields.map((f) => [f, value[f]]);
+    },
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// SharedArray: a built-in element type with no named fields.
+
+const arrayEntry = buildEntry({ id: L.TYPE_ARRAY, key: null, fields: [], elements: true }, 'SharedArray');
+const SharedArray = arrayEntry.C;
+
+function fromValues(values) {
+  const a = new SharedArray(values.length);
+  for (let i = 0; i < values.length; i++) a.set(i, values[i]);
+  return a;
+}
+
+Object.defineProperties(SharedArray, {
+  /** Whether `value` is a SharedArray. */
+  isSharedArray: {
+    value: function isSharedArray(value) {
+      return rt.typeIdOf(value) === L.TYPE_ARRAY;
+    },
+  },
+  /** A new SharedArray holding the items of an iterable or array-like (optionally mapped). */
+  from: {
+    value: function from(items, mapFn, thisArg) {
+      if (items == null) throw new TypeError('SharedArray.from: items is null or undefined');
+      if (mapFn !== undefined && typeof mapFn !== 'function') throw new TypeError('SharedArray.from: mapFn is not a function');
+      const values = Array.from(items);
+      if (mapFn) for (let i = 0; i < values.length; i++) values[i] = mapFn.call(thisArg, values[i], i);
+      return fromValues(values);
+    },
+  },
+  /** A new SharedArray of the arguments. */
+  of: {
+    value: function of(...values) {
+      return fromValues(values);
+    },
+  },
+});
+
+module.exports = { SharedStructType, SharedArray, entryOf, buildEntry, StructProto };
