@@ -307,18 +307,110 @@ function readBigInt(off) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Wrapper identity: one JS wrapper per shared object per thread while it is reachable.
-// A small direct-mapped cache (strong) serves repeated reads of the same objects; behind it
-// a Map offset -> WeakRef(wrapper) keeps identity for as long as the wrapper lives.
+// Wrapper identity: one JS wrapper per shared object per thread while it is reachable
+// (docs/identity.md). A WeakRef per wrapper costs 300-700 ns at scale, so wrappers are
+// grouped into arenas of ARENA_SIZE: an arena holds its wrappers and every wrapper holds
+// its arena, so one WeakRef per arena tells whether ANY of its wrappers is still reachable.
+// An open-addressing table (typed arrays) maps offset -> (arena id, slot). Arenas found
+// through their WeakRef are held strongly until the end of the current job (as V8 does
+// for WeakRef targets), and a small direct-mapped front cache serves repeated reads.
 
-const WRAP_BITS = 12;
-const wrapKeys = new Int32Array(1 << WRAP_BITS);
-const wrapVals = new Array(1 << WRAP_BITS).fill(null);
-const wrapRefs = new Map();
-let wrapPruneAt = 1024;
+const ARENA_BITS = 8;
+const ARENA_SIZE = 1 << ARENA_BITS;
+const ARENA = Symbol('shared-structs.arena');
 
-function wrapHash(off) {
-  return Math.imul(off, 0x9e3779b1) >>> (32 - WRAP_BITS);
+class Arena {
+  constructor(id) {
+    this.id = id;
+    this.n = 0;
+    this.w = new Array(ARENA_SIZE).fill(undefined);
+  }
+}
+
+/** aid -> WeakRef(arena) for sealed arenas. */
+const arenaRefs = [];
+/** aid -> arena, for arenas used in the current job (and the current arena). */
+let strongArenas = [];
+const freeArenaIds = [];
+let nextArenaId = 1;
+/** The arena field of a wrapper not yet remembered (keeps the field's type stable for V8). */
+const NO_ARENA = new Arena(0);
+let cur = newArena();
+let releaseScheduled = false;
+
+function newArena() {
+  const id = freeArenaIds.length ? freeArenaIds.pop() : nextArenaId++;
+  if (id >= 1 << (31 - ARENA_BITS)) throw new RangeError('shared-structs: too many live wrappers in this thread');
+  const a = new Arena(id);
+  strongArenas[id] = a;
+  return a;
+}
+
+function sealArena() {
+  arenaRefs[cur.id] = new WeakRef(cur);
+  sealedSinceRebuild++;
+  scheduleRelease();
+  cur = newArena();
+}
+
+function scheduleRelease() {
+  if (!releaseScheduled) {
+    releaseScheduled = true;
+    queueMicrotask(releaseJob);
+  }
+}
+
+/** End of job: drop strong references to arenas and the front cache. */
+function releaseJob() {
+  releaseScheduled = false;
+  strongArenas = [];
+  strongArenas[cur.id] = cur;
+  frontKeys.fill(0);
+  frontVals.fill(null);
+}
+
+function arenaFor(aid) {
+  const s = strongArenas[aid];
+  if (s !== undefined) return s;
+  const r = arenaRefs[aid];
+  if (r === undefined) return undefined;
+  const a = r.deref();
+  if (a !== undefined) {
+    strongArenas[aid] = a;
+    scheduleRelease();
+  }
+  return a;
+}
+
+// Front cache.
+const FRONT_BITS = 10;
+const frontKeys = new Int32Array(1 << FRONT_BITS);
+const frontVals = new Array(1 << FRONT_BITS).fill(null);
+
+function frontHash(off) {
+  return Math.imul(off, 0x9e3779b1) >>> (32 - FRONT_BITS);
+}
+
+// Identity table: keys are offsets (0 = empty), values are (aid << ARENA_BITS) | slot.
+let tbits = 16;
+let tcap = 1 << tbits;
+let tmask = tcap - 1;
+let tkeys = new Int32Array(tcap);
+let tvals = new Int32Array(tcap);
+let tcount = 0;
+/** Arenas sealed since the last rebuild: if none, no entry can have died. */
+let sealedSinceRebuild = 0;
+
+// Objects are at least 2 words apart in practice and are usually read in allocation
+// order, so a locality-preserving hash (off / 2) keeps neighbouring lookups in one cache line.
+function tableFind(off) {
+  let i = (off >>> 1) & tmask;
+  for (;;) {
+    const k = tkeys[i];
+    if (k === off) return i;
+    if (k === 0) return -1 - i;
+    i = (i + 1) & tmask;
+  }
 }
 
 /** Per-thread type table: type id -> { make(off), ... }. Filled by lib/structs.js. */
@@ -327,34 +419,87 @@ let loadType = null;
 
 /** The wrapper of the object at word offset `off` (the same JS object every time). */
 function wrap(off) {
-  const h = wrapHash(off);
-  if (wrapKeys[h] === off) return wrapVals[h];
+  const h = frontHash(off);
+  if (frontKeys[h] === off) return frontVals[h];
   return wrapSlow(off, h);
 }
 
 function wrapSlow(off, h) {
-  const ref = wrapRefs.get(off);
-  let w = ref !== undefined ? ref.deref() : undefined;
+  let w;
+  const i = tableFind(off);
+  if (i >= 0) {
+    const v = tvals[i];
+    const a = arenaFor(v >>> ARENA_BITS);
+    if (a !== undefined) w = a.w[v & (ARENA_SIZE - 1)];
+  }
   if (w === undefined) {
     const id = U32[2 * off] & L.TYPE_MASK;
     const t = types[id] || loadType(id, off);
     w = t.make(off);
-    remember(w, off);
+    rememberAt(w, off, i);
   }
-  wrapKeys[h] = off;
-  wrapVals[h] = w;
+  frontKeys[h] = off;
+  frontVals[h] = w;
+  scheduleRelease();
   return w;
 }
 
 /** Records a new wrapper for identity (called by constructors and wrapSlow). */
 function remember(w, off) {
-  wrapRefs.set(off, new WeakRef(w));
-  if (wrapRefs.size > wrapPruneAt) pruneWrappers();
+  rememberAt(w, off, tableFind(off));
 }
 
-function pruneWrappers() {
-  for (const [off, ref] of wrapRefs) if (ref.deref() === undefined) wrapRefs.delete(off);
-  wrapPruneAt = Math.max(1024, wrapRefs.size * 2);
+/** remember() when tableFind(off) is already known to be `i`. */
+function rememberAt(w, off, i) {
+  if (cur.n === ARENA_SIZE) sealArena();
+  const slot = cur.n++;
+  cur.w[slot] = w;
+  w[ARENA] = cur;
+  const v = (cur.id << ARENA_BITS) | slot;
+  if (i >= 0) {
+    tvals[i] = v;
+    return;
+  }
+  tkeys[-1 - i] = off;
+  tvals[-1 - i] = v;
+  if (++tcount > tcap >>> 1) rebuildTable();
+}
+
+/** Drops entries of dead arenas; grows the table if it is still half full. */
+function rebuildTable() {
+  const alive = new Uint8Array(nextArenaId);
+  for (let aid = 1; aid < nextArenaId; aid++) {
+    alive[aid] = aid === cur.id || strongArenas[aid] !== undefined || (arenaRefs[aid] !== undefined && arenaRefs[aid].deref() !== undefined) ? 1 : 0;
+  }
+  sealedSinceRebuild = 0;
+  for (let aid = 1; aid < nextArenaId; aid++) {
+    if (!alive[aid] && arenaRefs[aid] !== undefined) {
+      arenaRefs[aid] = undefined;
+      freeArenaIds.push(aid);
+    }
+  }
+  const oldKeys = tkeys;
+  const oldVals = tvals;
+  let live = 0;
+  for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== 0 && alive[oldVals[i] >>> ARENA_BITS]) live++;
+  let bits = tbits;
+  while (live > 1 << (bits - 3)) bits++;
+  tbits = bits;
+  const cap = 1 << bits;
+  tcap = cap;
+  tmask = cap - 1;
+  tkeys = new Int32Array(cap);
+  tvals = new Int32Array(cap);
+  tcount = 0;
+  for (let i = 0; i < oldKeys.length; i++) {
+    const k = oldKeys[i];
+    if (k !== 0 && alive[oldVals[i] >>> ARENA_BITS]) {
+      const j = -1 - tableFind(k);
+      tkeys[j] = k;
+      tvals[j] = oldVals[i];
+      tcount++;
+    }
+  }
 }
 
 function setTypeLoader(fn) {
@@ -363,7 +508,7 @@ function setTypeLoader(fn) {
 
 /** Statistics of this thread's caches (for tests and heapStats). */
 function threadStats() {
-  return { wrappers: wrapRefs.size, strings: strOffsets.size };
+  return { wrappers: tcount, arenas: nextArenaId - 1 - freeArenaIds.length, strings: strOffsets.size };
 }
 
 module.exports = {
@@ -376,6 +521,8 @@ module.exports = {
   K_UNDEFINED,
   OFF,
   INTERNAL,
+  ARENA,
+  NO_ARENA,
   HEAP_START,
   HEAP_WORDS,
   allocObject,
