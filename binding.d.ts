@@ -15,6 +15,21 @@ export declare function allocLarge(words: number): number
 /** A new thread-local allocation buffer: `[start, end)` in words. */
 export declare function allocTlab(minWords: number): Array<number>
 
+/** Removes async waiter `id` (on timeout); false if it was already woken. */
+export declare function cancelAsync(index: number, tid: number, id: number): boolean
+
+/** Wakes up to `count` condition waiters (Infinity = all); returns how many. */
+export declare function condNotify(index: number, count: number): number
+
+/** Condition wait: 1 woken, 0 timed out, 3 aborted (thread terminating). */
+export declare function condWait(index: number, tid: number, seq: number, timeoutMs: number): number
+
+/** Queues an async condition waiter if the sequence is still `seq`; false means "already notified". */
+export declare function condWaitAsync(index: number, tid: number, seq: number, id: number): boolean
+
+/** Keeps this thread's event loop alive (ref) while it has async waiters, or not (unref). */
+export declare function doorbellRef(tid: number, keepAlive: boolean): void
+
 /**
  * Wraps the whole region as an external ArrayBuffer for the calling thread.
  * The finalizer does nothing: the region lives until the process exits.
@@ -29,6 +44,18 @@ export interface HeapLayout {
   words: number
   tlabWords: number
 }
+
+/** Number of registered, live JS threads. */
+export declare function liveThreads(): number
+
+/**
+ * Mutex acquire slow path. `async_id < 0` blocks (up to `timeout_ms`, negative = forever);
+ * otherwise queues async waiter `async_id`. Returns a core::sync::Acquire code.
+ */
+export declare function mutexLockSlow(index: number, tid: number, timeoutMs: number, asyncId: number): number
+
+/** Mutex release slow path (waiters parked). Returns false if `tid` does not own it. */
+export declare function mutexUnlockSlow(index: number, tid: number): boolean
 
 /** Allocator statistics. */
 export declare function nativeHeapStats(): NativeHeapStats
@@ -45,14 +72,29 @@ export interface NativeHeapStats {
 /** Resolves a token to the offset of a live object. */
 export declare function openToken(id: number, nonce: number): number
 
+/**
+ * Registers the calling JS thread; `onWake(payload)` is called on this thread's event loop
+ * when an async waiter is woken. Returns the thread id.
+ */
+export declare function registerThread(onWake: (arg: number) => void): number
+
 /** Registers (or finds, by key) a struct type; returns its id. */
 export declare function registerType(key: string | undefined | null, fields: Array<string>, elements: boolean): number
 
 /** Drops a token that will not be opened; returns whether it existed. */
 export declare function releaseToken(id: number, nonce: number): boolean
 
+/** Reader-writer lock acquire slow path; same conventions as mutex_lock_slow. */
+export declare function rwLockSlow(stateIndex: number, ownerIndex: number, tid: number, exclusive: boolean, timeoutMs: number, asyncId: number): number
+
+/** Reader-writer lock release slow path. Returns false if not held that way. */
+export declare function rwUnlockSlow(stateIndex: number, ownerIndex: number, tid: number, exclusive: boolean): boolean
+
 /** Pins the object at `offset` (whose header stamp is `stamp`) under a new token. */
 export declare function shareObject(offset: number, stamp: number): TokenParts
+
+/** Whether thread `tid` is alive. */
+export declare function threadAlive(tid: number): boolean
 
 export interface TokenParts {
   id: number

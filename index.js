@@ -6,6 +6,7 @@ const rt = require('./lib/runtime');
 const { SharedStructType, SharedArray } = require('./lib/structs');
 const { share, open, release, isToken } = require('./lib/share');
 const native = require('./lib/native');
+const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = require('./lib/sync');
 
 /** Statistics about the shared heap and this thread's caches. */
 function heapStats() {
@@ -22,6 +23,11 @@ function heapStats() {
 module.exports = {
   SharedStructType,
   SharedArray,
+  Mutex,
+  Condition,
+  SharedMutex,
+  UnlockToken,
+  AbandonedMutexError,
   share,
   open,
   release,

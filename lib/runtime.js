@@ -41,6 +41,39 @@ const K_NAN = 4;
   KU[2 * K_NAN + 1] = L.CANONICAL_NAN_HI;
 }
 
+// ---------------------------------------------------------------------------------------
+// This thread's identity and doorbell. The thread id is what lock words store as owner;
+// the doorbell (a threadsafe function in Rust) wakes async waiters on this event loop.
+
+const asyncWaiters = new Map();
+let nextWaiterId = 1;
+
+function onDoorbell(payload) {
+  const id = payload & 0x7fffffff;
+  const cb = asyncWaiters.get(id);
+  if (cb !== undefined) {
+    asyncWaiters.delete(id);
+    if (asyncWaiters.size === 0) native.doorbellRef(TID, false);
+    cb(payload >>> 31 === 1);
+  }
+}
+
+const TID = native.registerThread(onDoorbell);
+
+/** Registers an async waiter; returns its id. `cb(granted)` runs when the doorbell rings for it. */
+function addAsyncWaiter(cb) {
+  const id = nextWaiterId;
+  nextWaiterId = nextWaiterId >= 0x7ffffffe ? 1 : nextWaiterId + 1;
+  asyncWaiters.set(id, cb);
+  if (asyncWaiters.size === 1) native.doorbellRef(TID, true);
+  return id;
+}
+
+/** Forgets an async waiter (after a timeout cancelled it). */
+function removeAsyncWaiter(id) {
+  if (asyncWaiters.delete(id) && asyncWaiters.size === 0) native.doorbellRef(TID, false);
+}
+
 /** The symbol under which a wrapper keeps the word offset of its shared object. */
 const OFF = Symbol('shared-structs.offset');
 /** Passed as first constructor argument to make a wrapper for an existing object. */
@@ -512,6 +545,9 @@ function threadStats() {
 }
 
 module.exports = {
+  TID,
+  addAsyncWaiter,
+  removeAsyncWaiter,
   buffer,
   F64,
   U32,

@@ -5,6 +5,7 @@
 //! class to throw (`TypeError: ...`); `lib/native.js` rethrows it as that class.
 
 mod heap;
+mod sync;
 
 use crate::core::{error::ErrorKind, CoreError};
 

@@ -1,6 +1,8 @@
 //! The N-API-free core: region, allocator, layouts, types and tokens.
 
 pub mod alloc;
+pub mod park;
+pub mod sync;
 pub mod error;
 pub mod layout;
 pub mod region;
@@ -17,6 +19,7 @@ pub struct Runtime {
     pub heap: alloc::Heap,
     pub types: types::TypeRegistry,
     pub tokens: tokens::TokenTable,
+    pub lot: park::ParkingLot,
 }
 
 static RUNTIME: OnceCell<Runtime> = OnceCell::new();
@@ -36,6 +39,6 @@ pub fn runtime() -> CoreResult<&'static Runtime> {
         let bytes = layout::clamp_heap_size(configured_heap_size()?);
         let region = region::Region::reserve(bytes)?;
         let heap = alloc::Heap::new(&region);
-        Ok(Runtime { region, heap, types: types::TypeRegistry::new(), tokens: tokens::TokenTable::new() })
+        Ok(Runtime { region, heap, types: types::TypeRegistry::new(), tokens: tokens::TokenTable::new(), lot: park::ParkingLot::new() })
     })
 }

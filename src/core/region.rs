@@ -67,6 +67,18 @@ impl Region {
         unsafe { &*(self.base.add(index * 4) as *const std::sync::atomic::AtomicU32) }
     }
 
+    /// The u32 cell at u32 index `index` (anywhere in the region) as an atomic, or None if
+    /// the index is outside the heap. Lock words are addressed this way.
+    pub fn u32_at(&self, index: u32) -> Option<&std::sync::atomic::AtomicU32> {
+        let i = index as usize;
+        if i < layout::HEAP_START * 2 || i >= self.words() * 2 {
+            return None;
+        }
+        // SAFETY: i is inside the heap part of the mapping (checked), 4-byte aligned (base is
+        // page aligned), AtomicU32 has the layout of u32, and the mapping is never unmapped.
+        Some(unsafe { &*(self.base.add(i * 4) as *const std::sync::atomic::AtomicU32) })
+    }
+
     /// Word `w` of the region as an atomic 64-bit cell.
     pub fn word(&self, w: usize) -> &std::sync::atomic::AtomicU64 {
         assert!(w < self.words(), "word {w} outside the region");

@@ -1,0 +1,557 @@
+'use strict';
+// Mutex, Condition and SharedMutex: shared objects whose uncontended paths are one
+// Atomics.compareExchange in JS; contention, timeouts, async waits and abandoned owners go
+// to Rust (src/core/sync.rs, src/core/park.rs). Protocols and state tables: docs/locks.md.
+
+const util = require('util');
+const native = require('./native');
+const L = require('./layout');
+const rt = require('./runtime');
+
+const { I32, OFF, ARENA, NO_ARENA, INTERNAL, TID, types } = rt;
+
+// Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
+const M_PARKED = 1 << 30;
+const M_OWNER = M_PARKED - 1;
+// SharedMutex state word.
+const RW_READERS = (1 << 24) - 1;
+const RW_WRITER = 1 << 24;
+const RW_WRITERS_PARKED = 1 << 25;
+const RW_READERS_PARKED = 1 << 26;
+// core::sync::Acquire codes.
+const ACQUIRED = 0;
+const ABANDONED = 1;
+const TIMED_OUT = 2;
+const ABORTED = 3;
+const QUEUED = 4;
+
+const SPIN = 64;
+const disposeSymbol = Symbol.dispose || Symbol.for('nodejs.dispose');
+
+/**
+ * Thrown by a lock operation that acquired a mutex whose previous owner thread died while
+ * holding it. The lock IS held by the caller when this is thrown: `error.token` releases it.
+ * The next lock behaves normally.
+ */
+class AbandonedMutexError extends Error {
+  constructor(mutex, token) {
+    super('shared-structs: the mutex was abandoned: its owner thread exited while holding it. The lock is now held by this thread; release it with error.token.unlock() after checking the protected data.');
+    this.name = 'AbandonedMutexError';
+    this.mutex = mutex;
+    this.token = token;
+  }
+}
+
+function checkTimeout(ms, fn) {
+  if (ms === undefined) return -1;
+  if (typeof ms !== 'number' || ms !== ms) throw new TypeError(`${fn}: timeout must be a number of milliseconds, got ${rt.describe(ms)}`);
+  if (ms < 0) throw new RangeError(`${fn}: timeout must not be negative, got ${ms}`);
+  return ms === Infinity ? -1 : ms;
+}
+
+function checkFn(cb, fn) {
+  if (typeof cb !== 'function') throw new TypeError(`${fn}: callback must be a function, got ${rt.describe(cb)}`);
+}
+
+function checkAborted(code) {
+  if (code === ABORTED) throw new Error('shared-structs: wait aborted because this thread is terminating');
+}
+
+function deadlineOf(ms) {
+  return ms < 0 ? Infinity : Date.now() + ms;
+}
+
+function remainingMs(deadline) {
+  return deadline === Infinity ? -1 : Math.max(0, deadline - Date.now());
+}
+
+/**
+ * Waits asynchronously: `queue(id)` asks Rust to queue async waiter `id` and returns
+ * QUEUED, or another code if it resolved at once. Resolves to { code } or { timedOut }.
+ */
+function waitAsync(index, deadline, queue) {
+  return new Promise((resolve) => {
+    let timer = null;
+    const id = rt.addAsyncWaiter((granted) => {
+      if (timer !== null) clearTimeout(timer);
+      resolve({ woken: true, granted });
+    });
+    let code;
+    try {
+      code = queue(id);
+    } catch (e) {
+      rt.removeAsyncWaiter(id);
+      throw e;
+    }
+    if (code !== QUEUED) {
+      rt.removeAsyncWaiter(id);
+      resolve({ woken: false, code });
+      return;
+    }
+    if (deadline !== Infinity) {
+      timer = setTimeout(() => {
+        if (native.cancelAsync(index, TID, id)) {
+          rt.removeAsyncWaiter(id);
+          resolve({ timedOut: true });
+        }
+      }, Math.max(0, deadline - Date.now()));
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Unlock tokens.
+
+/** A held lock: `unlock()` or `[Symbol.dispose]()` releases it (`using lock = Mutex.lock(m)`). */
+class UnlockToken {
+  #lock;
+  #release;
+  constructor(lock, release) {
+    this.#lock = lock;
+    this.#release = release;
+  }
+  /** Whether this token still holds its lock. */
+  get locked() {
+    return this.#release !== null;
+  }
+  /** The Mutex or SharedMutex this token locks. */
+  get mutex() {
+    return this.#lock;
+  }
+  /** Releases the lock; returns false if this token had already released it. */
+  unlock() {
+    const r = this.#release;
+    if (r === null) return false;
+    this.#release = null;
+    r(this.#lock);
+    return true;
+  }
+  [disposeSymbol]() {
+    this.unlock();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Built-in shared object classes.
+
+function defineBuiltin(typeId, name, words, extra) {
+  const C = class {
+    [OFF] = 0;
+    [ARENA] = NO_ARENA;
+    constructor(a, b) {
+      if (a === INTERNAL) {
+        this[OFF] = b;
+      } else {
+        const o = rt.allocObject(words, typeId);
+        for (let k = 1; k < words; k++) rt.F64[o + k] = 0;
+        this[OFF] = o;
+        rt.remember(this, o);
+      }
+      Object.preventExtensions(this);
+    }
+  };
+  Object.defineProperty(C, 'name', { value: name });
+  Object.defineProperty(C.prototype, util.inspect.custom, {
+    value(depth, options, inspect) {
+      return `${name} ${inspect(extra(this), options)}`;
+    },
+  });
+  Object.defineProperty(C.prototype, 'toJSON', {
+    value() {
+      return extra(this);
+    },
+  });
+  types[typeId] = {
+    id: typeId,
+    key: null,
+    fields: Object.freeze([]),
+    elements: false,
+    C,
+    Sub: null,
+    make: (off) => new C(INTERNAL, off),
+    displayName: () => name,
+  };
+  return C;
+}
+
+function idx(obj) {
+  return 2 * (obj[OFF] + 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutex
+
+function mutexOwner(m) {
+  return Atomics.load(I32, idx(m)) & M_OWNER;
+}
+
+function checkMutex(m, fn) {
+  if (rt.typeIdOf(m) !== L.TYPE_MUTEX) throw new TypeError(`${fn}: expected a Mutex, got ${rt.describe(m)}`);
+}
+
+function mutexRelease(m) {
+  const i = idx(m);
+  if (Atomics.compareExchange(I32, i, TID, 0) === TID) return;
+  if (!native.mutexUnlockSlow(i, TID)) throw new TypeError('Mutex: cannot unlock a mutex this thread does not hold');
+}
+
+/** Tries to acquire within timeoutMs (-1 = forever). Returns true, false (timed out), or throws. */
+function mutexAcquire(m, timeoutMs, fn) {
+  const i = idx(m);
+  if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+  if ((Atomics.load(I32, i) & M_OWNER) === TID) {
+    throw new TypeError(`${fn}: this thread already holds the mutex (locking it again would deadlock)`);
+  }
+  if (timeoutMs === 0) return slowTry(m, i, 0);
+  for (let k = 0; k < SPIN; k++) {
+    if (Atomics.load(I32, i) === 0 && Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+  }
+  return slowTry(m, i, timeoutMs);
+}
+
+function slowTry(m, i, timeoutMs) {
+  const code = native.mutexLockSlow(i, TID, timeoutMs, -1);
+  checkAborted(code);
+  if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, mutexRelease));
+  return code === ACQUIRED;
+}
+
+async function mutexAcquireAsync(m, timeoutMs) {
+  const i = idx(m);
+  const deadline = deadlineOf(timeoutMs);
+  for (;;) {
+    if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+    const r = await waitAsync(i, deadline, (id) => native.mutexLockSlow(i, TID, 0, id));
+    if (r.timedOut) return false;
+    if (!r.woken) {
+      checkAborted(r.code);
+      if (r.code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, mutexRelease));
+      if (r.code === ACQUIRED) return true;
+    }
+    if (deadline !== Infinity && Date.now() >= deadline) {
+      if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+      return false;
+    }
+  }
+}
+
+function runLocked(m, cb, release) {
+  try {
+    return cb();
+  } finally {
+    release(m);
+  }
+}
+
+const Mutex = defineBuiltin(L.TYPE_MUTEX, 'Mutex', 2, (m) => {
+  const o = mutexOwner(m);
+  return { locked: o !== 0, heldByThisThread: o === TID };
+});
+
+Object.defineProperties(Mutex, {
+  /** Whether `value` is a Mutex. */
+  isMutex: { value: (value) => rt.typeIdOf(value) === L.TYPE_MUTEX },
+  /**
+   * `Mutex.lock(m, cb)` runs `cb` holding the lock and returns its result (unlocks on throw).
+   * `Mutex.lock(m)` returns an unlock token (`using lock = Mutex.lock(m)`).
+   */
+  lock: {
+    value: function lock(m, cb) {
+      checkMutex(m, 'Mutex.lock');
+      if (cb === undefined) {
+        mutexAcquire(m, -1, 'Mutex.lock');
+        return new UnlockToken(m, mutexRelease);
+      }
+      checkFn(cb, 'Mutex.lock');
+      mutexAcquire(m, -1, 'Mutex.lock');
+      return runLocked(m, cb, mutexRelease);
+    },
+  },
+  /** Runs `cb` if the lock is free right now: `{ success, value }`. Never waits. */
+  tryLock: {
+    value: function tryLock(m, cb) {
+      checkMutex(m, 'Mutex.tryLock');
+      checkFn(cb, 'Mutex.tryLock');
+      if (!mutexAcquire(m, 0, 'Mutex.tryLock')) return { success: false, value: undefined };
+      return { success: true, value: runLocked(m, cb, mutexRelease) };
+    },
+  },
+  /** Waits up to `timeoutMs` for the lock: `{ success, value }`. */
+  lockWithTimeout: {
+    value: function lockWithTimeout(m, cb, timeoutMs) {
+      checkMutex(m, 'Mutex.lockWithTimeout');
+      checkFn(cb, 'Mutex.lockWithTimeout');
+      const t = checkTimeout(timeoutMs, 'Mutex.lockWithTimeout');
+      if (!mutexAcquire(m, t, 'Mutex.lockWithTimeout')) return { success: false, value: undefined };
+      return { success: true, value: runLocked(m, cb, mutexRelease) };
+    },
+  },
+  /** Returns an unlock token if the lock is acquired within `timeoutMs` (default 0), else null. */
+  lockIfAvailable: {
+    value: function lockIfAvailable(m, timeoutMs = 0) {
+      checkMutex(m, 'Mutex.lockIfAvailable');
+      const t = checkTimeout(timeoutMs, 'Mutex.lockIfAvailable');
+      return mutexAcquire(m, t, 'Mutex.lockIfAvailable') ? new UnlockToken(m, mutexRelease) : null;
+    },
+  },
+  /**
+   * Acquires without blocking the event loop; runs `cb` (awaiting it if it returns a promise)
+   * and resolves to `{ success, value }`; `success` is false if `timeoutMs` passed first.
+   */
+  lockAsync: {
+    value: async function lockAsync(m, cb, timeoutMs) {
+      checkMutex(m, 'Mutex.lockAsync');
+      checkFn(cb, 'Mutex.lockAsync');
+      const t = checkTimeout(timeoutMs, 'Mutex.lockAsync');
+      if (!(await mutexAcquireAsync(m, t))) return { success: false, value: undefined };
+      try {
+        return { success: true, value: await cb() };
+      } finally {
+        mutexRelease(m);
+      }
+    },
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Condition: word 1 lo = sequence number, hi = number of waiters (so notify with nobody
+// waiting makes no native call).
+
+function checkCondition(cv, fn) {
+  if (rt.typeIdOf(cv) !== L.TYPE_CONDITION) throw new TypeError(`${fn}: expected a Condition, got ${rt.describe(cv)}`);
+}
+
+/** The mutex a wait releases: a Mutex held by this thread, or a held unlock token. */
+function heldMutex(mutexOrToken, fn) {
+  let m = mutexOrToken;
+  if (mutexOrToken instanceof UnlockToken) {
+    if (!mutexOrToken.locked) throw new TypeError(`${fn}: the unlock token has already been released`);
+    m = mutexOrToken.mutex;
+  }
+  if (rt.typeIdOf(m) !== L.TYPE_MUTEX) throw new TypeError(`${fn}: expected a Mutex or an unlock token of one, got ${rt.describe(mutexOrToken)}`);
+  if (mutexOwner(m) !== TID) throw new TypeError(`${fn}: the mutex must be locked by this thread before waiting`);
+  return m;
+}
+
+function reacquire(m) {
+  // Re-locking after a wait: an abandoned mutex is reported the same way as by Mutex.lock.
+  mutexAcquire(m, -1, 'Condition.wait');
+}
+
+const Condition = defineBuiltin(L.TYPE_CONDITION, 'Condition', 2, (cv) => ({ waiters: Atomics.load(I32, idx(cv) + 1) }));
+
+function condWait(cv, mutexOrToken, timeoutMs, fn) {
+  checkCondition(cv, fn);
+  const m = heldMutex(mutexOrToken, fn);
+  const t = checkTimeout(timeoutMs, fn);
+  const s = idx(cv);
+  const seq = Atomics.load(I32, s);
+  Atomics.add(I32, s + 1, 1);
+  mutexRelease(m);
+  let code;
+  try {
+    code = native.condWait(s, TID, seq >>> 0, t);
+  } finally {
+    Atomics.sub(I32, s + 1, 1);
+    reacquire(m);
+  }
+  checkAborted(code);
+  return code === 1;
+}
+
+Object.defineProperties(Condition, {
+  /** Whether `value` is a Condition. */
+  isCondition: { value: (value) => rt.typeIdOf(value) === L.TYPE_CONDITION },
+  /**
+   * Releases the mutex (held by this thread, given as the Mutex or its unlock token), waits
+   * for a notify, and re-locks. Returns false on timeout, true when woken.
+   */
+  wait: {
+    value: function wait(cv, mutexOrToken, timeoutMs) {
+      return condWait(cv, mutexOrToken, timeoutMs, 'Condition.wait');
+    },
+  },
+  /** Waits until `predicate()` is true or the timeout passes; returns the last predicate value. */
+  waitFor: {
+    value: function waitFor(cv, mutexOrToken, timeoutMs, predicate) {
+      checkFn(predicate, 'Condition.waitFor');
+      const t = checkTimeout(timeoutMs, 'Condition.waitFor');
+      const deadline = deadlineOf(t);
+      while (!predicate()) {
+        const left = remainingMs(deadline);
+        if (left === 0) return !!predicate();
+        condWait(cv, mutexOrToken, left < 0 ? undefined : left, 'Condition.waitFor');
+      }
+      return true;
+    },
+  },
+  /**
+   * Like wait, without blocking the event loop: resolves to true when woken (the mutex is
+   * held again), false on timeout (also held again).
+   */
+  waitAsync: {
+    value: async function waitAsync_(cv, mutexOrToken, timeoutMs) {
+      checkCondition(cv, 'Condition.waitAsync');
+      const m = heldMutex(mutexOrToken, 'Condition.waitAsync');
+      const t = checkTimeout(timeoutMs, 'Condition.waitAsync');
+      const s = idx(cv);
+      const seq = Atomics.load(I32, s) >>> 0;
+      Atomics.add(I32, s + 1, 1);
+      mutexRelease(m);
+      let r;
+      try {
+        r = await waitAsync(s, deadlineOf(t), (id) => (native.condWaitAsync(s, TID, seq, id) ? QUEUED : ACQUIRED));
+      } finally {
+        Atomics.sub(I32, s + 1, 1);
+        await mutexAcquireAsync(m, -1);
+      }
+      return !r.timedOut;
+    },
+  },
+  /** Wakes up to `count` waiters (default all); returns how many it woke. */
+  notify: {
+    value: function notify(cv, count = Infinity) {
+      checkCondition(cv, 'Condition.notify');
+      if (typeof count !== 'number' || count !== count || count < 0) throw new RangeError(`Condition.notify: count must be a non-negative number, got ${String(count)}`);
+      const s = idx(cv);
+      Atomics.add(I32, s, 1);
+      if (Atomics.load(I32, s + 1) === 0 || count === 0) return 0;
+      return native.condNotify(s, count);
+    },
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// SharedMutex: word 1 lo = state, hi = writer's thread id.
+
+function checkShared(m, fn) {
+  if (rt.typeIdOf(m) !== L.TYPE_SHARED_MUTEX) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
+}
+
+function rwRelease(m) {
+  const s = idx(m);
+  Atomics.store(I32, s + 1, 0);
+  if (Atomics.compareExchange(I32, s, RW_WRITER, 0) === RW_WRITER) return;
+  Atomics.store(I32, s + 1, TID);
+  if (!native.rwUnlockSlow(s, s + 1, TID, true)) throw new TypeError('SharedMutex: cannot unlock: this thread does not hold it exclusively');
+}
+
+function rwReleaseShared(m) {
+  const s = idx(m);
+  const v = Atomics.load(I32, s);
+  if ((v & (RW_WRITERS_PARKED | RW_READERS_PARKED)) === 0 && (v & RW_READERS) > 0 && Atomics.compareExchange(I32, s, v, v - 1) === v) return;
+  if (!native.rwUnlockSlow(s, s + 1, TID, false)) throw new TypeError('SharedMutex: cannot unlockShared: it is not locked shared');
+}
+
+function rwAcquire(m, exclusive, timeoutMs, fn) {
+  const s = idx(m);
+  if (exclusive) {
+    if (Atomics.compareExchange(I32, s, 0, RW_WRITER) === 0) {
+      Atomics.store(I32, s + 1, TID);
+      return true;
+    }
+    if ((Atomics.load(I32, s) & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
+      throw new TypeError(`${fn}: this thread already holds the SharedMutex exclusively (locking it again would deadlock)`);
+    }
+  } else {
+    const v = Atomics.load(I32, s);
+    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && Atomics.compareExchange(I32, s, v, v + 1) === v) return true;
+    if ((v & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
+      throw new TypeError(`${fn}: this thread holds the SharedMutex exclusively (a shared lock would deadlock)`);
+    }
+  }
+  const code = native.rwLockSlow(s, s + 1, TID, exclusive, timeoutMs, -1);
+  checkAborted(code);
+  if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, rwRelease));
+  return code === ACQUIRED;
+}
+
+async function rwAcquireAsync(m, exclusive, timeoutMs) {
+  const s = idx(m);
+  const deadline = deadlineOf(timeoutMs);
+  for (;;) {
+    const r = await waitAsync(s, deadline, (id) => native.rwLockSlow(s, s + 1, TID, exclusive, 0, id));
+    if (r.timedOut) return false;
+    if (r.woken && r.granted) return true;
+    if (!r.woken) {
+      checkAborted(r.code);
+      if (r.code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, rwRelease));
+      if (r.code === ACQUIRED) return true;
+    }
+    if (deadline !== Infinity && Date.now() >= deadline) return false;
+  }
+}
+
+const SharedMutex = defineBuiltin(L.TYPE_SHARED_MUTEX, 'SharedMutex', 2, (m) => {
+  const v = Atomics.load(I32, idx(m));
+  return { exclusive: (v & RW_WRITER) !== 0, readers: v & RW_READERS };
+});
+
+function rwApi(exclusive) {
+  const suffix = exclusive ? '' : 'Shared';
+  const release = exclusive ? rwRelease : rwReleaseShared;
+  const name = (op) => `SharedMutex.${op}`;
+  return {
+    [`lock${suffix}`]: {
+      value(m, cb) {
+        const fn = name(`lock${suffix}`);
+        checkShared(m, fn);
+        if (cb === undefined) {
+          rwAcquire(m, exclusive, -1, fn);
+          return new UnlockToken(m, release);
+        }
+        checkFn(cb, fn);
+        rwAcquire(m, exclusive, -1, fn);
+        return runLocked(m, cb, release);
+      },
+    },
+    [`tryLock${suffix}`]: {
+      value(m, cb) {
+        const fn = name(`tryLock${suffix}`);
+        checkShared(m, fn);
+        checkFn(cb, fn);
+        if (!rwAcquire(m, exclusive, 0, fn)) return { success: false, value: undefined };
+        return { success: true, value: runLocked(m, cb, release) };
+      },
+    },
+    [`lock${suffix}WithTimeout`]: {
+      value(m, cb, timeoutMs) {
+        const fn = name(`lock${suffix}WithTimeout`);
+        checkShared(m, fn);
+        checkFn(cb, fn);
+        if (!rwAcquire(m, exclusive, checkTimeout(timeoutMs, fn), fn)) return { success: false, value: undefined };
+        return { success: true, value: runLocked(m, cb, release) };
+      },
+    },
+    [`lock${suffix}IfAvailable`]: {
+      value(m, timeoutMs = 0) {
+        const fn = name(`lock${suffix}IfAvailable`);
+        checkShared(m, fn);
+        return rwAcquire(m, exclusive, checkTimeout(timeoutMs, fn), fn) ? new UnlockToken(m, release) : null;
+      },
+    },
+    [`lock${suffix}Async`]: {
+      async value(m, cb, timeoutMs) {
+        const fn = name(`lock${suffix}Async`);
+        checkShared(m, fn);
+        checkFn(cb, fn);
+        const t = checkTimeout(timeoutMs, fn);
+        if (!(await rwAcquireAsync(m, exclusive, t))) return { success: false, value: undefined };
+        try {
+          return { success: true, value: await cb() };
+        } finally {
+          release(m);
+        }
+      },
+    },
+  };
+}
+
+Object.defineProperties(SharedMutex, {
+  /** Whether `value` is a SharedMutex. */
+  isSharedMutex: { value: (value) => rt.typeIdOf(value) === L.TYPE_SHARED_MUTEX },
+  ...rwApi(true),
+  ...rwApi(false),
+});
+
+module.exports = { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError, mutexAcquire, mutexRelease };

@@ -1,0 +1,239 @@
+//! Bindings for threads, doorbells and the lock slow paths (core::park, core::sync).
+//!
+//! Every JS thread registers once: it gets a thread id (the owner id in lock words) and a
+//! *doorbell*, a threadsafe function that wakes async waiters (`lockAsync`, `waitAsync`)
+//! on that thread's event loop. The doorbell is unref'd unless the thread has async
+//! waiters. An env cleanup hook marks the thread dead, which is how abandoned mutexes are
+//! detected and how waiters on them are woken.
+//!
+//! Blocking waits park in slices and, between slices, ask N-API whether the env can still
+//! run JS: a worker being terminated gives up its wait instead of hanging its exit.
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use super::to_napi;
+use crate::core::{self, park::WaitKind, sync, CoreError};
+
+fn rt() -> Result<&'static core::Runtime> {
+    core::runtime().map_err(to_napi)
+}
+
+fn word(rt: &core::Runtime, index: u32) -> Result<&std::sync::atomic::AtomicU32> {
+    rt.region.u32_at(index).ok_or_else(|| to_napi(CoreError::type_error("shared-structs: not a lock word of the shared heap")))
+}
+
+/// The threadsafe function behind a doorbell; None once released.
+type TsfnSlot = Arc<parking_lot::Mutex<Option<usize>>>;
+
+unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, _context: *mut c_void, data: *mut c_void) {
+    if env.is_null() || js_cb.is_null() {
+        return;
+    }
+    let mut arg = std::ptr::null_mut();
+    let mut undefined = std::ptr::null_mut();
+    // SAFETY: called by Node on the doorbell's own env thread with a live env and callback;
+    // the payload is an integer smuggled through the data pointer, never dereferenced.
+    unsafe {
+        sys::napi_create_uint32(env, data as usize as u32, &mut arg);
+        sys::napi_get_undefined(env, &mut undefined);
+        sys::napi_call_function(env, undefined, js_cb, 1, &arg, std::ptr::null_mut());
+    }
+}
+
+/// Whether the env can still run JS (false while a worker is being terminated).
+fn env_can_run_js(env: sys::napi_env) -> bool {
+    let mut obj = std::ptr::null_mut();
+    let mut val = std::ptr::null_mut();
+    // SAFETY: `env` is the live env of the current call on this thread. napi_set_named_property
+    // runs N-API's preamble, which fails with a pending-exception status once the env is
+    // stopping (worker.terminate()); nothing is retained.
+    unsafe {
+        if sys::napi_create_object(env, &mut obj) != sys::Status::napi_ok {
+            return false;
+        }
+        sys::napi_get_undefined(env, &mut val);
+        sys::napi_set_named_property(env, obj, c"x".as_ptr(), val) == sys::Status::napi_ok
+    }
+}
+
+struct ThreadEntry {
+    tid: u32,
+    tsfn: TsfnSlot,
+}
+
+static DOORBELLS: once_cell::sync::Lazy<parking_lot::Mutex<std::collections::HashMap<u32, TsfnSlot>>> =
+    once_cell::sync::Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
+
+/// Registers the calling JS thread; `onWake(payload)` is called on this thread's event loop
+/// when an async waiter is woken. Returns the thread id.
+#[napi]
+pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<u32> {
+    let rt = rt()?;
+    let raw_env = env.raw();
+    let mut tsfn = std::ptr::null_mut();
+    let mut name = std::ptr::null_mut();
+    // SAFETY: raw_env is this call's env; the function value comes from this call's
+    // arguments; the created threadsafe function is released in the env cleanup hook below.
+    unsafe {
+        sys::napi_create_string_utf8(raw_env, c"shared-structs doorbell".as_ptr(), -1isize, &mut name);
+        let status = sys::napi_create_threadsafe_function(
+            raw_env,
+            on_wake.raw(),
+            std::ptr::null_mut(),
+            name,
+            0,
+            1,
+            std::ptr::null_mut(),
+            None,
+            std::ptr::null_mut(),
+            Some(call_js),
+            &mut tsfn,
+        );
+        if status != sys::Status::napi_ok {
+            return Err(Error::new(Status::GenericFailure, format!("napi_create_threadsafe_function failed: {status}")));
+        }
+        sys::napi_unref_threadsafe_function(raw_env, tsfn);
+    }
+    let slot: TsfnSlot = Arc::new(parking_lot::Mutex::new(Some(tsfn as usize)));
+    let bell_slot = slot.clone();
+    let tid = rt.lot.register_thread(Box::new(move |payload| {
+        let guard = bell_slot.lock();
+        if let Some(t) = *guard {
+            // SAFETY: the tsfn is alive while the slot holds it (the cleanup hook clears the
+            // slot under this lock before releasing it); calling a tsfn from any thread is
+            // what it is for. The payload is an integer, not a pointer.
+            unsafe {
+                sys::napi_call_threadsafe_function(t as sys::napi_threadsafe_function, payload as usize as *mut c_void, sys::ThreadsafeFunctionCallMode::nonblocking);
+            }
+        }
+    }));
+    DOORBELLS.lock().insert(tid, slot.clone());
+    let entry = ThreadEntry { tid, tsfn: slot };
+    env.add_env_cleanup_hook(entry, |entry| {
+        if let Ok(rt) = core::runtime() {
+            rt.lot.thread_exit(entry.tid);
+        }
+        DOORBELLS.lock().remove(&entry.tid);
+        if let Some(t) = entry.tsfn.lock().take() {
+            // SAFETY: the slot held the only handle and is now empty, so no doorbell call can
+            // use it after this release.
+            unsafe {
+                sys::napi_release_threadsafe_function(t as sys::napi_threadsafe_function, sys::ThreadsafeFunctionReleaseMode::abort);
+            }
+        }
+    })?;
+    Ok(tid)
+}
+
+/// Keeps this thread's event loop alive (ref) while it has async waiters, or not (unref).
+#[napi]
+pub fn doorbell_ref(env: Env, tid: u32, keep_alive: bool) -> Result<()> {
+    let slot = DOORBELLS.lock().get(&tid).cloned();
+    if let Some(slot) = slot {
+        if let Some(t) = *slot.lock() {
+            // SAFETY: the tsfn belongs to this env (tid registered from this thread) and is alive.
+            unsafe {
+                if keep_alive {
+                    sys::napi_ref_threadsafe_function(env.raw(), t as sys::napi_threadsafe_function);
+                } else {
+                    sys::napi_unref_threadsafe_function(env.raw(), t as sys::napi_threadsafe_function);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Number of registered, live JS threads.
+#[napi]
+pub fn live_threads() -> Result<u32> {
+    Ok(rt()?.lot.live_threads() as u32)
+}
+
+fn abort_check(env: &Env) -> impl Fn() -> bool + '_ {
+    let raw = env.raw();
+    move || !env_can_run_js(raw)
+}
+
+/// Mutex acquire slow path. `async_id < 0` blocks (up to `timeout_ms`, negative = forever);
+/// otherwise queues async waiter `async_id`. Returns a core::sync::Acquire code.
+#[napi]
+pub fn mutex_lock_slow(env: Env, index: u32, tid: u32, timeout_ms: f64, async_id: i32) -> Result<u32> {
+    let rt = rt()?;
+    let w = word(rt, index)?;
+    let abort = abort_check(&env);
+    let a = sync::mutex_lock(&rt.lot, w, index, tid, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort);
+    Ok(a as u32)
+}
+
+/// Mutex release slow path (waiters parked). Returns false if `tid` does not own it.
+#[napi]
+pub fn mutex_unlock_slow(index: u32, tid: u32) -> Result<bool> {
+    let rt = rt()?;
+    Ok(sync::mutex_unlock(&rt.lot, word(rt, index)?, index, tid))
+}
+
+/// Condition wait: 1 woken, 0 timed out, 3 aborted (thread terminating).
+#[napi]
+pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> Result<u32> {
+    let rt = rt()?;
+    let w = word(rt, index)?;
+    let abort = abort_check(&env);
+    Ok(match sync::cond_wait(&rt.lot, w, index, tid, seq, sync::deadline_after(timeout_ms), &abort) {
+        Ok(true) => 1,
+        Ok(false) => 0,
+        Err(a) => a as u32,
+    })
+}
+
+/// Queues an async condition waiter if the sequence is still `seq`; false means "already notified".
+#[napi]
+pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> {
+    let rt = rt()?;
+    let w = word(rt, index)?;
+    Ok(rt.lot.park_async(index, WaitKind::Condition, tid, id, || w.load(std::sync::atomic::Ordering::Acquire) == seq))
+}
+
+/// Wakes up to `count` condition waiters (Infinity = all); returns how many.
+#[napi]
+pub fn cond_notify(index: u32, count: f64) -> Result<u32> {
+    let rt = rt()?;
+    word(rt, index)?;
+    let n = if count.is_finite() { count.max(0.0) as usize } else { usize::MAX };
+    Ok(sync::cond_notify(&rt.lot, index, n) as u32)
+}
+
+/// Removes async waiter `id` (on timeout); false if it was already woken.
+#[napi]
+pub fn cancel_async(index: u32, tid: u32, id: u32) -> Result<bool> {
+    let rt = rt()?;
+    Ok(rt.lot.cancel_async(index, tid, id, |_| {}))
+}
+
+/// Reader-writer lock acquire slow path; same conventions as mutex_lock_slow.
+#[napi]
+pub fn rw_lock_slow(env: Env, state_index: u32, owner_index: u32, tid: u32, exclusive: bool, timeout_ms: f64, async_id: i32) -> Result<u32> {
+    let rt = rt()?;
+    let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
+    let abort = abort_check(&env);
+    let a = sync::rw_lock(&rt.lot, s, o, state_index, tid, exclusive, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort);
+    Ok(a as u32)
+}
+
+/// Reader-writer lock release slow path. Returns false if not held that way.
+#[napi]
+pub fn rw_unlock_slow(state_index: u32, owner_index: u32, tid: u32, exclusive: bool) -> Result<bool> {
+    let rt = rt()?;
+    let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
+    Ok(sync::rw_unlock(&rt.lot, s, o, state_index, tid, exclusive))
+}
+
+/// Whether thread `tid` is alive.
+#[napi]
+pub fn thread_alive(tid: u32) -> Result<bool> {
+    Ok(rt()?.lot.is_alive(tid))
+}

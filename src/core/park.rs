@@ -1,0 +1,352 @@
+//! A parking lot for threads and async waiters, keyed by a word of the shared region.
+//!
+//! The design follows `parking_lot_core`: a thread that must wait enqueues itself under a
+//! global queue lock *after* re-checking (validating) the lock word, so a concurrent
+//! unlocker that changes the word and then looks for waiters under the same lock cannot
+//! miss it. Unlike `parking_lot_core`, a queue can also hold *async* waiters (a JS promise
+//! in some thread): waking one rings that thread's doorbell (a threadsafe function set up by
+//! the binding) instead of signalling a condvar, so `lockAsync`/`waitAsync` never block a
+//! thread. See docs/locks.md for the protocols built on top.
+//!
+//! Threads are registered here too (`register_thread`), so the lock code can ask whether
+//! the owner of a lock is still alive (abandoned mutexes) and so a thread's exit can wake
+//! whoever waits on a lock it held.
+
+use parking_lot::{Condvar, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a waiter waits for (used to decide whom a thread's death must wake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitKind {
+    Mutex,
+    Condition,
+    Read,
+    Write,
+}
+
+/// Outcome of a park.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParkResult {
+    /// The validation failed: the word changed before the waiter was queued.
+    Invalid,
+    /// Woken by an unpark (or a thread's death).
+    Woken,
+    /// Woken by an unpark that handed the lock over: the waiter now holds it.
+    Granted,
+    /// The timeout elapsed first.
+    TimedOut,
+}
+
+/// How a doorbell is rung: the binding supplies this for every JS thread.
+pub type Doorbell = Box<dyn Fn(u32) + Send + Sync>;
+
+/// 0 = waiting, 1 = woken, 2 = woken with the lock handed over.
+struct SyncSlot {
+    woken: Mutex<u8>,
+    cv: Condvar,
+}
+
+/// Bit set in a doorbell payload when the lock was handed over to the async waiter.
+pub const DOORBELL_GRANTED: u32 = 1 << 31;
+
+enum Wake {
+    Sync(Arc<SyncSlot>),
+    /// Async waiter `id` of thread `tid`.
+    Async(u32),
+}
+
+struct Waiter {
+    kind: WaitKind,
+    tid: u32,
+    wake: Wake,
+}
+
+/// A waiter taken off a queue, to be woken after the queue lock is released.
+pub struct Unparked {
+    tid: u32,
+    wake: Wake,
+    granted: bool,
+}
+
+impl Unparked {
+    pub fn tid(&self) -> u32 {
+        self.tid
+    }
+}
+
+struct Inner {
+    queues: HashMap<u32, VecDeque<Waiter>>,
+    threads: HashMap<u32, Arc<Doorbell>>,
+}
+
+pub struct ParkingLot {
+    inner: Mutex<Inner>,
+    next_tid: AtomicU32,
+}
+
+/// Largest thread id: ids share a 30-bit field with lock flags.
+pub const MAX_TID: u32 = (1 << 30) - 1;
+
+impl Default for ParkingLot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParkingLot {
+    pub fn new() -> Self {
+        ParkingLot { inner: Mutex::new(Inner { queues: HashMap::new(), threads: HashMap::new() }), next_tid: AtomicU32::new(1) }
+    }
+
+    /// Registers a thread; returns its id (never 0, never reused).
+    pub fn register_thread(&self, doorbell: Doorbell) -> u32 {
+        let tid = self.next_tid.fetch_add(1, Ordering::Relaxed);
+        assert!(tid <= MAX_TID, "shared-structs: too many threads");
+        self.inner.lock().threads.insert(tid, Arc::new(doorbell));
+        tid
+    }
+
+    pub fn is_alive(&self, tid: u32) -> bool {
+        self.inner.lock().threads.contains_key(&tid)
+    }
+
+    pub fn live_threads(&self) -> usize {
+        self.inner.lock().threads.len()
+    }
+
+    /// A thread is gone: drop its async waiters and wake every lock waiter so they re-check
+    /// whether the lock they wait for was held by the dead thread.
+    pub fn thread_exit(&self, tid: u32) {
+        let mut woken = Vec::new();
+        {
+            let mut inner = self.inner.lock();
+            inner.threads.remove(&tid);
+            for q in inner.queues.values_mut() {
+                q.retain(|w| !(w.tid == tid && matches!(w.wake, Wake::Async(_))));
+                let mut keep = VecDeque::new();
+                while let Some(w) = q.pop_front() {
+                    if matches!(w.kind, WaitKind::Mutex | WaitKind::Write | WaitKind::Read) {
+                        woken.push(Unparked { tid: w.tid, wake: w.wake, granted: false });
+                    } else {
+                        keep.push_back(w);
+                    }
+                }
+                *q = keep;
+            }
+            inner.queues.retain(|_, q| !q.is_empty());
+        }
+        for u in woken {
+            self.wake(u);
+        }
+    }
+
+    /// Parks the calling thread on `key` if `validate()` holds (checked under the queue lock).
+    pub fn park(&self, key: u32, kind: WaitKind, tid: u32, validate: impl FnOnce() -> bool, timeout: Option<Duration>) -> ParkResult {
+        let slot = Arc::new(SyncSlot { woken: Mutex::new(0), cv: Condvar::new() });
+        {
+            let mut inner = self.inner.lock();
+            if !validate() {
+                return ParkResult::Invalid;
+            }
+            inner.queues.entry(key).or_default().push_back(Waiter { kind, tid, wake: Wake::Sync(slot.clone()) });
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        {
+            let mut woken = slot.woken.lock();
+            while *woken == 0 {
+                match deadline {
+                    Some(d) => {
+                        if slot.cv.wait_until(&mut woken, d).timed_out() {
+                            break;
+                        }
+                    }
+                    None => slot.cv.wait(&mut woken),
+                }
+            }
+            match *woken {
+                0 => {}
+                1 => return ParkResult::Woken,
+                _ => return ParkResult::Granted,
+            }
+        }
+        // Timed out: leave the queue, unless an unparker already took us off it.
+        let mut inner = self.inner.lock();
+        let removed = remove_where(&mut inner.queues, key, |w| matches!(&w.wake, Wake::Sync(s) if Arc::ptr_eq(s, &slot)));
+        if removed {
+            return ParkResult::TimedOut;
+        }
+        drop(inner);
+        // An unparker took us off the queue and is about to set the slot: wait for it.
+        let mut woken = slot.woken.lock();
+        while *woken == 0 {
+            slot.cv.wait(&mut woken);
+        }
+        if *woken == 1 {
+            ParkResult::Woken
+        } else {
+            ParkResult::Granted
+        }
+    }
+
+    /// Queues async waiter `id` of thread `tid` on `key` if `validate()` holds.
+    /// Returns false if validation failed (the caller retries at once).
+    pub fn park_async(&self, key: u32, kind: WaitKind, tid: u32, id: u32, validate: impl FnOnce() -> bool) -> bool {
+        let mut inner = self.inner.lock();
+        if !inner.threads.contains_key(&tid) || !validate() {
+            return false;
+        }
+        inner.queues.entry(key).or_default().push_back(Waiter { kind, tid, wake: Wake::Async(id) });
+        true
+    }
+
+    /// Removes async waiter `id` of `tid` from `key` (timeout); false if it was already woken.
+    pub fn cancel_async(&self, key: u32, tid: u32, id: u32, after: impl FnOnce(bool)) -> bool {
+        let mut inner = self.inner.lock();
+        let removed = remove_where(&mut inner.queues, key, |w| w.tid == tid && matches!(w.wake, Wake::Async(i) if i == id));
+        let remaining = inner.queues.get(&key).is_some_and(|q| !q.is_empty());
+        after(remaining);
+        removed
+    }
+
+    /// Takes up to `n` waiters of `kind` (any kind if None) off `key` and wakes them; `after`
+    /// runs under the queue lock with the taken waiters and whether any remain. Returns how
+    /// many were woken.
+    pub fn unpark(&self, key: u32, n: usize, kind: Option<WaitKind>, handoff: bool, after: impl FnOnce(&[Unparked], bool)) -> usize {
+        self.release(key, |view| {
+            view.take(kind, n, handoff);
+            let remaining = view.remaining();
+            after(&view.taken, remaining);
+        })
+    }
+
+    /// The general release: `f` runs with the queue lock held and a view of `key`'s queue,
+    /// decides what to store in the lock word and whom to take; the taken waiters are woken
+    /// after the lock is dropped. Returns how many were woken.
+    pub fn release(&self, key: u32, f: impl FnOnce(&mut QueueView<'_>)) -> usize {
+        let taken = {
+            let mut inner = self.inner.lock();
+            let mut view = QueueView { q: inner.queues.get_mut(&key), taken: Vec::new() };
+            f(&mut view);
+            let taken = std::mem::take(&mut view.taken);
+            if inner.queues.get(&key).is_some_and(|q| q.is_empty()) {
+                inner.queues.remove(&key);
+            }
+            taken
+        };
+        let count = taken.len();
+        for u in taken {
+            self.wake(u);
+        }
+        count
+    }
+
+    /// Whether any waiter of `kind` is queued on `key`.
+    pub fn has_waiters(&self, key: u32, kind: Option<WaitKind>) -> bool {
+        self.inner.lock().queues.get(&key).is_some_and(|q| q.iter().any(|w| kind.is_none_or(|k| k == w.kind)))
+    }
+
+    /// Runs `f` with the queue lock held (for lock words whose flags depend on queue contents).
+
+    fn wake(&self, u: Unparked) {
+        match u.wake {
+            Wake::Sync(slot) => {
+                *slot.woken.lock() = if u.granted { 2 } else { 1 };
+                slot.cv.notify_one();
+            }
+            Wake::Async(id) => {
+                let bell = self.inner.lock().threads.get(&u.tid).cloned();
+                if let Some(bell) = bell {
+                    bell(if u.granted { id | DOORBELL_GRANTED } else { id });
+                }
+            }
+        }
+    }
+}
+
+/// A queue seen from inside [`ParkingLot::release`].
+pub struct QueueView<'a> {
+    q: Option<&'a mut VecDeque<Waiter>>,
+    taken: Vec<Unparked>,
+}
+
+impl QueueView<'_> {
+    /// Waiters of `kind` (any if None) still queued.
+    pub fn count(&self, kind: Option<WaitKind>) -> usize {
+        self.q.as_ref().map_or(0, |q| q.iter().filter(|w| kind.is_none_or(|k| k == w.kind)).count())
+    }
+
+    pub fn remaining(&self) -> bool {
+        self.q.as_ref().is_some_and(|q| !q.is_empty())
+    }
+
+    /// Takes up to `n` waiters of `kind` in FIFO order; returns their thread ids.
+    pub fn take(&mut self, kind: Option<WaitKind>, n: usize, granted: bool) -> Vec<u32> {
+        let mut tids = Vec::new();
+        if let Some(q) = self.q.as_mut() {
+            let mut keep = VecDeque::new();
+            while let Some(w) = q.pop_front() {
+                if tids.len() < n && kind.is_none_or(|k| k == w.kind) {
+                    tids.push(w.tid);
+                    self.taken.push(Unparked { tid: w.tid, wake: w.wake, granted });
+                } else {
+                    keep.push_back(w);
+                }
+            }
+            **q = keep;
+        }
+        tids
+    }
+}
+
+fn remove_where(queues: &mut HashMap<u32, VecDeque<Waiter>>, key: u32, pred: impl Fn(&Waiter) -> bool) -> bool {
+    let Some(q) = queues.get_mut(&key) else { return false };
+    let before = q.len();
+    q.retain(|w| !pred(w));
+    let removed = q.len() != before;
+    if q.is_empty() {
+        queues.remove(&key);
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn park_times_out_and_unpark_wakes() {
+        let lot = Arc::new(ParkingLot::new());
+        let tid = lot.register_thread(Box::new(|_| {}));
+        assert_eq!(lot.park(7, WaitKind::Condition, tid, || false, None), ParkResult::Invalid);
+        assert_eq!(lot.park(7, WaitKind::Condition, tid, || true, Some(Duration::from_millis(10))), ParkResult::TimedOut);
+        let l2 = lot.clone();
+        let h = std::thread::spawn(move || l2.park(7, WaitKind::Condition, tid, || true, Some(Duration::from_secs(10))));
+        while !lot.has_waiters(7, None) {
+            std::thread::yield_now();
+        }
+        assert_eq!(lot.unpark(7, usize::MAX, None, false, |_, _| {}), 1);
+        assert_eq!(h.join().unwrap(), ParkResult::Woken);
+    }
+
+    #[test]
+    fn async_waiters_ring_their_doorbell_and_die_with_their_thread() {
+        let lot = ParkingLot::new();
+        let rung = Arc::new(AtomicUsize::new(0));
+        let r2 = rung.clone();
+        let tid = lot.register_thread(Box::new(move |id| {
+            r2.fetch_add(id as usize, Ordering::SeqCst);
+        }));
+        assert!(lot.park_async(3, WaitKind::Mutex, tid, 5, || true));
+        assert_eq!(lot.unpark(3, 1, None, false, |taken, rem| assert!(taken.len() == 1 && !rem)), 1);
+        assert_eq!(rung.load(Ordering::SeqCst), 5);
+        assert!(lot.park_async(3, WaitKind::Mutex, tid, 6, || true));
+        lot.thread_exit(tid);
+        assert!(!lot.has_waiters(3, None));
+        assert!(!lot.is_alive(tid));
+        assert!(!lot.park_async(3, WaitKind::Mutex, tid, 7, || true), "a dead thread cannot queue");
+    }
+}

@@ -1,0 +1,375 @@
+//! Slow paths of the shared locks. Fast paths (uncontended lock and unlock) are one
+//! compare-and-swap in JS on the same words; see docs/locks.md for the state tables.
+//!
+//! ## Mutex word (u32)
+//! ```text
+//! bits 0..30  owner thread id (0 = unlocked)
+//! bit  30     PARKED: some waiter may be queued; unlock must come here to wake it
+//! ```
+//! Lock (JS): `CAS(0 -> tid)`. Unlock (JS): `CAS(tid -> 0)`; if that fails PARKED is set,
+//! call [`mutex_unlock`]. The owner is inside the word, so a thread that dies while holding
+//! the lock leaves its id there and the next locker can see that it is dead (abandoned).
+//!
+//! ## Condition word (u32): a sequence number, bumped by every notify (no lost wake-ups:
+//! a waiter reads it before releasing the mutex and parks only if it is unchanged).
+//!
+//! ## RwLock words (u32 state, u32 owner)
+//! ```text
+//! bits 0..24  reader count
+//! bit  24     WRITER: held exclusively (owner word = writer tid)
+//! bit  25     WRITERS_PARKED: a writer waits; new readers must wait too (no writer starvation)
+//! bit  26     READERS_PARKED: a reader waits
+//! ```
+//! Release with parked waiters hands the lock off directly: a writer's release grants it to
+//! all parked readers (if any) else to one writer; the last reader's release grants it to
+//! one writer.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use super::park::{ParkResult, ParkingLot, WaitKind};
+
+pub const MUTEX_PARKED: u32 = 1 << 30;
+pub const MUTEX_OWNER: u32 = MUTEX_PARKED - 1;
+
+pub const RW_READERS: u32 = (1 << 24) - 1;
+pub const RW_WRITER: u32 = 1 << 24;
+pub const RW_WRITERS_PARKED: u32 = 1 << 25;
+pub const RW_READERS_PARKED: u32 = 1 << 26;
+
+/// How a blocking acquire ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acquire {
+    Acquired = 0,
+    /// Acquired, but the previous owner died holding it.
+    Abandoned = 1,
+    TimedOut = 2,
+    /// The waiting thread is being terminated: give up at once.
+    Aborted = 3,
+    /// Queued as an async waiter; the doorbell will ring.
+    Queued = 4,
+}
+
+/// Longest single park: between slices the caller checks whether it must abort.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// One bounded park: at most SLICE long, so the caller can re-check deaths and `abort()`.
+/// A slice that ends without a wake is reported as `Invalid` (re-check and park again).
+fn park_slice(
+    lot: &ParkingLot,
+    key: u32,
+    kind: WaitKind,
+    tid: u32,
+    validate: &dyn Fn() -> bool,
+    deadline: Option<Instant>,
+    abort: &dyn Fn() -> bool,
+) -> Result<ParkResult, Acquire> {
+    let now = Instant::now();
+    let slice = match deadline {
+        Some(d) if d <= now => return Ok(ParkResult::TimedOut),
+        Some(d) => (d - now).min(SLICE),
+        None => SLICE,
+    };
+    match lot.park(key, kind, tid, validate, Some(slice)) {
+        ParkResult::TimedOut => {
+            if abort() {
+                return Err(Acquire::Aborted);
+            }
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return Ok(ParkResult::TimedOut);
+            }
+            Ok(ParkResult::Invalid)
+        }
+        r => Ok(r),
+    }
+}
+
+pub fn deadline_after(timeout_ms: f64) -> Option<Instant> {
+    if timeout_ms.is_finite() && timeout_ms >= 0.0 {
+        Some(Instant::now() + Duration::from_secs_f64(timeout_ms.min(1e12) / 1000.0))
+    } else {
+        None
+    }
+}
+
+/// Blocking (or async-queueing) mutex acquire. `word` is the mutex state word, `key` its
+/// u32 index (the parking key). With `async_id`, a contended acquire queues async waiter
+/// `async_id` and returns [`Acquire::Queued`] instead of blocking.
+#[allow(clippy::too_many_arguments)]
+pub fn mutex_lock(
+    lot: &ParkingLot,
+    word: &AtomicU32,
+    key: u32,
+    tid: u32,
+    deadline: Option<Instant>,
+    async_id: Option<u32>,
+    abort: &dyn Fn() -> bool,
+) -> Acquire {
+    let mut spins = 0;
+    loop {
+        let s = word.load(Ordering::Acquire);
+        let owner = s & MUTEX_OWNER;
+        if owner == 0 || (owner != tid && !lot.is_alive(owner)) {
+            if word.compare_exchange(s, tid | (s & MUTEX_PARKED), Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return if owner == 0 { Acquire::Acquired } else { Acquire::Abandoned };
+            }
+            continue;
+        }
+        if spins < 40 && async_id.is_none() {
+            spins += 1;
+            std::hint::spin_loop();
+            if spins > 10 {
+                std::thread::yield_now();
+            }
+            continue;
+        }
+        if s & MUTEX_PARKED == 0 && word.compare_exchange(s, s | MUTEX_PARKED, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            continue;
+        }
+        let validate = || {
+            let v = word.load(Ordering::Relaxed);
+            v & MUTEX_PARKED != 0 && v & MUTEX_OWNER != 0
+        };
+        if let Some(id) = async_id {
+            if lot.park_async(key, WaitKind::Mutex, tid, id, validate) {
+                return Acquire::Queued;
+            }
+            continue;
+        }
+        match park_slice(lot, key, WaitKind::Mutex, tid, &validate, deadline, abort) {
+            Err(a) => return a,
+            Ok(ParkResult::TimedOut) => return Acquire::TimedOut,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Mutex release when the fast path failed (PARKED set). Wakes one waiter (who competes
+/// again: no handoff, as in parking_lot's unfair unlock). Returns false if `tid` is not the owner.
+pub fn mutex_unlock(lot: &ParkingLot, word: &AtomicU32, key: u32, tid: u32) -> bool {
+    if word.load(Ordering::Relaxed) & MUTEX_OWNER != tid {
+        return false;
+    }
+    lot.unpark(key, 1, None, false, |_, remaining| {
+        word.store(if remaining { MUTEX_PARKED } else { 0 }, Ordering::Release);
+    });
+    true
+}
+
+/// Condition wait: parks while the sequence word still equals `seq`.
+/// Returns true if woken (or the sequence had already moved), false on timeout.
+pub fn cond_wait(
+    lot: &ParkingLot,
+    word: &AtomicU32,
+    key: u32,
+    tid: u32,
+    seq: u32,
+    deadline: Option<Instant>,
+    abort: &dyn Fn() -> bool,
+) -> Result<bool, Acquire> {
+    let validate = || word.load(Ordering::Acquire) == seq;
+    loop {
+        match park_slice(lot, key, WaitKind::Condition, tid, &validate, deadline, abort)? {
+            ParkResult::TimedOut => return Ok(false),
+            ParkResult::Woken | ParkResult::Granted => return Ok(true),
+            // Validation failed (the sequence moved: a notify came) or a slice ended.
+            ParkResult::Invalid => {
+                if word.load(Ordering::Acquire) != seq {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+}
+
+/// Wakes up to `count` condition waiters; returns how many.
+pub fn cond_notify(lot: &ParkingLot, key: u32, count: usize) -> usize {
+    lot.unpark(key, count, Some(WaitKind::Condition), false, |_, _| {})
+}
+
+/// RwLock acquire (shared or exclusive) when the fast path failed.
+#[allow(clippy::too_many_arguments)]
+pub fn rw_lock(
+    lot: &ParkingLot,
+    state: &AtomicU32,
+    owner: &AtomicU32,
+    key: u32,
+    tid: u32,
+    exclusive: bool,
+    deadline: Option<Instant>,
+    async_id: Option<u32>,
+    abort: &dyn Fn() -> bool,
+) -> Acquire {
+    let (kind, parked_bit) = if exclusive { (WaitKind::Write, RW_WRITERS_PARKED) } else { (WaitKind::Read, RW_READERS_PARKED) };
+    loop {
+        let s = state.load(Ordering::Acquire);
+        if exclusive {
+            if s & (RW_WRITER | RW_READERS) == 0 {
+                // Free: take it, keeping the parked flags (parked writers stay queued).
+                if state.compare_exchange(s, s | RW_WRITER, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                    owner.store(tid, Ordering::Relaxed);
+                    return Acquire::Acquired;
+                }
+                continue;
+            }
+            let o = owner.load(Ordering::Relaxed);
+            if s & RW_WRITER != 0 && o != 0 && o != tid && !lot.is_alive(o) {
+                // The writer died holding it: take it over.
+                if state.compare_exchange(s, s, Ordering::Acquire, Ordering::Relaxed).is_ok()
+                    && owner.compare_exchange(o, tid, Ordering::Acquire, Ordering::Relaxed).is_ok()
+                {
+                    return Acquire::Abandoned;
+                }
+                continue;
+            }
+        } else if s & (RW_WRITER | RW_WRITERS_PARKED) == 0 && s & RW_READERS < RW_READERS {
+            if state.compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return Acquire::Acquired;
+            }
+            continue;
+        }
+        if s & parked_bit == 0 && state.compare_exchange(s, s | parked_bit, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            continue;
+        }
+        // Park while the lock is still unavailable to us and our parked bit is set. The
+        // releaser hands the lock to us directly (Woken = acquired), so re-check on wake.
+        let validate = || {
+            let v = state.load(Ordering::Relaxed);
+            let blocked = if exclusive { v & (RW_WRITER | RW_READERS) != 0 } else { v & (RW_WRITER | RW_WRITERS_PARKED) != 0 };
+            blocked && v & parked_bit != 0
+        };
+        if let Some(id) = async_id {
+            if lot.park_async(key, kind, tid, id, validate) {
+                return Acquire::Queued;
+            }
+            continue;
+        }
+        match park_slice(lot, key, kind, tid, &validate, deadline, abort) {
+            Err(a) => return a,
+            Ok(ParkResult::TimedOut) => {
+                // Clear our parked bit if nobody of our kind waits any more, and if we were
+                // the writer holding readers back, let them in.
+                lot.release(key, |view| {
+                    if view.count(Some(kind)) == 0 {
+                        let s = state.fetch_and(!parked_bit, Ordering::AcqRel) & !parked_bit;
+                        if exclusive && s & RW_WRITER == 0 && view.count(Some(WaitKind::Read)) > 0 {
+                            let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
+                            state.fetch_add(n, Ordering::AcqRel);
+                            state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
+                        }
+                    }
+                });
+                return Acquire::TimedOut;
+            }
+            Ok(ParkResult::Granted) => return Acquire::Acquired,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// RwLock release when the fast path failed (parked bits set). `exclusive` says which hold
+/// is released. Returns false if the caller does not hold the lock that way. Everything is
+/// decided under the queue lock, so a waiter cannot queue between decision and store.
+pub fn rw_unlock(lot: &ParkingLot, state: &AtomicU32, owner: &AtomicU32, key: u32, tid: u32, exclusive: bool) -> bool {
+    let mut ok = true;
+    lot.release(key, |view| {
+        let s = state.load(Ordering::Acquire);
+        let readers = view.count(Some(WaitKind::Read));
+        let writers = view.count(Some(WaitKind::Write));
+        if exclusive {
+            if s & RW_WRITER == 0 || owner.load(Ordering::Relaxed) != tid {
+                ok = false;
+                return;
+            }
+            owner.store(0, Ordering::Relaxed);
+            if readers > 0 {
+                // Grant every parked reader; parked writers stay and block new readers.
+                let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
+                state.store(n | if writers > 0 { RW_WRITERS_PARKED } else { 0 }, Ordering::Release);
+            } else if writers > 0 {
+                let w = view.take(Some(WaitKind::Write), 1, true)[0];
+                owner.store(w, Ordering::Relaxed);
+                state.store(RW_WRITER | if writers > 1 { RW_WRITERS_PARKED } else { 0 }, Ordering::Release);
+            } else {
+                state.store(0, Ordering::Release);
+            }
+            return;
+        }
+        if s & RW_READERS == 0 {
+            ok = false;
+            return;
+        }
+        let now = state.fetch_sub(1, Ordering::AcqRel) - 1;
+        if now & RW_READERS == 0 && now & RW_WRITER == 0 {
+            if writers > 0 {
+                let w = view.take(Some(WaitKind::Write), 1, true)[0];
+                owner.store(w, Ordering::Relaxed);
+                let rp = if readers > 0 { RW_READERS_PARKED } else { 0 };
+                state.store(RW_WRITER | rp | if writers > 1 { RW_WRITERS_PARKED } else { 0 }, Ordering::Release);
+            } else if readers > 0 {
+                // Readers parked behind a writer that gave up (timed out): let them in.
+                let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
+                state.store(n, Ordering::Release);
+            } else {
+                state.store(0, Ordering::Release);
+            }
+        }
+    });
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn contended_mutex_counts_exactly() {
+        let lot = Arc::new(ParkingLot::new());
+        let word = Arc::new(AtomicU32::new(0));
+        let counter = Arc::new(AtomicU32::new(0));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let (lot, word, counter) = (lot.clone(), word.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    let tid = lot.register_thread(Box::new(|_| {}));
+                    for _ in 0..2000 {
+                        if word.compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed).is_err() {
+                            assert_eq!(mutex_lock(&lot, &word, 1, tid, None, None, &|| false), Acquire::Acquired);
+                        }
+                        let v = counter.load(Ordering::Relaxed);
+                        counter.store(v + 1, Ordering::Relaxed);
+                        if word.compare_exchange(tid, 0, Ordering::Release, Ordering::Relaxed).is_err() {
+                            assert!(mutex_unlock(&lot, &word, 1, tid));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(counter.load(Ordering::SeqCst), 8000);
+    }
+
+    #[test]
+    fn a_dead_owner_is_reported_as_abandoned() {
+        let lot = ParkingLot::new();
+        let dead = lot.register_thread(Box::new(|_| {}));
+        let me = lot.register_thread(Box::new(|_| {}));
+        let word = AtomicU32::new(dead);
+        lot.thread_exit(dead);
+        assert_eq!(mutex_lock(&lot, &word, 1, me, None, None, &|| false), Acquire::Abandoned);
+        assert_eq!(word.load(Ordering::SeqCst) & MUTEX_OWNER, me);
+    }
+
+    #[test]
+    fn mutex_lock_times_out() {
+        let lot = ParkingLot::new();
+        let a = lot.register_thread(Box::new(|_| {}));
+        let b = lot.register_thread(Box::new(|_| {}));
+        let word = AtomicU32::new(a);
+        let r = mutex_lock(&lot, &word, 1, b, deadline_after(20.0), None, &|| false);
+        assert_eq!(r, Acquire::TimedOut);
+    }
+}
