@@ -7,6 +7,8 @@ const { SharedStructType, SharedArray } = require('./lib/structs');
 const { share, open, release, isToken } = require('./lib/share');
 const native = require('./lib/native');
 const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = require('./lib/sync');
+const { atomics } = require('./lib/atomics');
+const { SharedMap } = require('./lib/map');
 
 /** Statistics about the shared heap and this thread's caches. */
 function heapStats() {
@@ -28,6 +30,8 @@ module.exports = {
   SharedMutex,
   UnlockToken,
   AbandonedMutexError,
+  SharedMap,
+  atomics,
   share,
   open,
   release,

@@ -16,6 +16,7 @@ module.exports = Object.freeze({
   TYPE_CONDITION: 6,
   TYPE_SHARED_MUTEX: 7,
   TYPE_MAP: 8,
+  TYPE_MAP_TABLE: 9,
   FIRST_USER_TYPE: 16,
   TYPE_MASK: 0x00ffffff,
 

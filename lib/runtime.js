@@ -14,6 +14,7 @@ const U32 = new Uint32Array(buffer);
 const I32 = new Int32Array(buffer);
 const U16 = new Uint16Array(buffer);
 const BU64 = new BigUint64Array(buffer);
+const BI64 = new BigInt64Array(buffer);
 const { heapStart: HEAP_START, words: HEAP_WORDS, tlabWords: TLAB_WORDS } = native.heapLayout();
 
 if (U32[L.CTL_MAGIC] !== L.MAGIC) throw new Error('shared-structs: the shared region is not initialized');
@@ -167,46 +168,45 @@ function readSlot(i) {
 
 /** Writes `value` into slot `i`; `where` is called to name the field in a TypeError. */
 function writeSlot(i, value, where, whereArg) {
+  F64[i] = encodeValue(value, where, whereArg);
+}
+
+/** The slot bits (as a double, possibly a NaN box) that encode `value`. */
+function encodeValue(value, where, whereArg) {
   switch (typeof value) {
     case 'number':
-      F64[i] = value === value ? value : K[K_NAN];
-      return;
+      return value === value ? value : K[K_NAN];
     case 'undefined':
-      F64[i] = K[K_UNDEFINED];
-      return;
+      return K[K_UNDEFINED];
     case 'boolean':
-      F64[i] = value ? K[K_TRUE] : K[K_FALSE];
-      return;
-    case 'string': {
-      const off = stringOffset(value);
-      SU[0] = off;
+      return value ? K[K_TRUE] : K[K_FALSE];
+    case 'string':
+      SU[0] = stringOffset(value);
       SU[1] = L.TAG_STRING;
-      F64[i] = SF[0];
-      return;
-    }
-    case 'bigint': {
-      const off = allocBigInt(value);
-      SU[0] = off;
+      return SF[0];
+    case 'bigint':
+      SU[0] = allocBigInt(value);
       SU[1] = L.TAG_BIGINT;
-      F64[i] = SF[0];
-      return;
-    }
+      return SF[0];
     case 'object': {
-      if (value === null) {
-        F64[i] = K[K_NULL];
-        return;
-      }
+      if (value === null) return K[K_NULL];
       const off = value[OFF];
       if (typeof off === 'number') {
         SU[0] = off;
         SU[1] = L.TAG_REF;
-        F64[i] = SF[0];
-        return;
+        return SF[0];
       }
       break;
     }
   }
   throw new TypeError(`${where(whereArg)}: cannot store ${describe(value)}; only primitives and shared objects can be shared (see canBeShared)`);
+}
+
+/** Encodes a reference to the shared object at `off`. */
+function refBits(off) {
+  SU[0] = off;
+  SU[1] = L.TAG_REF;
+  return SF[0];
 }
 
 /** A short description of a value's type for error messages. */
@@ -255,7 +255,7 @@ function typeIdOf(value) {
 // Each thread caches string -> offset (so writing the same string again allocates nothing)
 // and offset -> string (so reading it again allocates nothing).
 
-const STRING_CACHE_BITS = 12;
+const STRING_CACHE_BITS = 13;
 const STRING_CACHE_MASK = (1 << STRING_CACHE_BITS) - 1;
 const strKeys = new Int32Array(1 << STRING_CACHE_BITS);
 const strVals = new Array(1 << STRING_CACHE_BITS).fill('');
@@ -278,6 +278,8 @@ function stringOffset(s) {
     strOffsets.set(s, off);
   }
   const h = strHash(off);
+  strKeys[h ^ 1] = strKeys[h];
+  strVals[h ^ 1] = strVals[h];
   strKeys[h] = off;
   strVals[h] = s;
   return off;
@@ -293,10 +295,16 @@ function allocString(s) {
   return off;
 }
 
+// The read cache is 2-way set associative: slots h and h ^ 1 form a set; a miss moves the
+// entry at h to h ^ 1 and installs the new one at h.
 function readString(off) {
   const h = strHash(off);
   if (strKeys[h] === off) return strVals[h];
+  const h2 = h ^ 1;
+  if (strKeys[h2] === off) return strVals[h2];
   const s = decodeString(off);
+  strKeys[h2] = strKeys[h];
+  strVals[h2] = strVals[h];
   strKeys[h] = off;
   strVals[h] = s;
   return s;
@@ -553,6 +561,7 @@ module.exports = {
   U32,
   I32,
   U16,
+  BI64,
   K,
   K_UNDEFINED,
   OFF,
@@ -566,6 +575,11 @@ module.exports = {
   readSlot,
   decodeTagged,
   writeSlot,
+  encodeValue,
+  refBits,
+  stringOffset,
+  SF,
+  SU,
   describe,
   canBeShared,
   isWrapper,

@@ -337,8 +337,12 @@ function buildEntry(info, builtinName) {
   Object.setPrototypeOf(proto, elements ? ElementsProto : StructProto);
   Object.setPrototypeOf(C, SharedStructType.prototype);
 
+  const slotOf = new Map();
+  for (let k = 0; k < nf; k++) slotOf.set(fields[k], FS + k);
   const entry = {
     id,
+    slotOf,
+    elementsStart: elements ? ES : -1,
     key: info.key ?? null,
     fields: Object.freeze(fields.slice()),
     elements,

@@ -34,6 +34,8 @@ pub const TYPE_MUTEX: u32 = 5;
 pub const TYPE_CONDITION: u32 = 6;
 pub const TYPE_SHARED_MUTEX: u32 = 7;
 pub const TYPE_MAP: u32 = 8;
+/// The entry table of a SharedMap: like an array, 3 slots (hash, key, value) per entry.
+pub const TYPE_MAP_TABLE: u32 = 9;
 pub const FIRST_USER_TYPE: u32 = 16;
 /// Mask of the type id inside the header's low word.
 pub const TYPE_MASK: u32 = 0x00ff_ffff;

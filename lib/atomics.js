@@ -1,0 +1,110 @@
+'use strict';
+// Atomic operations on struct fields and element slots. A slot is one 8-byte word, so
+// every operation is a 64-bit Atomics op on a BigInt64Array view of the same memory.
+// compareExchange compares like === (decoded values), as V8's Atomics on shared structs.
+
+const rt = require('./runtime');
+const { entryOf } = require('./structs');
+
+const { BI64, OFF } = rt;
+const SB = new BigInt64Array(rt.SF.buffer);
+
+function decodeBits(bits) {
+  SB[0] = bits;
+  const v = rt.SF[0];
+  return v === v ? v : rt.decodeTagged(v);
+}
+
+function bitsOf(d) {
+  rt.SF[0] = d;
+  return SB[0];
+}
+
+function where(x) {
+  return x;
+}
+
+/** Word index of `obj[key]` (a field name, or an element index of an element type). */
+function slotIndex(obj, key, fn) {
+  if (!rt.isWrapper(obj)) throw new TypeError(`atomics.${fn}: expected a shared struct or SharedArray, got ${rt.describe(obj)}`);
+  const e = entryOf(obj);
+  if (!e.slotOf) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no fields`);
+  const off = obj[OFF];
+  if (typeof key === 'number') {
+    if (e.elementsStart < 0) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no elements (index ${key})`);
+    const len = obj.length;
+    if (!(key >>> 0 === key && key < len)) throw new RangeError(`atomics.${fn}: index ${key} is out of range for ${e.displayName()} of length ${len}`);
+    return off + e.elementsStart + key;
+  }
+  const k = e.slotOf.get(key);
+  if (k === undefined) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no field ${typeof key === 'string' ? JSON.stringify(key) : String(key)}`);
+  return off + k;
+}
+
+function label(obj, key) {
+  const e = entryOf(obj);
+  return typeof key === 'number' ? `${e.displayName()}[${key}]` : `${e.displayName()}.${key}`;
+}
+
+function rmw(fn, op) {
+  return function (obj, key, operand) {
+    const i = slotIndex(obj, key, fn);
+    if (typeof operand !== 'number') throw new TypeError(`atomics.${fn}: operand must be a number, got ${rt.describe(operand)}`);
+    for (;;) {
+      const oldBits = Atomics.load(BI64, i);
+      const old = decodeBits(oldBits);
+      if (typeof old !== 'number') throw new TypeError(`atomics.${fn}: ${label(obj, key)} holds ${rt.describe(old)}, not a number`);
+      const next = op(old, operand);
+      if (Atomics.compareExchange(BI64, i, oldBits, bitsOf(next === next ? next : NaN)) === oldBits) return old;
+    }
+  };
+}
+
+/** Atomic operations on fields (`atomics.add(s, 'count', 1)`) and elements (`atomics.add(arr, 3, 1)`). */
+const atomics = Object.freeze({
+  /** Reads the field or element atomically. */
+  load(obj, key) {
+    return decodeBits(Atomics.load(BI64, slotIndex(obj, key, 'load')));
+  },
+  /** Writes the field or element atomically; returns the value written. */
+  store(obj, key, value) {
+    const i = slotIndex(obj, key, 'store');
+    Atomics.store(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key))));
+    return value;
+  },
+  /** Writes the field or element; returns the previous value. */
+  exchange(obj, key, value) {
+    const i = slotIndex(obj, key, 'exchange');
+    return decodeBits(Atomics.exchange(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key)))));
+  },
+  /** Writes `replacement` if the current value === `expected`; returns the value seen. */
+  compareExchange(obj, key, expected, replacement) {
+    const i = slotIndex(obj, key, 'compareExchange');
+    const newBits = bitsOf(rt.encodeValue(replacement, where, label(obj, key)));
+    for (;;) {
+      const oldBits = Atomics.load(BI64, i);
+      const old = decodeBits(oldBits);
+      if (old !== expected) return old;
+      if (Atomics.compareExchange(BI64, i, oldBits, newBits) === oldBits) return old;
+    }
+  },
+  /** Adds to a number field; returns the previous value. */
+  add: rmw('add', (a, b) => a + b),
+  /** Subtracts from a number field; returns the previous value. */
+  sub: rmw('sub', (a, b) => a - b),
+  /** Bitwise AND on the int32 values; returns the previous value. */
+  and: rmw('and', (a, b) => a & b),
+  /** Bitwise OR on the int32 values; returns the previous value. */
+  or: rmw('or', (a, b) => a | b),
+  /** Bitwise XOR on the int32 values; returns the previous value. */
+  xor: rmw('xor', (a, b) => a ^ b),
+  /** A spin-wait hint for hand-written spin loops (Node 20 has no Atomics.pause): waits about `n` short steps. */
+  pause(n = 1) {
+    const steps = typeof n === 'number' && n > 0 ? Math.min(n, 1e6) * 8 : 8;
+    let x = 0;
+    for (let k = 0; k < steps; k++) x += Atomics.load(rt.I32, 0) & 1;
+    return x === -1 ? undefined : undefined;
+  },
+});
+
+module.exports = { atomics };

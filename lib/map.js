@@ -1,0 +1,411 @@
+'use strict';
+// SharedMap: a hash map in the shared heap, usable from every thread.
+//
+// Layout (docs/layout.md): the map object has a mutex word (word 1 lo) and three slots:
+// the entry table (a reference), the size, the number of tombstones. The table is an
+// element object of 3 slots per entry: hash (a number; undefined = empty, null = deleted),
+// key, value. Everything but the lock word is an ordinary slot, so the collector traces a
+// map like any struct. Operations run in JS under the map's mutex (one uncontended CAS
+// each way); see docs/map.md for why this beats a native concurrent map here.
+
+const util = require('util');
+const L = require('./layout');
+const rt = require('./runtime');
+const { mutexAcquire, mutexRelease, AbandonedMutexError } = require('./sync');
+
+const { F64, U32, U16, OFF, ARENA, NO_ARENA, INTERNAL, types, SF, SU } = rt;
+
+const W_TABLE = 2;
+const W_SIZE = 3;
+const W_TOMBS = 4;
+const MAP_WORDS = 5;
+const MIN_CAP = 8;
+const K_UNDEF = rt.K[0];
+const K_NULL = rt.K[1];
+
+function nobody(x) {
+  return x;
+}
+
+// ---------------------------------------------------------------------------------------
+// Hashing and key equality (SameValueZero, like Map).
+
+/** Canonical key: -0 becomes +0 (Map semantics). */
+function canonKey(key) {
+  return key === 0 ? 0 : key;
+}
+
+function mix(h) {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function hashString(s) {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return mix(h ^ s.length);
+}
+
+function hashKey(key) {
+  switch (typeof key) {
+    case 'string':
+      return hashString(key);
+    case 'number':
+      SF[0] = key === key ? key : NaN;
+      return mix(SU[0] ^ Math.imul(SU[1], 0x9e3779b1));
+    case 'bigint':
+      return mix(Number(BigInt.asUintN(32, key)) ^ Number(BigInt.asUintN(32, key >> 32n)) ^ 0x5bd1e995);
+    case 'boolean':
+      return key ? 0x1234567 : 0x7654321;
+    case 'undefined':
+      return 0x2545f491;
+    case 'object':
+      if (key === null) return 0x4f1bbcdd;
+      return mix(key[OFF] ^ 0x27d4eb2f);
+  }
+  throw new TypeError(`SharedMap: a ${typeof key} cannot be a key`);
+}
+
+function checkKey(key) {
+  const t = typeof key;
+  if (t === 'function' || t === 'symbol' || (t === 'object' && key !== null && !rt.isWrapper(key))) {
+    throw new TypeError(`SharedMap: cannot use ${rt.describe(key)} as a key; keys are strings, numbers, bigints, booleans, null, undefined or shared objects`);
+  }
+}
+
+function sameKey(stored, key) {
+  return stored === key || (stored !== stored && key !== key);
+}
+
+// ---------------------------------------------------------------------------------------
+
+function tableOf(m) {
+  SF[0] = F64[m[OFF] + W_TABLE];
+  return SU[0];
+}
+
+function capOf(t) {
+  return U32[2 * t + 2];
+}
+
+function allocTable(cap) {
+  const t = rt.allocObject(2 + 3 * cap, L.TYPE_MAP_TABLE);
+  U32[2 * t + 2] = cap;
+  U32[2 * t + 3] = 0;
+  rt.fillUndefined(t + 2, 3 * cap);
+  return t;
+}
+
+/** Slot index of the entry for `key` in table t, or -(insertion slot) - 1 if absent. */
+function find(t, key, h) {
+  const cap = capOf(t);
+  const mask = cap - 1;
+  let i = h & mask;
+  let firstTomb = -1;
+  for (let n = 0; n < cap; n++) {
+    const e = t + 2 + 3 * i;
+    const hv = F64[e];
+    if (hv !== hv) {
+      // NaN box: undefined (empty) or null (tombstone)
+      SF[0] = hv;
+      if (SU[1] === L.TAG_UNDEFINED) return -1 - (firstTomb >= 0 ? firstTomb : e);
+      if (firstTomb < 0) firstTomb = e;
+    } else if (hv === h && sameKey(rt.readSlot(e + 1), key)) {
+      return e;
+    }
+    i = (i + 1) & mask;
+  }
+  return -1 - firstTomb;
+}
+
+function lock(m) {
+  try {
+    mutexAcquire(m, -1, 'SharedMap');
+  } catch (e) {
+    // A thread died inside a map operation: the lock is ours now, and every map update
+    // writes the entry before publishing it, so the table is consistent.
+    if (!(e instanceof AbandonedMutexError)) throw e;
+  }
+}
+
+function grow(m, t) {
+  const o = m[OFF];
+  const size = F64[o + W_SIZE];
+  const oldCap = capOf(t);
+  let cap = MIN_CAP;
+  while (cap < (size + 1) * 2) cap *= 2;
+  if (cap < oldCap && F64[o + W_TOMBS] === 0) cap = oldCap;
+  const nt = allocTable(cap);
+  for (let i = 0; i < oldCap; i++) {
+    const e = t + 2 + 3 * i;
+    const hv = F64[e];
+    if (hv === hv) {
+      const mask = cap - 1;
+      let j = hv & mask;
+      while (F64[nt + 2 + 3 * j] === F64[nt + 2 + 3 * j]) j = (j + 1) & mask;
+      const d = nt + 2 + 3 * j;
+      F64[d + 1] = F64[e + 1];
+      F64[d + 2] = F64[e + 2];
+      F64[d] = hv;
+    }
+  }
+  F64[o + W_TABLE] = rt.refBits(nt);
+  F64[o + W_TOMBS] = 0;
+  return nt;
+}
+
+/** Inserts (key, value) at the free slot `-1 - r` (r from find); grows first if needed. */
+function insertAt(m, t, r, key, h, valueBits, keyBits) {
+  const o = m[OFF];
+  const size = F64[o + W_SIZE];
+  const tombs = F64[o + W_TOMBS];
+  let e = -1 - r;
+  if ((size + tombs + 1) * 2 > capOf(t)) {
+    t = grow(m, t);
+    e = -1 - find(t, key, h);
+  } else {
+    SF[0] = F64[e];
+    if (SU[1] === L.TAG_NULL) F64[o + W_TOMBS] = tombs - 1;
+  }
+  F64[e + 1] = keyBits;
+  F64[e + 2] = valueBits;
+  F64[e] = h;
+  F64[o + W_SIZE] = size + 1;
+}
+
+function snapshot(m, kind) {
+  lock(m);
+  const out = [];
+  try {
+    const t = tableOf(m);
+    const cap = capOf(t);
+    for (let i = 0; i < cap; i++) {
+      const e = t + 2 + 3 * i;
+      if (F64[e] === F64[e]) {
+        if (kind === 0) out.push(rt.readSlot(e + 1));
+        else if (kind === 1) out.push(rt.readSlot(e + 2));
+        else out.push([rt.readSlot(e + 1), rt.readSlot(e + 2)]);
+      }
+    }
+  } finally {
+    mutexRelease(m);
+  }
+  return out;
+}
+
+function checkMap(m, fn) {
+  if (rt.typeIdOf(m) !== L.TYPE_MAP) throw new TypeError(`SharedMap.prototype.${fn}: receiver is not a SharedMap`);
+}
+
+/**
+ * A hash map in the shared heap. Keys: strings, numbers, bigints, booleans, null, undefined
+ * and shared objects (by identity), compared with SameValueZero like Map. Values: anything
+ * shareable. Every operation is atomic; iteration works on a snapshot.
+ */
+class SharedMap {
+  [OFF] = 0;
+  [ARENA] = NO_ARENA;
+  constructor(entries) {
+    if (entries === INTERNAL) {
+      this[OFF] = arguments[1];
+    } else {
+      const o = rt.allocObject(MAP_WORDS, L.TYPE_MAP);
+      F64[o + 1] = 0;
+      F64[o + W_TABLE] = rt.refBits(allocTable(MIN_CAP));
+      F64[o + W_SIZE] = 0;
+      F64[o + W_TOMBS] = 0;
+      this[OFF] = o;
+      rt.remember(this, o);
+    }
+    Object.preventExtensions(this);
+    if (entries !== undefined && entries !== null && entries !== INTERNAL) {
+      for (const [k, v] of entries) this.set(k, v);
+    }
+  }
+
+  /** Whether `value` is a SharedMap. */
+  static isSharedMap(value) {
+    return rt.typeIdOf(value) === L.TYPE_MAP;
+  }
+
+  /** Number of entries. */
+  get size() {
+    checkMap(this, 'size');
+    return F64[this[OFF] + W_SIZE];
+  }
+
+  /** The value for `key`, or undefined. */
+  get(key) {
+    checkMap(this, 'get');
+    key = canonKey(key);
+    const h = hashKey(key);
+    lock(this);
+    try {
+      const r = find(tableOf(this), key, h);
+      return r >= 0 ? rt.readSlot(r + 2) : undefined;
+    } finally {
+      mutexRelease(this);
+    }
+  }
+
+  /** Whether `key` is present. */
+  has(key) {
+    checkMap(this, 'has');
+    key = canonKey(key);
+    const h = hashKey(key);
+    lock(this);
+    try {
+      return find(tableOf(this), key, h) >= 0;
+    } finally {
+      mutexRelease(this);
+    }
+  }
+
+  /** Sets `key` to `value`; returns the map. */
+  set(key, value) {
+    checkMap(this, 'set');
+    checkKey(key);
+    key = canonKey(key);
+    const h = hashKey(key);
+    // Encode outside the lock (may allocate strings); unused bits are just garbage.
+    const valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
+    lock(this);
+    try {
+      const t = tableOf(this);
+      const r = find(t, key, h);
+      if (r >= 0) F64[r + 2] = valueBits;
+      else insertAt(this, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
+    } finally {
+      mutexRelease(this);
+    }
+    return this;
+  }
+
+  /** Removes `key`; returns whether it was present. */
+  delete(key) {
+    checkMap(this, 'delete');
+    key = canonKey(key);
+    const h = hashKey(key);
+    lock(this);
+    try {
+      const r = find(tableOf(this), key, h);
+      if (r < 0) return false;
+      const o = this[OFF];
+      F64[r] = K_NULL;
+      F64[r + 1] = K_UNDEF;
+      F64[r + 2] = K_UNDEF;
+      F64[o + W_SIZE] -= 1;
+      F64[o + W_TOMBS] += 1;
+      return true;
+    } finally {
+      mutexRelease(this);
+    }
+  }
+
+  /** Removes every entry. */
+  clear() {
+    checkMap(this, 'clear');
+    const nt = allocTable(MIN_CAP);
+    lock(this);
+    try {
+      const o = this[OFF];
+      F64[o + W_TABLE] = rt.refBits(nt);
+      F64[o + W_SIZE] = 0;
+      F64[o + W_TOMBS] = 0;
+    } finally {
+      mutexRelease(this);
+    }
+  }
+
+  /** The value for `key`; if absent, inserts `value` first. Atomic. */
+  getOrInsert(key, value) {
+    checkMap(this, 'getOrInsert');
+    checkKey(key);
+    key = canonKey(key);
+    const h = hashKey(key);
+    const valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
+    lock(this);
+    try {
+      const t = tableOf(this);
+      const r = find(t, key, h);
+      if (r >= 0) return rt.readSlot(r + 2);
+      insertAt(this, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
+      return value;
+    } finally {
+      mutexRelease(this);
+    }
+  }
+
+  /**
+   * The value for `key`; if absent, computes `fn(key)` (outside the lock, so `fn` may use
+   * the map) and inserts it unless another thread inserted first, in which case that
+   * value is returned. Every thread sees one value per key.
+   */
+  getOrInsertComputed(key, fn) {
+    checkMap(this, 'getOrInsertComputed');
+    if (typeof fn !== 'function') throw new TypeError(`SharedMap.prototype.getOrInsertComputed: callback must be a function, got ${rt.describe(fn)}`);
+    checkKey(key);
+    key = canonKey(key);
+    const h = hashKey(key);
+    lock(this);
+    try {
+      const r = find(tableOf(this), key, h);
+      if (r >= 0) return rt.readSlot(r + 2);
+    } finally {
+      mutexRelease(this);
+    }
+    return this.getOrInsert(key, fn(key));
+  }
+
+  keys() {
+    checkMap(this, 'keys');
+    return snapshot(this, 0)[Symbol.iterator]();
+  }
+
+  values() {
+    checkMap(this, 'values');
+    return snapshot(this, 1)[Symbol.iterator]();
+  }
+
+  entries() {
+    checkMap(this, 'entries');
+    return snapshot(this, 2)[Symbol.iterator]();
+  }
+
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+
+  forEach(fn, thisArg) {
+    checkMap(this, 'forEach');
+    if (typeof fn !== 'function') throw new TypeError('SharedMap.prototype.forEach: callback must be a function');
+    for (const [k, v] of snapshot(this, 2)) fn.call(thisArg, v, k, this);
+  }
+
+  toJSON() {
+    return Object.fromEntries(snapshot(this, 2).map(([k, v]) => [String(k), v]));
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    if (depth < 0) return options.stylize('[SharedMap]', 'special');
+    return `SharedMap(${this.size}) ${inspect(new Map(snapshot(this, 2)), { ...options, depth: options.depth == null ? null : options.depth - 1 }).replace(/^Map\(\d+\) /, '')}`;
+  }
+}
+Object.defineProperty(SharedMap.prototype, Symbol.toStringTag, { value: 'SharedMap' });
+
+types[L.TYPE_MAP] = {
+  id: L.TYPE_MAP,
+  key: null,
+  fields: Object.freeze([]),
+  elements: false,
+  C: SharedMap,
+  Sub: null,
+  make: (off) => new SharedMap(INTERNAL, off),
+  displayName: () => 'SharedMap',
+};
+
+// Strings as keys compare by content: readSlot decodes them (through the per-thread cache).
+void U16;
+
+module.exports = { SharedMap, hashString };
