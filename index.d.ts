@@ -170,8 +170,128 @@ export interface HeapStats {
 /** Statistics about the shared heap. */
 export declare function heapStats(): HeapStats;
 
-// Declared here so Shareable can name them; defined by the coordination API.
-export interface Mutex {}
-export interface Condition {}
-export interface SharedMutex {}
-export interface SharedMap<K, V> {}
+/** Result of the callback-style try, timeout and async lock forms. */
+export interface LockResult<T> {
+  /** Whether the lock was acquired (and the callback ran). */
+  success: boolean;
+  /** The callback's result when `success`, else undefined. */
+  value: T | undefined;
+}
+
+/** A held lock. `using lock = Mutex.lock(m)` releases it at the end of the block. */
+export declare class UnlockToken {
+  private constructor();
+  /** Whether this token still holds its lock. */
+  readonly locked: boolean;
+  /** The Mutex or SharedMutex this token locks. */
+  readonly mutex: Mutex | SharedMutex;
+  /** Releases the lock; returns false if it was already released. */
+  unlock(): boolean;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * Thrown by a lock operation that acquired a mutex whose owner thread exited while holding it.
+ * The caller holds the lock: check the protected data, then `error.token.unlock()`.
+ */
+export declare class AbandonedMutexError extends Error {
+  readonly name: 'AbandonedMutexError';
+  readonly mutex: Mutex | SharedMutex;
+  readonly token: UnlockToken;
+}
+
+/** A mutual-exclusion lock in the shared heap. Uncontended lock/unlock make no native call. */
+export declare class Mutex {
+  constructor();
+  /** Whether `value` is a Mutex. */
+  static isMutex(value: unknown): value is Mutex;
+  /** Runs `callback` holding the lock; returns its result; unlocks on return or throw. Locking again from the holding thread throws TypeError. */
+  static lock<T>(mutex: Mutex, callback: () => T): T;
+  /** Acquires and returns an unlock token. */
+  static lock(mutex: Mutex): UnlockToken;
+  /** Runs `callback` only if the lock is free now. */
+  static tryLock<T>(mutex: Mutex, callback: () => T): LockResult<T>;
+  /** Waits up to `timeoutMs` for the lock. */
+  static lockWithTimeout<T>(mutex: Mutex, callback: () => T, timeoutMs: number): LockResult<T>;
+  /** A token if the lock is acquired within `timeoutMs` (default 0), else null. */
+  static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken | null;
+  /** Acquires without blocking the event loop; awaits the callback before unlocking. */
+  static lockAsync<T>(mutex: Mutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+}
+
+/** A condition variable in the shared heap. */
+export declare class Condition {
+  constructor();
+  /** Whether `value` is a Condition. */
+  static isCondition(value: unknown): value is Condition;
+  /** Releases the mutex (held by this thread), waits for a notify, re-locks. False on timeout. */
+  static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): boolean;
+  /** Waits until `predicate()` holds or the timeout passes; returns the last predicate value. */
+  static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs: number | undefined, predicate: () => unknown): boolean;
+  /** Like wait without blocking the event loop. */
+  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): Promise<boolean>;
+  /** Wakes up to `count` waiters (default all); returns how many were woken. */
+  static notify(condition: Condition, count?: number): number;
+}
+
+/** A readers-writer lock in the shared heap; waiting writers block new readers (no writer starvation). */
+export declare class SharedMutex {
+  constructor();
+  /** Whether `value` is a SharedMutex. */
+  static isSharedMutex(value: unknown): value is SharedMutex;
+  /** Exclusive lock: runs `callback` holding it, or returns a token. */
+  static lock<T>(mutex: SharedMutex, callback: () => T): T;
+  static lock(mutex: SharedMutex): UnlockToken;
+  static tryLock<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
+  static lockWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs: number): LockResult<T>;
+  static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
+  static lockAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  /** Shared lock: runs `callback` holding it, or returns a token. */
+  static lockShared<T>(mutex: SharedMutex, callback: () => T): T;
+  static lockShared(mutex: SharedMutex): UnlockToken;
+  static tryLockShared<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
+  static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs: number): LockResult<T>;
+  static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
+  static lockSharedAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+}
+
+/** Keys a SharedMap accepts (compared with SameValueZero; shared objects by identity). */
+export type SharedMapKey = string | number | bigint | boolean | null | undefined | SharedStruct | SharedArray<any> | Mutex | Condition | SharedMutex | SharedMap<any, any>;
+
+/** A concurrent hash map in the shared heap. Every operation is atomic; iteration walks a snapshot. */
+export declare class SharedMap<K extends SharedMapKey = SharedMapKey, V = any> implements Iterable<[K, V]> {
+  constructor(entries?: Iterable<readonly [K, V]> | null);
+  /** Whether `value` is a SharedMap. */
+  static isSharedMap(value: unknown): value is SharedMap<any, any>;
+  readonly size: number;
+  get(key: K): V | undefined;
+  has(key: K): boolean;
+  set(key: K, value: V): this;
+  delete(key: K): boolean;
+  clear(): void;
+  /** The value for `key`, inserting `value` first if absent (atomic). */
+  getOrInsert(key: K, value: V): V;
+  /** The value for `key`; if absent computes `fn(key)` outside the lock and inserts it unless another thread won. */
+  getOrInsertComputed(key: K, fn: (key: K) => V): V;
+  keys(): IterableIterator<K>;
+  values(): IterableIterator<V>;
+  entries(): IterableIterator<[K, V]>;
+  forEach(callback: (value: V, key: K, map: this) => void, thisArg?: unknown): void;
+  [Symbol.iterator](): IterableIterator<[K, V]>;
+}
+
+/** Atomic operations on struct fields (by name) and element slots (by index). */
+export declare const atomics: {
+  load(target: object, key: string | number): any;
+  store<T extends Shareable>(target: object, key: string | number, value: T): T;
+  exchange(target: object, key: string | number, value: Shareable): any;
+  /** Stores `replacement` if the current value === `expected`; returns the value seen. */
+  compareExchange(target: object, key: string | number, expected: unknown, replacement: Shareable): any;
+  add(target: object, key: string | number, value: number): number;
+  sub(target: object, key: string | number, value: number): number;
+  and(target: object, key: string | number, value: number): number;
+  or(target: object, key: string | number, value: number): number;
+  xor(target: object, key: string | number, value: number): number;
+  /** Spin-wait hint for hand-written spin loops. */
+  pause(n?: number): void;
+};
