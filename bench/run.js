@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+'use strict';
+// Benchmark harness: plain JS objects vs shared-structs vs V8's harmony shared structs,
+// side by side, checked against the performance targets. See bench/README.md.
+//
+//   node bench/run.js                 # everything (about 25 s on 2 cores), table on stdout
+//   node bench/run.js --only tree     # only benchmarks whose id or name contains "tree"
+//   node bench/run.js --json          # results as JSON on stdout (progress always on stderr)
+
+const os = require('os');
+const { parseArgs, usageError, selected, onlyArgs, log, runChild, fmt, fmtRatio, table, msSince, now, median } = require('./lib');
+
+const HELP = `usage: node bench/run.js [--json] [--only <substring>[,<substring>...]]
+  --json     print results as JSON instead of a table
+  --only s   run only benchmarks whose id or name contains s (case-insensitive;
+             repeatable or comma-separated), e.g. --only num, --only arr-get,tree
+benchmark ids: num-read num-write str-read ref-read new6 arr-get arr-forof arr-index
+               tree-hold tree-visit mem mem-wrapper`;
+
+const MEMORY = [
+  { id: 'mem', name: 'memory: struct with 6 number/ref fields', unit: 'B/obj', target: { maxShared: 64 } },
+  { id: 'mem-wrapper', name: 'memory: JS heap per live shared wrapper (info)', unit: 'B/obj', target: null },
+];
+
+function targetText(t) {
+  if (!t) return '-';
+  const parts = [];
+  if (t.maxPlain !== undefined) parts.push(`<= ${t.maxPlain}x plain`);
+  if (t.beatHarmony) parts.push('< harmony');
+  if (t.minSpeedup !== undefined) parts.push(`>= ${t.minSpeedup}x faster`);
+  if (t.maxShared !== undefined) parts.push(`<= ${t.maxShared} B`);
+  return parts.join(', ');
+}
+
+/** PASS / MISS against the target; parts that cannot be evaluated (n/a side) are noted. */
+function evaluate(r) {
+  const t = r.target;
+  if (!t) return { status: '-', notes: [] };
+  if (r.shared === null) return { status: 'n/a', notes: ['no shared-structs result'] };
+  const checks = [];
+  const notes = [];
+  if (t.maxPlain !== undefined) {
+    if (r.ratioSharedPlain === null) notes.push('plain n/a');
+    else checks.push(r.ratioSharedPlain <= t.maxPlain);
+  }
+  if (t.beatHarmony) {
+    if (r.harmony === null) notes.push('harmony n/a: "< harmony" not checked');
+    else checks.push(r.shared < r.harmony);
+  }
+  if (t.minSpeedup !== undefined) {
+    if (r.plain === null) notes.push('plain n/a');
+    else checks.push(r.plain / r.shared >= t.minSpeedup);
+  }
+  if (t.maxShared !== undefined) checks.push(r.shared <= t.maxShared);
+  if (checks.length === 0) return { status: 'n/a', notes };
+  return { status: checks.every(Boolean) ? 'PASS' : 'MISS', notes };
+}
+
+function row(bench, plain, shared, harmony, extra = {}) {
+  const ratio = (a, b) => (a !== null && b !== null && b !== 0 ? a / b : null);
+  const r = {
+    id: bench.id,
+    name: bench.name,
+    unit: bench.unit,
+    plain,
+    shared,
+    harmony,
+    ratioSharedPlain: ratio(shared, plain),
+    ratioSharedHarmony: ratio(shared, harmony),
+    target: bench.target || null,
+    targetText: targetText(bench.target),
+    ...extra,
+  };
+  // Interleaved loop samples: plain[k] and shared[k] were taken back to back, so the median
+  // of their ratios is robust against load that drifts during the run.
+  const sp = r.paired && r.samples;
+  if (sp && sp.plain && sp.shared && sp.plain.length === sp.shared.length && sp.plain.length > 0) {
+    r.ratioSharedPlain = median(sp.shared.map((x, k) => x / sp.plain[k]));
+  }
+  Object.assign(r, evaluate(r));
+  return r;
+}
+
+const val = (x) => (x && typeof x.ns === 'number' ? x.ns : null);
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const started = now();
+  const { cases, runCase } = require('./micro');
+  const micro = cases.filter((c) => selected(opts, c));
+  const tree = require('./tree').BENCHES.filter((b) => selected(opts, b));
+  const memory = MEMORY.filter((b) => selected(opts, b));
+  if (micro.length + tree.length + memory.length === 0) throw usageError(`--only ${opts.only.join(',')} matches no benchmark (try --help)`);
+  const results = [];
+  const errors = [];
+
+  // 1. micro-benchmarks: plain and shared-structs here, harmony in a child process
+  if (micro.length) {
+    log(`micro-benchmarks (${micro.length}): plain, shared-structs`);
+    const local = {};
+    for (const c of micro) local[c.id] = await runCase(c, ['plain', 'shared']);
+    log('micro-benchmarks: harmony (child process)');
+    const h = await runChild(['--harmony-struct'], 'harmony.js', ['--part', 'micro', ...onlyArgs(opts)]);
+    if (!h.ok) errors.push(`harmony micro: ${h.error}`);
+    for (const c of micro) {
+      const hr = h.ok ? h.data.micro[c.id] : null;
+      const checks = [local[c.id].plain, local[c.id].shared, hr].filter((x) => x && x.ns !== null);
+      const mismatch = checks.some((x) => x.ok === false);
+      const sideNotes = [];
+      for (const [side, x] of [['plain', local[c.id].plain], ['shared', local[c.id].shared], ['harmony', hr]]) {
+        if (x && x.error) sideNotes.push(`${side}: ${x.error}`);
+      }
+      results.push(
+        row(c, val(local[c.id].plain), val(local[c.id].shared), val(hr), {
+          samples: { plain: local[c.id].plain.samples, shared: local[c.id].shared.samples, harmony: hr && hr.samples },
+          paired: !c.batched,
+          ...(mismatch ? { warning: 'a side returned an unexpected checksum' } : {}),
+        }),
+      );
+      results[results.length - 1].notes.push(...sideNotes);
+    }
+  }
+
+  // 2. tree handoff: plain and shared in one child process, harmony in another
+  if (tree.length) {
+    log('tree handoff: plain, shared-structs (child process)');
+    const t = await runChild([], 'tree.js', onlyArgs(opts), { timeoutMs: 180000 });
+    if (!t.ok) errors.push(`tree: ${t.error}`);
+    const sides = { plain: {}, shared: {}, harmony: {} };
+    for (const side of ['plain', 'shared']) {
+      const d = t.ok ? t.data[side] : null;
+      if (d && d.error) errors.push(`tree ${side}: ${d.error}`);
+      else if (d) sides[side] = d;
+    }
+    log('tree handoff: harmony (child process)');
+    const h = await runChild(['--harmony-struct'], 'harmony.js', ['--part', 'tree', ...onlyArgs(opts)]);
+    if (!h.ok) errors.push(`harmony tree: ${h.error}`);
+    else if (h.data.tree.error) errors.push(`harmony tree: ${h.data.tree.error}`);
+    else sides.harmony = h.data.tree;
+    for (const b of tree) {
+      const get = (s) => (sides[s][b.key] ? sides[s][b.key].ms : null);
+      results.push(
+        row(b, get('plain'), get('shared'), get('harmony'), {
+          samples: { plain: sides.plain[b.key]?.samples, shared: sides.shared[b.key]?.samples, harmony: sides.harmony[b.key]?.samples },
+        }),
+      );
+    }
+  }
+
+  // 3. memory (child processes with --expose-gc)
+  if (memory.length) {
+    log('memory: plain, shared-structs (child process)');
+    const m = await runChild(['--expose-gc'], 'memory.js', []);
+    if (!m.ok) errors.push(`memory: ${m.error}`);
+    log('memory: harmony (child process)');
+    const h = await runChild(['--harmony-struct', '--expose-gc'], 'harmony.js', ['--part', 'memory']);
+    if (!h.ok) errors.push(`harmony memory: ${h.error}`);
+    const md = m.ok ? m.data : {};
+    const hd = h.ok ? h.data.memory : {};
+    for (const b of memory) {
+      if (b.id === 'mem') results.push(row(b, md.plain ?? null, md.shared ?? null, hd.harmony ?? null));
+      else results.push(row(b, null, md.sharedWrapper ?? null, null));
+    }
+  }
+
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0] && os.cpus()[0].model,
+    seconds: Math.round(msSince(started) / 100) / 10,
+  };
+  log(`done in ${meta.seconds} s`);
+
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ meta, results, errors }, null, 2)}\n`);
+  } else {
+    const headers = ['benchmark', 'unit', 'plain', 'shared-structs', 'harmony', 'shared/plain', 'shared/harmony', 'target', 'result'];
+    const rows = results.map((r) => [
+      r.name,
+      r.unit,
+      fmt(r.plain),
+      fmt(r.shared),
+      fmt(r.harmony),
+      fmtRatio(r.ratioSharedPlain),
+      fmtRatio(r.ratioSharedHarmony),
+      r.targetText,
+      r.status,
+    ]);
+    const right = [false, false, true, true, true, true, true, false, false];
+    const out = [
+      `shared-structs benchmarks - node ${meta.node} (V8 ${meta.v8}), ${meta.platform}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.seconds} s`,
+      '',
+      table(headers, rows, right),
+    ];
+    const notes = [];
+    for (const r of results) {
+      for (const n of r.notes || []) notes.push(`${r.id}: ${n}`);
+      if (r.warning) notes.push(`${r.id}: ${r.warning}`);
+    }
+    for (const e of errors) notes.push(`error: ${e}`);
+    if (notes.length) out.push('', ...notes.map((n) => `note: ${n}`));
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+}
+
+main().catch((e) => {
+  log(`bench/run.js: ${e.usage ? e.message : e.stack || e.message}`);
+  process.exit(e.usage ? 2 : 1);
+});
