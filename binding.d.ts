@@ -9,14 +9,35 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** One large object of `words` words; returns its word offset. */
-export declare function allocLarge(words: number): number
+/**
+ * One large object of `words` words for thread `tid`; returns its word offset. The object
+ * is added to the thread's young ranges (rooted until its operation ends).
+ */
+export declare function allocLarge(tid: number, words: number): number
 
-/** A new thread-local allocation buffer: `[start, end)` in words. */
-export declare function allocTlab(minWords: number): Array<number>
+/**
+ * A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
+ * Keys start at u32 index `2 * offset + 4`.
+ */
+export declare function allocRootTable(tid: number, capacity: number): number
+
+/**
+ * Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
+ * block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
+ */
+export declare function allocTlab(tid: number, minWords: number): void
+
+/** Records the block of a registered thread (called by JS right after registerThread). */
+export declare function bindThreadBlock(tid: number, block: number): void
 
 /** Removes async waiter `id` (on timeout); false if it was already woken. */
 export declare function cancelAsync(index: number, tid: number, id: number): boolean
+
+/**
+ * Runs a full collection now (the calling thread counts as stopped). Returns false if it
+ * was abandoned because some thread could not be stopped in time.
+ */
+export declare function collect(tid: number): boolean
 
 /** Wakes up to `count` condition waiters (Infinity = all); returns how many. */
 export declare function condNotify(index: number, count: number): number
@@ -45,6 +66,9 @@ export interface HeapLayout {
   tlabWords: number
 }
 
+/** Whether V8's interrupt API was found (busy threads can be stopped anywhere). */
+export declare function interruptsAvailable(): boolean
+
 /** Number of registered, live JS threads. */
 export declare function liveThreads(): number
 
@@ -57,16 +81,27 @@ export declare function mutexLockSlow(index: number, tid: number, timeoutMs: num
 /** Mutex release slow path (waiters parked). Returns false if `tid` does not own it. */
 export declare function mutexUnlockSlow(index: number, tid: number): boolean
 
-/** Allocator statistics. */
+/** Allocator and collector statistics. */
 export declare function nativeHeapStats(): NativeHeapStats
 
 export interface NativeHeapStats {
   reservedBytes: number
-  usedBytes: number
+  highWaterBytes: number
+  freeBytes: number
+  allocatedBytesTotal: number
   tlabs: number
   largeObjects: number
   types: number
   tokens: number
+  threads: number
+  collections: number
+  abortedCollections: number
+  lastPauseMs: number
+  maxPauseMs: number
+  lastSweepMs: number
+  liveObjects: number
+  liveBytes: number
+  freedObjectsTotal: number
 }
 
 /** Resolves a token to the offset of a live object. */
@@ -74,9 +109,9 @@ export declare function openToken(id: number, nonce: number): number
 
 /**
  * Registers the calling JS thread; `onWake(payload)` is called on this thread's event loop
- * when an async waiter is woken. Returns the thread id.
+ * when an async waiter is woken. Returns the thread id and its block.
  */
-export declare function registerThread(onWake: (arg: number) => void): number
+export declare function registerThread(onWake: (arg: number) => void): ThreadRegistration
 
 /** Registers (or finds, by key) a struct type; returns its id. */
 export declare function registerType(key: string | undefined | null, fields: Array<string>, elements: boolean): number
@@ -90,11 +125,24 @@ export declare function rwLockSlow(stateIndex: number, ownerIndex: number, tid: 
 /** Reader-writer lock release slow path. Returns false if not held that way. */
 export declare function rwUnlockSlow(stateIndex: number, ownerIndex: number, tid: number, exclusive: boolean): boolean
 
+/** Turns automatic collection on or off (`gc()` still collects). */
+export declare function setGcEnabled(on: boolean): void
+
+/** Makes `table` the thread's only root table and frees the others. */
+export declare function setRootTable(tid: number, table: number): void
+
 /** Pins the object at `offset` (whose header stamp is `stamp`) under a new token. */
 export declare function shareObject(offset: number, stamp: number): TokenParts
 
 /** Whether thread `tid` is alive. */
 export declare function threadAlive(tid: number): boolean
+
+export interface ThreadRegistration {
+  /** Thread id (owner id in lock words). */
+  tid: number
+  /** Word offset of this thread's block (TLAB cells, young ranges, string caches). */
+  block: number
+}
 
 export interface TokenParts {
   id: number

@@ -10,16 +10,37 @@ const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = requ
 const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
 
-/** Statistics about the shared heap and this thread's caches. */
+/** Statistics about the shared heap, the collector and this thread's caches. */
 function heapStats() {
   const s = native.nativeHeapStats();
   return {
-    bytesInUse: s.usedBytes,
+    bytesInUse: s.highWaterBytes - s.freeBytes,
     bytesReserved: s.reservedBytes,
+    bytesFree: s.freeBytes,
+    highWaterBytes: s.highWaterBytes,
+    bytesAllocatedTotal: s.allocatedBytesTotal,
+    liveObjects: s.liveObjects,
+    liveBytes: s.liveBytes,
+    collections: s.collections,
+    abortedCollections: s.abortedCollections,
+    lastPauseMs: s.lastPauseMs,
+    maxPauseMs: s.maxPauseMs,
+    lastSweepMs: s.lastSweepMs,
+    freedObjectsTotal: s.freedObjectsTotal,
+    threads: s.threads,
     types: s.types,
     tokens: s.tokens,
     thread: rt.threadStats(),
   };
+}
+
+/**
+ * Runs a full collection of the shared heap now: frees every shared object no thread can
+ * reach, cycles included. Returns false if it had to be abandoned because some thread could
+ * not be stopped (blocked in foreign native code).
+ */
+function gc() {
+  return rt.collect();
 }
 
 module.exports = {
@@ -38,4 +59,5 @@ module.exports = {
   isToken,
   canBeShared: rt.canBeShared,
   heapStats,
+  gc,
 };

@@ -69,17 +69,20 @@ const atomics = Object.freeze({
   /** Writes the field or element atomically; returns the value written. */
   store(obj, key, value) {
     const i = slotIndex(obj, key, 'store');
+    rt.opStart();
     Atomics.store(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key))));
     return value;
   },
   /** Writes the field or element; returns the previous value. */
   exchange(obj, key, value) {
     const i = slotIndex(obj, key, 'exchange');
+    rt.opStart();
     return decodeBits(Atomics.exchange(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key)))));
   },
   /** Writes `replacement` if the current value === `expected`; returns the value seen. */
   compareExchange(obj, key, expected, replacement) {
     const i = slotIndex(obj, key, 'compareExchange');
+    rt.opStart();
     const newBits = bitsOf(rt.encodeValue(replacement, where, label(obj, key)));
     for (;;) {
       const oldBits = Atomics.load(BI64, i);

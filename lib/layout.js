@@ -5,6 +5,7 @@ module.exports = Object.freeze({
   // control block (Uint32 cells)
   CTL_MAGIC: 0,
   CTL_CYCLE: 1,
+  CTL_GC_ACTIVE: 2,
   MAGIC: 0x53535431,
 
   // type ids
@@ -28,4 +29,18 @@ module.exports = Object.freeze({
   TAG_STRING: 0xffff0004,
   TAG_BIGINT: 0xffff0005,
   CANONICAL_NAN_HI: 0x7ff80000,
+  TAG_POISON: 0xffff00ff,
+  TYPE_THREAD_BLOCK: 10,
+  TYPE_ROOT_TABLE: 11,
+
+  // thread block cells (u32 index relative to 2 * block offset); see src/core/layout.rs `tb`
+  TB_TOP: 2,
+  TB_LIMIT: 3,
+  TB_YOUNG: 4,
+  TB_YOUNG_N: 5,
+  TB_RING_N: 6,
+  TB_STR_KEYS: 8 + 2 * 256,
+  TB_STR_KEYS_LEN: 8192,
+  TB_RING: 8 + 2 * 256 + 8192,
+  TB_RING_LEN: 16384,
 });

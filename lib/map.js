@@ -210,6 +210,7 @@ class SharedMap {
     if (entries === INTERNAL) {
       this[OFF] = arguments[1];
     } else {
+      rt.opStart();
       const o = rt.allocObject(MAP_WORDS, L.TYPE_MAP);
       F64[o + 1] = 0;
       F64[o + W_TABLE] = rt.refBits(allocTable(MIN_CAP));
@@ -265,6 +266,7 @@ class SharedMap {
   /** Sets `key` to `value`; returns the map. */
   set(key, value) {
     checkMap(this, 'set');
+    rt.opStart();
     checkKey(key);
     key = canonKey(key);
     const h = hashKey(key);
@@ -306,6 +308,7 @@ class SharedMap {
   /** Removes every entry. */
   clear() {
     checkMap(this, 'clear');
+    rt.opStart();
     const nt = allocTable(MIN_CAP);
     lock(this);
     try {
@@ -321,6 +324,7 @@ class SharedMap {
   /** The value for `key`; if absent, inserts `value` first. Atomic. */
   getOrInsert(key, value) {
     checkMap(this, 'getOrInsert');
+    rt.opStart();
     checkKey(key);
     key = canonKey(key);
     const h = hashKey(key);

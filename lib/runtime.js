@@ -49,7 +49,13 @@ const K_NAN = 4;
 const asyncWaiters = new Map();
 let nextWaiterId = 1;
 
+const GC_PAYLOAD = 0x7fffffff;
+
 function onDoorbell(payload) {
+  if (payload === GC_PAYLOAD) {
+    pruneAfterCollection();
+    return;
+  }
   const id = payload & 0x7fffffff;
   const cb = asyncWaiters.get(id);
   if (cb !== undefined) {
@@ -59,7 +65,16 @@ function onDoorbell(payload) {
   }
 }
 
-const TID = native.registerThread(onDoorbell);
+const { tid: TID, block: BLOCK } = native.registerThread(onDoorbell);
+native.bindThreadBlock(TID, BLOCK);
+// This thread's block: cells the collector reads and writes at a safepoint (docs/gc.md).
+const C_TOP = 2 * BLOCK + L.TB_TOP;
+const C_LIMIT = 2 * BLOCK + L.TB_LIMIT;
+const C_YOUNG = 2 * BLOCK + L.TB_YOUNG;
+const C_YOUNG_N = 2 * BLOCK + L.TB_YOUNG_N;
+const C_RING_N = 2 * BLOCK + L.TB_RING_N;
+const C_STR_KEYS = 2 * BLOCK + L.TB_STR_KEYS;
+const C_RING = 2 * BLOCK + L.TB_RING;
 
 /** Registers an async waiter; returns its id. `cb(granted)` runs when the doorbell rings for it. */
 function addAsyncWaiter(cb) {
@@ -81,50 +96,48 @@ const OFF = Symbol('shared-structs.offset');
 const INTERNAL = Symbol('shared-structs.internal');
 
 // ---------------------------------------------------------------------------------------
-// Allocation: bump a pointer inside this thread's TLAB; refill from Rust when it runs out.
+// Allocation: bump a pointer inside this thread's TLAB (cells TOP/LIMIT of the thread block,
+// so the collector can retire it at a safepoint); refill from Rust when it runs out.
 
-let top = 0;
-let limit = 0;
-let stamp = 0;
+let stamp = U32[L.CTL_CYCLE];
 const LARGE_WORDS = TLAB_WORDS >>> 2;
 
 /** Allocates `words` words and writes the header (type id, stamp). Returns the word offset. */
 function allocObject(words, typeId) {
-  const o = top;
+  let o = U32[C_TOP];
   const n = o + words;
-  let off;
-  if (n <= limit) {
-    top = n;
-    off = o;
+  if (n <= U32[C_LIMIT]) {
+    U32[C_TOP] = n;
   } else {
-    off = allocSlow(words);
+    o = allocSlow(words);
   }
-  U32[2 * off] = typeId;
-  U32[2 * off + 1] = stamp;
-  return off;
+  // No stack check (hence no safepoint) between the bump and these stores.
+  U32[2 * o] = typeId;
+  U32[2 * o + 1] = stamp;
+  return o;
 }
 
 function allocSlow(words) {
   if (words >= LARGE_WORDS) {
-    const off = native.allocLarge(words);
+    const off = native.allocLarge(TID, words);
     stamp = U32[L.CTL_CYCLE];
     return off;
   }
-  retireTlab();
-  const [a, b] = native.allocTlab(words);
+  native.allocTlab(TID, words);
   stamp = U32[L.CTL_CYCLE];
-  top = a + words;
-  limit = b;
-  return a;
+  const o = U32[C_TOP];
+  U32[C_TOP] = o + words;
+  return o;
 }
 
-/** Writes a FREE header over the unused tail of the TLAB so the heap stays parsable. */
-function retireTlab() {
-  if (top < limit) {
-    U32[2 * top] = L.TYPE_FREE;
-    U32[2 * top + 1] = limit - top;
-  }
-  top = limit = 0;
+/**
+ * Marks the start of a library operation that allocates: objects allocated from here until
+ * the next opStart are roots at a safepoint (they may be held only in JS locals until the
+ * operation links them into the heap or registers their wrapper).
+ */
+function opStart() {
+  U32[C_YOUNG] = U32[C_TOP];
+  U32[C_YOUNG_N] = 0;
 }
 
 /** Fills `count` slots from word `start` with undefined. */
@@ -155,6 +168,8 @@ function decodeTagged(v) {
       return readString(lo);
     case L.TAG_BIGINT:
       return readBigInt(lo);
+    case L.TAG_POISON:
+      throw new TypeError('shared-structs: read through a stale reference to a collected object');
     default:
       return NaN;
   }
@@ -168,6 +183,7 @@ function readSlot(i) {
 
 /** Writes `value` into slot `i`; `where` is called to name the field in a TypeError. */
 function writeSlot(i, value, where, whereArg) {
+  opStart();
   F64[i] = encodeValue(value, where, whereArg);
 }
 
@@ -255,13 +271,18 @@ function typeIdOf(value) {
 // Each thread caches string -> offset (so writing the same string again allocates nothing)
 // and offset -> string (so reading it again allocates nothing).
 
-const STRING_CACHE_BITS = 13;
+const STRING_CACHE_BITS = 13; // 2 ** 13 === L.TB_STR_KEYS_LEN
 const STRING_CACHE_MASK = (1 << STRING_CACHE_BITS) - 1;
-const strKeys = new Int32Array(1 << STRING_CACHE_BITS);
+// Keys (offsets) live in the thread block: the collector clears them at a safepoint, since
+// a collected string's offset may be reused. Values are the JS strings.
 const strVals = new Array(1 << STRING_CACHE_BITS).fill('');
-/** string -> offset, for strings this thread wrote. Cleared when it grows past a bound. */
+/**
+ * string -> offset, for strings this thread wrote. Cleared when it grows past a bound. Every
+ * offset is also in the thread block's ring, which the collector treats as roots.
+ */
 let strOffsets = new Map();
-const STR_OFFSETS_MAX = 1 << 16;
+let ringN = 0;
+const STR_OFFSETS_MAX = L.TB_RING_LEN;
 /** Strings longer than this are not remembered in strOffsets. */
 const STR_REMEMBER_MAX = 256;
 
@@ -274,13 +295,18 @@ function stringOffset(s) {
   if (off !== undefined) return off;
   off = allocString(s);
   if (s.length <= STR_REMEMBER_MAX) {
-    if (strOffsets.size >= STR_OFFSETS_MAX) strOffsets = new Map();
+    if (ringN >= STR_OFFSETS_MAX) {
+      strOffsets = new Map();
+      ringN = 0;
+    }
     strOffsets.set(s, off);
+    U32[C_RING + ringN] = off;
+    U32[C_RING_N] = ++ringN;
   }
   const h = strHash(off);
-  strKeys[h ^ 1] = strKeys[h];
+  I32[C_STR_KEYS + (h ^ 1)] = I32[C_STR_KEYS + h];
   strVals[h ^ 1] = strVals[h];
-  strKeys[h] = off;
+  I32[C_STR_KEYS + h] = off;
   strVals[h] = s;
   return off;
 }
@@ -299,13 +325,13 @@ function allocString(s) {
 // entry at h to h ^ 1 and installs the new one at h.
 function readString(off) {
   const h = strHash(off);
-  if (strKeys[h] === off) return strVals[h];
+  if (I32[C_STR_KEYS + h] === off) return strVals[h];
   const h2 = h ^ 1;
-  if (strKeys[h2] === off) return strVals[h2];
+  if (I32[C_STR_KEYS + h2] === off) return strVals[h2];
   const s = decodeString(off);
-  strKeys[h2] = strKeys[h];
+  I32[C_STR_KEYS + h2] = I32[C_STR_KEYS + h];
   strVals[h2] = strVals[h];
-  strKeys[h] = off;
+  I32[C_STR_KEYS + h] = off;
   strVals[h] = s;
   return s;
 }
@@ -402,8 +428,30 @@ function scheduleRelease() {
 }
 
 /** End of job: drop strong references to arenas and the front cache. */
+let prunedCycle = U32[L.CTL_CYCLE];
+
+/** After a collection: drop entries of wrappers V8 has collected so their objects can go. */
+function pruneAfterCollection() {
+  if (U32[L.CTL_CYCLE] !== prunedCycle) {
+    prunedCycle = U32[L.CTL_CYCLE];
+    try {
+      rebuildTable();
+    } catch (e) {
+      // A full heap: keep the current table; the next growth or collection retries.
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
+}
+
 function releaseJob() {
   releaseScheduled = false;
+  pruneAfterCollection();
+  // The current arena becomes weak too, so wrappers made in this job can die.
+  if (cur.n > 0) {
+    arenaRefs[cur.id] = new WeakRef(cur);
+    sealedSinceRebuild++;
+    cur = newArena();
+  }
   strongArenas = [];
   strongArenas[cur.id] = cur;
   frontKeys.fill(0);
@@ -433,10 +481,12 @@ function frontHash(off) {
 }
 
 // Identity table: keys are offsets (0 = empty), values are (aid << ARENA_BITS) | slot.
-let tbits = 16;
+// Keys live in a root table in the shared heap (the collector reads them as roots); values
+// are this thread's business.
+let tbits = 12;
 let tcap = 1 << tbits;
 let tmask = tcap - 1;
-let tkeys = new Int32Array(tcap);
+let tbase = 2 * native.allocRootTable(TID, tcap) + 4;
 let tvals = new Int32Array(tcap);
 let tcount = 0;
 /** Arenas sealed since the last rebuild: if none, no entry can have died. */
@@ -447,7 +497,7 @@ let sealedSinceRebuild = 0;
 function tableFind(off) {
   let i = (off >>> 1) & tmask;
   for (;;) {
-    const k = tkeys[i];
+    const k = I32[tbase + i];
     if (k === off) return i;
     if (k === 0) return -1 - i;
     i = (i + 1) & tmask;
@@ -501,7 +551,7 @@ function rememberAt(w, off, i) {
     tvals[i] = v;
     return;
   }
-  tkeys[-1 - i] = off;
+  I32[tbase - 1 - i] = off;
   tvals[-1 - i] = v;
   if (++tcount > tcap >>> 1) rebuildTable();
 }
@@ -519,28 +569,31 @@ function rebuildTable() {
       freeArenaIds.push(aid);
     }
   }
-  const oldKeys = tkeys;
+  const oldBase = tbase;
+  const oldCap = tcap;
   const oldVals = tvals;
   let live = 0;
-  for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== 0 && alive[oldVals[i] >>> ARENA_BITS]) live++;
+  for (let i = 0; i < oldCap; i++) if (I32[oldBase + i] !== 0 && alive[oldVals[i] >>> ARENA_BITS]) live++;
   let bits = tbits;
   while (live > 1 << (bits - 3)) bits++;
+  // The new table is a root as soon as it exists; the old one stays one until the switch.
+  const off = native.allocRootTable(TID, 1 << bits);
   tbits = bits;
-  const cap = 1 << bits;
-  tcap = cap;
-  tmask = cap - 1;
-  tkeys = new Int32Array(cap);
-  tvals = new Int32Array(cap);
+  tcap = 1 << bits;
+  tmask = tcap - 1;
+  tbase = 2 * off + 4;
+  tvals = new Int32Array(tcap);
   tcount = 0;
-  for (let i = 0; i < oldKeys.length; i++) {
-    const k = oldKeys[i];
+  for (let i = 0; i < oldCap; i++) {
+    const k = I32[oldBase + i];
     if (k !== 0 && alive[oldVals[i] >>> ARENA_BITS]) {
       const j = -1 - tableFind(k);
-      tkeys[j] = k;
+      I32[tbase + j] = k;
       tvals[j] = oldVals[i];
       tcount++;
     }
   }
+  native.setRootTable(TID, off);
 }
 
 function setTypeLoader(fn) {
@@ -549,11 +602,26 @@ function setTypeLoader(fn) {
 
 /** Statistics of this thread's caches (for tests and heapStats). */
 function threadStats() {
-  return { wrappers: tcount, arenas: nextArenaId - 1 - freeArenaIds.length, strings: strOffsets.size };
+  return { wrappers: tcount, arenas: nextArenaId - 1 - freeArenaIds.length, strings: strOffsets.size, tid: TID };
+}
+
+/** Forces a full collection of the shared heap. Returns false if it had to be abandoned. */
+function collect() {
+  opStart();
+  // This thread's string cache is a root; a forced collection starts from a clean slate.
+  strOffsets = new Map();
+  ringN = 0;
+  U32[C_RING_N] = 0;
+  rebuildTable();
+  const ok = native.collect(TID);
+  prunedCycle = U32[L.CTL_CYCLE];
+  return ok;
 }
 
 module.exports = {
   TID,
+  opStart,
+  collect,
   addAsyncWaiter,
   removeAsyncWaiter,
   buffer,

@@ -293,8 +293,8 @@ function buildEntry(info, builtinName) {
     : (k) => `${entry.displayName()}.${k}`;
 
   let src = '';
-  src += `const { F64, U32, K, OFF, ARENA, NO_ARENA, INTERNAL, allocObject, decodeTagged: D, writeSlot: W, remember, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
-  src += `class ${baseName} {\n  [OFF] = 0;\n  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n    } else {\n`;
+  src += `const { F64, U32, K, OFF, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, remember, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
+  src += `class ${baseName} {\n  [OFF] = 0;\n  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;

@@ -142,6 +142,7 @@ function defineBuiltin(typeId, name, words, extra) {
       if (a === INTERNAL) {
         this[OFF] = b;
       } else {
+        rt.opStart();
         const o = rt.allocObject(words, typeId);
         for (let k = 1; k < words; k++) rt.F64[o + k] = 0;
         this[OFF] = o;

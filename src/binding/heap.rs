@@ -77,21 +77,23 @@ pub fn heap_layout() -> Result<HeapLayout> {
     })
 }
 
-/// A new thread-local allocation buffer: `[start, end)` in words.
+/// Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
+/// block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
 #[napi]
-pub fn alloc_tlab(min_words: u32) -> Result<Vec<u32>> {
-    let (a, b) = rt()?.heap.alloc_tlab(min_words as usize).map_err(to_napi)?;
-    Ok(vec![a as u32, b as u32])
+pub fn alloc_tlab(tid: u32, min_words: u32) -> Result<()> {
+    let rt = rt()?;
+    super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)
 }
 
-/// One large object of `words` words; returns its word offset.
+/// One large object of `words` words for thread `tid`; returns its word offset. The object
+/// is added to the thread's young ranges (rooted until its operation ends).
 #[napi]
-pub fn alloc_large(words: f64) -> Result<u32> {
+pub fn alloc_large(tid: u32, words: f64) -> Result<u32> {
     if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
         return Err(to_napi(CoreError::range(format!("shared-structs: cannot allocate {words} words"))));
     }
-    let off = rt()?.heap.alloc_large(words as usize).map_err(to_napi)?;
-    Ok(off as u32)
+    let rt = rt()?;
+    super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)
 }
 
 /// Registers (or finds, by key) a struct type; returns its id.
@@ -172,24 +174,47 @@ fn check_object(rt: &core::Runtime, offset: u32, stamp: Option<u32>) -> core::Co
 #[napi(object)]
 pub struct NativeHeapStats {
     pub reserved_bytes: f64,
-    pub used_bytes: f64,
+    pub high_water_bytes: f64,
+    pub free_bytes: f64,
+    pub allocated_bytes_total: f64,
     pub tlabs: f64,
     pub large_objects: f64,
     pub types: u32,
     pub tokens: u32,
+    pub threads: u32,
+    pub collections: f64,
+    pub aborted_collections: f64,
+    pub last_pause_ms: f64,
+    pub max_pause_ms: f64,
+    pub last_sweep_ms: f64,
+    pub live_objects: f64,
+    pub live_bytes: f64,
+    pub freed_objects_total: f64,
 }
 
-/// Allocator statistics.
+/// Allocator and collector statistics.
 #[napi]
 pub fn native_heap_stats() -> Result<NativeHeapStats> {
     let rt = rt()?;
     let s = rt.heap.stats(&rt.region);
+    let g = rt.gc.stats();
     Ok(NativeHeapStats {
         reserved_bytes: s.reserved_bytes as f64,
-        used_bytes: s.used_bytes as f64,
+        high_water_bytes: s.high_water_bytes as f64,
+        free_bytes: s.free_bytes as f64,
+        allocated_bytes_total: s.allocated_bytes_total as f64,
         tlabs: s.tlabs as f64,
         large_objects: s.large_objects as f64,
         types: rt.types.count() as u32,
         tokens: rt.tokens.len() as u32,
+        threads: rt.gc.thread_count() as u32,
+        collections: g.collections as f64,
+        aborted_collections: g.aborted as f64,
+        last_pause_ms: g.last_pause_ns as f64 / 1e6,
+        max_pause_ms: g.max_pause_ns as f64 / 1e6,
+        last_sweep_ms: g.last_sweep_ns as f64 / 1e6,
+        live_objects: g.live_objects as f64,
+        live_bytes: g.live_bytes as f64,
+        freed_objects_total: g.freed_objects_total as f64,
     })
 }

@@ -29,7 +29,20 @@ fn word(rt: &core::Runtime, index: u32) -> Result<&std::sync::atomic::AtomicU32>
 /// The threadsafe function behind a doorbell; None once released.
 type TsfnSlot = Arc<parking_lot::Mutex<Option<usize>>>;
 
-unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, _context: *mut c_void, data: *mut c_void) {
+/// Doorbell payload asking the thread to stop for a collection (never an async waiter id).
+pub const GC_PAYLOAD: u32 = 0x7fff_ffff;
+
+unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, data: *mut c_void) {
+    if data as usize as u32 == GC_PAYLOAD {
+        // Idle in the event loop: a safepoint with no JS on the stack.
+        if let Ok(rt) = core::runtime() {
+            // SAFETY: the context is the AtomicU32 kept alive by the thread's ThreadEntry for as
+            // long as the tsfn exists (it is released in the same cleanup hook, after the tsfn).
+            let tid = unsafe { &*(context as *const std::sync::atomic::AtomicU32) }.load(std::sync::atomic::Ordering::Acquire);
+            rt.gc.safepoint(tid);
+        }
+        // Fall through: JS prunes wrappers V8 has collected (it is idle, so this is cheap).
+    }
     if env.is_null() || js_cb.is_null() {
         return;
     }
@@ -63,17 +76,29 @@ fn env_can_run_js(env: sys::napi_env) -> bool {
 struct ThreadEntry {
     tid: u32,
     tsfn: TsfnSlot,
+    /// Keeps the tsfn context (the thread id) alive as long as the tsfn.
+    _tid_cell: Arc<std::sync::atomic::AtomicU32>,
 }
 
 static DOORBELLS: once_cell::sync::Lazy<parking_lot::Mutex<std::collections::HashMap<u32, TsfnSlot>>> =
     once_cell::sync::Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
 
+#[napi(object)]
+pub struct ThreadRegistration {
+    /// Thread id (owner id in lock words).
+    pub tid: u32,
+    /// Word offset of this thread's block (TLAB cells, young ranges, string caches).
+    pub block: u32,
+}
+
 /// Registers the calling JS thread; `onWake(payload)` is called on this thread's event loop
-/// when an async waiter is woken. Returns the thread id.
+/// when an async waiter is woken. Returns the thread id and its block.
 #[napi]
-pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<u32> {
+pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadRegistration> {
     let rt = rt()?;
     let raw_env = env.raw();
+    let block = super::gc::alloc_thread_block(rt)?;
+    let tid_cell = Arc::new(std::sync::atomic::AtomicU32::new(0));
     let mut tsfn = std::ptr::null_mut();
     let mut name = std::ptr::null_mut();
     // SAFETY: raw_env is this call's env; the function value comes from this call's
@@ -89,7 +114,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<u32> {
             1,
             std::ptr::null_mut(),
             None,
-            std::ptr::null_mut(),
+            Arc::as_ptr(&tid_cell) as *mut c_void,
             Some(call_js),
             &mut tsfn,
         );
@@ -111,11 +136,29 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<u32> {
             }
         }
     }));
+    tid_cell.store(tid, std::sync::atomic::Ordering::Release);
     DOORBELLS.lock().insert(tid, slot.clone());
-    let entry = ThreadEntry { tid, tsfn: slot };
+    let ring_slot = slot.clone();
+    let isolate = super::gc::current_isolate();
+    rt.gc.register_thread(
+        tid,
+        block,
+        Box::new(move || {
+            super::gc::request_interrupt(isolate, tid);
+            let guard = ring_slot.lock();
+            if let Some(t) = *guard {
+                // SAFETY: as for the doorbell above: the tsfn is alive while the slot holds it.
+                unsafe {
+                    sys::napi_call_threadsafe_function(t as sys::napi_threadsafe_function, GC_PAYLOAD as usize as *mut c_void, sys::ThreadsafeFunctionCallMode::nonblocking);
+                }
+            }
+        }),
+    );
+    let entry = ThreadEntry { tid, tsfn: slot, _tid_cell: tid_cell };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
             rt.lot.thread_exit(entry.tid);
+            super::gc::thread_exit(rt, entry.tid);
         }
         DOORBELLS.lock().remove(&entry.tid);
         if let Some(t) = entry.tsfn.lock().take() {
@@ -126,7 +169,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<u32> {
             }
         }
     })?;
-    Ok(tid)
+    Ok(ThreadRegistration { tid, block })
 }
 
 /// Keeps this thread's event loop alive (ref) while it has async waiters, or not (unref).
@@ -154,6 +197,17 @@ pub fn live_threads() -> Result<u32> {
     Ok(rt()?.lot.live_threads() as u32)
 }
 
+/// Runs a possibly blocking wait with the thread counted as stopped for the collector.
+fn blocking<T>(rt: &core::Runtime, tid: u32, may_block: bool, f: impl FnOnce() -> T) -> T {
+    if !may_block {
+        return f();
+    }
+    rt.gc.enter_native(tid);
+    let r = f();
+    rt.gc.leave_native(tid);
+    r
+}
+
 fn abort_check(env: &Env) -> impl Fn() -> bool + '_ {
     let raw = env.raw();
     move || !env_can_run_js(raw)
@@ -166,7 +220,7 @@ pub fn mutex_lock_slow(env: Env, index: u32, tid: u32, timeout_ms: f64, async_id
     let rt = rt()?;
     let w = word(rt, index)?;
     let abort = abort_check(&env);
-    let a = sync::mutex_lock(&rt.lot, w, index, tid, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort);
+    let a = blocking(rt, tid, async_id < 0, || sync::mutex_lock(&rt.lot, w, index, tid, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort));
     Ok(a as u32)
 }
 
@@ -183,7 +237,7 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
     let rt = rt()?;
     let w = word(rt, index)?;
     let abort = abort_check(&env);
-    Ok(match sync::cond_wait(&rt.lot, w, index, tid, seq, sync::deadline_after(timeout_ms), &abort) {
+    Ok(match blocking(rt, tid, true, || sync::cond_wait(&rt.lot, w, index, tid, seq, sync::deadline_after(timeout_ms), &abort)) {
         Ok(true) => 1,
         Ok(false) => 0,
         Err(a) => a as u32,
@@ -220,7 +274,9 @@ pub fn rw_lock_slow(env: Env, state_index: u32, owner_index: u32, tid: u32, excl
     let rt = rt()?;
     let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
     let abort = abort_check(&env);
-    let a = sync::rw_lock(&rt.lot, s, o, state_index, tid, exclusive, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort);
+    let a = blocking(rt, tid, async_id < 0, || {
+        sync::rw_lock(&rt.lot, s, o, state_index, tid, exclusive, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort)
+    });
     Ok(a as u32)
 }
 

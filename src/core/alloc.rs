@@ -1,25 +1,33 @@
 //! The allocator: hands out thread-local allocation buffers (TLABs) and large objects.
 //!
-//! JS bump-allocates inside its TLAB with no native call; only a refill (every
-//! `TLAB_WORDS` words) or an object larger than a quarter TLAB reaches here. Space is
-//! taken from a global bump pointer; when the collector lands it will also feed free
-//! spans back (see docs/gc.md). Until then memory only grows.
+//! JS bump-allocates inside its TLAB with no native call; only a refill or an object of a
+//! quarter TLAB or more reaches here. Space comes from the free lists the collector's sweep
+//! builds (best fit), else from a global bump pointer.
 //!
 //! Invariant (heap parsability): every word in `[HEAP_START, top)` belongs to exactly one
-//! object or FREE span whose header gives its size. A thread that gives up a TLAB writes a
-//! FREE header over its unused tail before asking for a new one.
+//! object or FREE span whose header gives its size. A span handed out is split with a FREE
+//! header on the remainder; a thread that gives up a TLAB writes a FREE header over its
+//! unused tail (JS does it on refill, the collector at a safepoint).
+//!
+//! While the collector sweeps, free lists are empty (the sweep rebuilds them from the heap)
+//! and allocation uses the bump pointer only, so no thread writes where the sweeper walks.
 
 use parking_lot::Mutex;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::{CoreError, CoreResult};
 use super::layout;
 use super::region::Region;
 
+/// Smallest free span worth handing out as a TLAB; smaller ones wait to be coalesced.
+pub const MIN_REUSE_WORDS: usize = 64;
+
 pub struct Heap {
     state: Mutex<State>,
-    /// Words handed out so far (TLABs and large objects), for statistics.
-    allocated_words: AtomicU64,
+    /// Words handed out since the last collection (drives the trigger).
+    since_gc: AtomicU64,
+    allocated_total: AtomicU64,
     large_objects: AtomicU64,
     tlabs: AtomicU64,
 }
@@ -27,69 +35,150 @@ pub struct Heap {
 struct State {
     top: usize,
     limit: usize,
+    /// Free spans as (length, start), ordered for best fit.
+    free: BTreeSet<(usize, usize)>,
+    free_words: usize,
+    sweeping: bool,
 }
 
 /// Statistics about the heap.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HeapStats {
     pub reserved_bytes: u64,
-    pub used_bytes: u64,
+    /// Bytes between the heap start and the bump pointer (ever used).
+    pub high_water_bytes: u64,
+    /// Bytes in free lists.
+    pub free_bytes: u64,
     pub tlabs: u64,
     pub large_objects: u64,
+    pub allocated_bytes_total: u64,
 }
 
 impl Heap {
     pub fn new(region: &Region) -> Heap {
         Heap {
-            state: Mutex::new(State { top: layout::HEAP_START, limit: region.words() }),
-            allocated_words: AtomicU64::new(0),
+            state: Mutex::new(State { top: layout::HEAP_START, limit: region.words(), free: BTreeSet::new(), free_words: 0, sweeping: false }),
+            since_gc: AtomicU64::new(0),
+            allocated_total: AtomicU64::new(0),
             large_objects: AtomicU64::new(0),
             tlabs: AtomicU64::new(0),
         }
     }
 
-    fn take(&self, words: usize) -> CoreResult<usize> {
+    /// Takes `words` (at least; with `up_to` a span may give up to that many) from the free
+    /// lists or the bump pointer. Returns (start, words taken).
+    fn take(&self, region: &Region, words: usize, up_to: usize) -> CoreResult<(usize, usize)> {
         let mut st = self.state.lock();
+        if !st.sweeping {
+            let want = words.max(if up_to > words { MIN_REUSE_WORDS } else { 0 });
+            if let Some(&(len, start)) = st.free.range((want, 0)..).next() {
+                st.free.remove(&(len, start));
+                st.free_words -= len;
+                let take = len.min(up_to.max(words));
+                let rest = len - take;
+                if rest > 0 {
+                    write_free(region, start + take, rest);
+                    if rest >= MIN_REUSE_WORDS {
+                        st.free.insert((rest, start + take));
+                        st.free_words += rest;
+                    }
+                }
+                self.account(take);
+                return Ok((start, take));
+            }
+        }
         let start = st.top;
-        match start.checked_add(words) {
+        let take = up_to.max(words);
+        match start.checked_add(take) {
             Some(end) if end <= st.limit => {
                 st.top = end;
-                self.allocated_words.fetch_add(words as u64, Ordering::Relaxed);
-                Ok(start)
+                self.account(take);
+                Ok((start, take))
             }
-            _ => Err(CoreError::range(format!(
-                "shared-structs: the shared heap is full ({} MiB reserved; set SHARED_STRUCTS_HEAP_SIZE to reserve more)",
-                (st.limit * layout::WORD) >> 20
-            ))),
+            _ => match start.checked_add(words) {
+                Some(end) if end <= st.limit => {
+                    st.top = end;
+                    self.account(words);
+                    Ok((start, words))
+                }
+                _ => Err(CoreError::range(format!(
+                    "shared-structs: the shared heap is full ({} MiB reserved; set SHARED_STRUCTS_HEAP_SIZE to reserve more)",
+                    (st.limit * layout::WORD) >> 20
+                ))),
+            },
         }
     }
 
-    /// A fresh TLAB of at least `min_words` words: returns `(start, end)` word offsets.
-    pub fn alloc_tlab(&self, min_words: usize) -> CoreResult<(usize, usize)> {
-        let words = min_words.max(layout::TLAB_WORDS);
-        let start = self.take(words)?;
+    fn account(&self, words: usize) {
+        self.since_gc.fetch_add(words as u64, Ordering::Relaxed);
+        self.allocated_total.fetch_add(words as u64, Ordering::Relaxed);
+    }
+
+    /// A TLAB of at least `min_words` words: returns `(start, end)` word offsets.
+    pub fn alloc_tlab(&self, region: &Region, min_words: usize) -> CoreResult<(usize, usize)> {
+        let (start, words) = self.take(region, min_words.max(1), layout::TLAB_WORDS.max(min_words))?;
         self.tlabs.fetch_add(1, Ordering::Relaxed);
         Ok((start, start + words))
     }
 
     /// A block of exactly `words` words for one large object.
-    pub fn alloc_large(&self, words: usize) -> CoreResult<usize> {
+    pub fn alloc_large(&self, region: &Region, words: usize) -> CoreResult<usize> {
         if words == 0 {
             return Err(CoreError::range("shared-structs: cannot allocate zero words"));
         }
-        let start = self.take(words)?;
+        let (start, _) = self.take(region, words, words)?;
         self.large_objects.fetch_add(1, Ordering::Relaxed);
         Ok(start)
     }
 
+    /// Words allocated since the last collection.
+    pub fn since_gc(&self) -> u64 {
+        self.since_gc.load(Ordering::Relaxed)
+    }
+
+    /// Start of a collection: forget the free lists (their spans are FREE in the heap and
+    /// the sweep finds them again) and return the end of the part of the heap to sweep.
+    pub fn begin_sweep(&self) -> usize {
+        let mut st = self.state.lock();
+        st.free.clear();
+        st.free_words = 0;
+        st.sweeping = true;
+        self.since_gc.store(0, Ordering::Relaxed);
+        st.top
+    }
+
+    /// End of a sweep: install the free spans it found.
+    pub fn end_sweep(&self, spans: Vec<(usize, usize)>) {
+        let mut st = self.state.lock();
+        for (start, len) in spans {
+            if len >= MIN_REUSE_WORDS {
+                st.free.insert((len, start));
+                st.free_words += len;
+            }
+        }
+        st.sweeping = false;
+    }
+
+    pub fn top(&self) -> usize {
+        self.state.lock().top
+    }
+
     pub fn stats(&self, region: &Region) -> HeapStats {
+        let st = self.state.lock();
         HeapStats {
             reserved_bytes: region.bytes() as u64,
-            used_bytes: self.allocated_words.load(Ordering::Relaxed) * layout::WORD as u64,
+            high_water_bytes: ((st.top - layout::HEAP_START) * layout::WORD) as u64,
+            free_bytes: (st.free_words * layout::WORD) as u64,
             tlabs: self.tlabs.load(Ordering::Relaxed),
             large_objects: self.large_objects.load(Ordering::Relaxed),
+            allocated_bytes_total: self.allocated_total.load(Ordering::Relaxed) * layout::WORD as u64,
         }
     }
+}
+
+/// Writes a FREE span header: type 0, length in the high word.
+pub fn write_free(region: &Region, start: usize, len: usize) {
+    region.word(start).store((len as u64) << 32 | layout::TYPE_FREE as u64, Ordering::Release);
 }
 
 #[cfg(test)]
@@ -100,11 +189,26 @@ mod tests {
     fn tlabs_do_not_overlap_and_a_full_heap_is_a_range_error() {
         let region = Region::reserve(layout::MIN_HEAP_BYTES).unwrap();
         let heap = Heap::new(&region);
-        let (a0, a1) = heap.alloc_tlab(1).unwrap();
-        let (b0, b1) = heap.alloc_tlab(10).unwrap();
+        let (a0, a1) = heap.alloc_tlab(&region, 1).unwrap();
+        let (b0, b1) = heap.alloc_tlab(&region, 10).unwrap();
         assert!(a0 >= layout::HEAP_START && a1 <= b0 && b0 < b1);
-        let err = heap.alloc_large(region.words()).unwrap_err();
+        let err = heap.alloc_large(&region, region.words()).unwrap_err();
         assert_eq!(err.kind, super::super::error::ErrorKind::Range);
         assert!(err.message.contains("full"));
+    }
+
+    #[test]
+    fn free_spans_are_reused_best_fit_and_split() {
+        let region = Region::reserve(layout::MIN_HEAP_BYTES).unwrap();
+        let heap = Heap::new(&region);
+        let end = heap.begin_sweep();
+        heap.end_sweep(vec![(1000, 200), (2000, 100)]);
+        let top_before = heap.top();
+        assert_eq!(heap.alloc_large(&region, 90).unwrap(), 2000, "best fit picks the 100-word span");
+        assert_eq!(heap.top(), top_before, "no bump allocation");
+        // the 10-word remainder is too small to reuse; the 200-word span serves the next TLAB
+        let (s, e) = heap.alloc_tlab(&region, 1).unwrap();
+        assert_eq!((s, e), (1000, 1200));
+        assert!(end >= layout::HEAP_START);
     }
 }

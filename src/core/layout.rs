@@ -23,6 +23,8 @@ pub const HEAP_START: usize = CONTROL_WORDS;
 pub const CTL_MAGIC: usize = 0;
 /// Collection cycle counter: the stamp new objects receive.
 pub const CTL_CYCLE: usize = 1;
+/// Non-zero while a stop-the-world phase is requested or running (informational for JS).
+pub const CTL_GC_ACTIVE: usize = 2;
 pub const MAGIC: u32 = 0x5353_5431; // "SST1"
 
 /// Built-in type ids. User struct types start at [`FIRST_USER_TYPE`].
@@ -36,7 +38,13 @@ pub const TYPE_SHARED_MUTEX: u32 = 7;
 pub const TYPE_MAP: u32 = 8;
 /// The entry table of a SharedMap: like an array, 3 slots (hash, key, value) per entry.
 pub const TYPE_MAP_TABLE: u32 = 9;
+/// Per-thread block of root cells (TLAB top/limit, young ranges, string caches); see gc.rs.
+pub const TYPE_THREAD_BLOCK: u32 = 10;
+/// A thread's identity table keys (offsets of objects it holds wrappers for).
+pub const TYPE_ROOT_TABLE: u32 = 11;
 pub const FIRST_USER_TYPE: u32 = 16;
+/// Header flag: marked by the collector in the current cycle.
+pub const MARK_BIT: u32 = 1 << 24;
 /// Mask of the type id inside the header's low word.
 pub const TYPE_MASK: u32 = 0x00ff_ffff;
 /// The largest number of user types.
@@ -66,10 +74,36 @@ pub const TAG_STRING: u32 = TAG_BASE + 4;
 /// Payload: word offset of a bigint object.
 pub const TAG_BIGINT: u32 = TAG_BASE + 5;
 pub const CANONICAL_NAN_HI: u32 = 0x7ff8_0000;
+/// Freed memory is filled with this tag (payload 0xdead): reading it through a stale
+/// reference throws instead of returning another object's data.
+pub const TAG_POISON: u32 = TAG_BASE + 0xff;
+pub const POISON: u64 = ((TAG_POISON as u64) << 32) | 0xdead;
 
 /// Does this tag's payload point at a heap object? (Used by the collector.)
 pub fn tag_is_pointer(hi: u32) -> bool {
     hi == TAG_REF || hi == TAG_STRING || hi == TAG_BIGINT
+}
+
+/// Thread block cells (u32 index relative to the block's first u32, i.e. `2 * offset`).
+pub mod tb {
+    pub const TOP: usize = 2;
+    pub const LIMIT: usize = 3;
+    /// Start of the current operation's allocations in the current TLAB (0 = none).
+    pub const YOUNG: usize = 4;
+    /// Number of extra young ranges (pairs at PAIRS).
+    pub const YOUNG_N: usize = 5;
+    /// Number of entries in the string ring.
+    pub const RING_N: usize = 6;
+    pub const PAIRS: usize = 8;
+    pub const MAX_PAIRS: usize = 256;
+    /// Offsets of the string read cache (zeroed by the collector).
+    pub const STR_KEYS: usize = PAIRS + 2 * MAX_PAIRS;
+    pub const STR_KEYS_LEN: usize = 8192;
+    /// Offsets of strings this thread wrote recently (roots).
+    pub const RING: usize = STR_KEYS + STR_KEYS_LEN;
+    pub const RING_LEN: usize = 16384;
+    /// Size of a thread block in words.
+    pub const WORDS: usize = (RING + RING_LEN).div_ceil(2);
 }
 
 /// Parses `123`, `64k`, `512m`, `2g` into bytes.

@@ -1,6 +1,7 @@
 //! The N-API-free core: region, allocator, layouts, types and tokens.
 
 pub mod alloc;
+pub mod gc;
 pub mod park;
 pub mod sync;
 pub mod error;
@@ -20,6 +21,40 @@ pub struct Runtime {
     pub types: types::TypeRegistry,
     pub tokens: tokens::TokenTable,
     pub lot: park::ParkingLot,
+    pub gc: gc::Collector,
+}
+
+impl Runtime {
+    /// A TLAB for thread JS; may wake the collector, and on a full heap collects once and retries.
+    pub fn alloc_tlab(&'static self, min_words: usize, caller: Option<u32>) -> CoreResult<(usize, usize)> {
+        self.with_retry(caller, || self.heap.alloc_tlab(&self.region, min_words))
+    }
+
+    /// A large object; same policy as `alloc_tlab`.
+    pub fn alloc_large(&'static self, words: usize, caller: Option<u32>) -> CoreResult<usize> {
+        self.with_retry(caller, || self.heap.alloc_large(&self.region, words))
+    }
+
+    fn with_retry<T>(&'static self, caller: Option<u32>, f: impl Fn() -> CoreResult<T>) -> CoreResult<T> {
+        match f() {
+            Ok(v) => {
+                self.gc.start_thread(self);
+                self.gc.maybe_trigger(self.heap.since_gc());
+                Ok(v)
+            }
+            Err(e) if e.kind == error::ErrorKind::Range && self.gc.enabled() => {
+                if let Some(tid) = caller {
+                    self.gc.enter_native(tid);
+                    self.gc.collect(self, Some(tid));
+                    self.gc.leave_native(tid);
+                } else {
+                    self.gc.collect(self, None);
+                }
+                f()
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 static RUNTIME: OnceCell<Runtime> = OnceCell::new();
@@ -39,6 +74,6 @@ pub fn runtime() -> CoreResult<&'static Runtime> {
         let bytes = layout::clamp_heap_size(configured_heap_size()?);
         let region = region::Region::reserve(bytes)?;
         let heap = alloc::Heap::new(&region);
-        Ok(Runtime { region, heap, types: types::TypeRegistry::new(), tokens: tokens::TokenTable::new(), lot: park::ParkingLot::new() })
+        Ok(Runtime { region, heap, types: types::TypeRegistry::new(), tokens: tokens::TokenTable::new(), lot: park::ParkingLot::new(), gc: gc::Collector::new() })
     })
 }

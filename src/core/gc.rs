@@ -1,0 +1,574 @@
+//! The collector: stop-the-world marking from every thread's roots, concurrent sweeping.
+//!
+//! Algorithm (docs/gc.md has the full protocol and invariants):
+//!
+//! 1. **Request.** The coordinator (the collector thread, or a thread calling `gc()`) sets
+//!    `collecting` and rings every registered thread: the binding asks V8 to interrupt the
+//!    thread's JS (`Isolate::RequestInterrupt`, which fires even in tight loops) and rings
+//!    its doorbell (which fires when the thread is idle in its event loop). Either one calls
+//!    [`Collector::safepoint`] on that thread, which blocks until marking is over. Threads
+//!    inside a native wait (`enter_native`) count as stopped; they block on the way out.
+//! 2. **Mark** (all JS stopped). Roots: every thread's identity-table keys (root tables),
+//!    its string ring, the objects its current operation allocated (young ranges), pinned
+//!    tokens. Each thread's TLAB is retired (FREE header over the unused tail) and its
+//!    string read cache cleared. Marking sets MARK_BIT in headers and follows every slot
+//!    holding a reference, string or bigint tag.
+//! 3. **Resume.** `collecting` is cleared, the cycle counter (the stamp new objects get)
+//!    advances, threads continue.
+//! 4. **Sweep** (concurrently with JS). Walk `[HEAP_START, top at mark)`: clear MARK_BIT on
+//!    live objects; poison dead ones and coalesce them with neighbouring FREE spans; give
+//!    whole pages inside large spans back to the OS (`madvise(MADV_DONTNEED)`); build the
+//!    free lists. During the sweep the allocator only bump-allocates beyond the swept range.
+//!
+//! Soundness rests on: JS never holds an unrooted offset across a safepoint except objects
+//! its current operation allocated (young ranges cover those); no JS runs while marking;
+//! wrappers stay in the identity table (a root) until JS has seen them die.
+
+use parking_lot::{Condvar, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::alloc::write_free;
+use super::layout::{self, tb};
+use super::Runtime;
+
+/// How the binding stops a thread: interrupt its JS and ring its doorbell.
+pub type Ring = Box<dyn Fn() + Send + Sync>;
+
+struct ThreadRec {
+    /// Word offset of the thread block.
+    block: u32,
+    /// Word offsets of root tables (identity-table keys).
+    tables: Vec<u32>,
+    ring: Arc<Ring>,
+}
+
+#[derive(Default)]
+struct GcState {
+    /// A stop-the-world phase is requested or marking.
+    collecting: bool,
+    /// Marking has started: thread exit must wait for it to end.
+    marking: bool,
+    cycle: u64,
+    arrived: HashSet<u32>,
+    in_native: HashMap<u32, u32>,
+    threads: HashMap<u32, ThreadRec>,
+}
+
+/// Statistics of the collector.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GcStats {
+    pub collections: u64,
+    pub aborted: u64,
+    pub last_pause_ns: u64,
+    pub max_pause_ns: u64,
+    pub live_objects: u64,
+    pub live_bytes: u64,
+    pub freed_objects_total: u64,
+    pub last_sweep_ns: u64,
+}
+
+pub struct Collector {
+    st: Mutex<GcState>,
+    cv: Condvar,
+    /// Serializes whole collections (request .. sweep).
+    cycle_lock: Mutex<()>,
+    trigger: Mutex<bool>,
+    trigger_cv: Condvar,
+    stats: Mutex<GcStats>,
+    /// Allocation volume (words) that triggers a collection.
+    threshold: AtomicU64,
+    enabled: AtomicBool,
+    thread_started: AtomicBool,
+}
+
+/// A collection starts once this many words were allocated since the last (and at least
+/// the live size after the last one).
+const MIN_TRIGGER_WORDS: u64 = (32 << 20) / 8;
+/// How long a collection waits for threads to reach a safepoint before giving up.
+const ARRIVAL_DEADLINE: Duration = Duration::from_secs(2);
+
+impl Default for Collector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Result of a collection request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Collected,
+    /// Some thread did not reach a safepoint in time (blocked in foreign native code).
+    Aborted,
+}
+
+impl Collector {
+    pub fn new() -> Self {
+        let enabled = std::env::var("SHARED_STRUCTS_GC").map(|v| v != "0" && v != "off").unwrap_or(true);
+        Collector {
+            st: Mutex::new(GcState::default()),
+            cv: Condvar::new(),
+            cycle_lock: Mutex::new(()),
+            trigger: Mutex::new(false),
+            trigger_cv: Condvar::new(),
+            stats: Mutex::new(GcStats::default()),
+            threshold: AtomicU64::new(MIN_TRIGGER_WORDS),
+            enabled: AtomicBool::new(enabled),
+            thread_started: AtomicBool::new(false),
+        }
+    }
+
+    pub fn stats(&self) -> GcStats {
+        *self.stats.lock()
+    }
+
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Relaxed);
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    // ---- thread registry -------------------------------------------------------------
+
+    /// Registers a JS thread with its block; waits if a collection is marking.
+    pub fn register_thread(&self, tid: u32, block: u32, ring: Ring) {
+        let mut st = self.st.lock();
+        while st.collecting {
+            self.cv.wait(&mut st);
+        }
+        st.threads.insert(tid, ThreadRec { block, tables: Vec::new(), ring: Arc::new(ring) });
+    }
+
+    /// The thread is gone: its roots go with it. Waits while marking reads them.
+    /// Returns its block and tables so the caller can free them.
+    pub fn thread_exit(&self, tid: u32) -> Option<(u32, Vec<u32>)> {
+        let mut st = self.st.lock();
+        while st.marking {
+            self.cv.wait(&mut st);
+        }
+        st.in_native.remove(&tid);
+        st.arrived.remove(&tid);
+        let rec = st.threads.remove(&tid);
+        self.cv.notify_all();
+        rec.map(|r| (r.block, r.tables))
+    }
+
+    /// Adds a root table for `tid` (the old ones stay until `set_root_table`).
+    pub fn add_root_table(&self, tid: u32, table: u32) {
+        let mut st = self.st.lock();
+        while st.marking {
+            self.cv.wait(&mut st);
+        }
+        if let Some(t) = st.threads.get_mut(&tid) {
+            t.tables.push(table);
+        }
+    }
+
+    /// Makes `table` the thread's only root table; returns the others (to free).
+    pub fn set_root_table(&self, tid: u32, table: u32) -> Vec<u32> {
+        let mut st = self.st.lock();
+        while st.marking {
+            self.cv.wait(&mut st);
+        }
+        match st.threads.get_mut(&tid) {
+            Some(t) => {
+                let old: Vec<u32> = t.tables.iter().copied().filter(|&x| x != table).collect();
+                t.tables = vec![table];
+                old
+            }
+            None => Vec::new(),
+        }
+    }
+
+    pub fn thread_count(&self) -> usize {
+        self.st.lock().threads.len()
+    }
+
+    // ---- mutator side ----------------------------------------------------------------
+
+    /// Called on a JS thread (interrupt, doorbell): if a collection wants this thread
+    /// stopped, report arrival and block until marking is over.
+    pub fn safepoint(&self, tid: u32) {
+        let mut st = self.st.lock();
+        if !st.collecting || st.arrived.contains(&tid) || !st.threads.contains_key(&tid) || st.in_native.contains_key(&tid) {
+            return;
+        }
+        let cycle = st.cycle;
+        st.arrived.insert(tid);
+        self.cv.notify_all();
+        while st.collecting && st.cycle == cycle {
+            self.cv.wait(&mut st);
+        }
+    }
+
+    /// The thread enters a native wait: it counts as stopped until `leave_native`.
+    pub fn enter_native(&self, tid: u32) {
+        let mut st = self.st.lock();
+        *st.in_native.entry(tid).or_insert(0) += 1;
+        self.cv.notify_all();
+    }
+
+    /// The thread returns to JS: waits while a collection is stopping the world.
+    pub fn leave_native(&self, tid: u32) {
+        let mut st = self.st.lock();
+        while st.collecting {
+            self.cv.wait(&mut st);
+        }
+        if let Some(n) = st.in_native.get_mut(&tid) {
+            *n -= 1;
+            if *n == 0 {
+                st.in_native.remove(&tid);
+            }
+        }
+    }
+
+    // ---- triggering ------------------------------------------------------------------
+
+    /// Called after allocation: wakes the collector thread when enough was allocated.
+    pub fn maybe_trigger(&self, since_gc_words: u64) {
+        if since_gc_words >= self.threshold.load(Ordering::Relaxed) && self.enabled() {
+            let mut t = self.trigger.lock();
+            if !*t {
+                *t = true;
+                self.trigger_cv.notify_one();
+            }
+        }
+    }
+
+    /// Starts the background collector thread (once).
+    pub fn start_thread(&'static self, rt: &'static Runtime) {
+        if self.thread_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        std::thread::Builder::new()
+            .name("shared-structs-gc".into())
+            .spawn(move || loop {
+                {
+                    let mut t = self.trigger.lock();
+                    while !*t {
+                        self.trigger_cv.wait(&mut t);
+                    }
+                    *t = false;
+                }
+                if self.enabled() && rt.heap.since_gc() >= self.threshold.load(Ordering::Relaxed) {
+                    self.collect(rt, None);
+                }
+            })
+            .expect("shared-structs: cannot start the collector thread");
+    }
+
+    // ---- a collection ------------------------------------------------------------------
+
+    /// Runs one full collection. `caller` is the JS thread running it (already `enter_native`).
+    pub fn collect(&self, rt: &Runtime, caller: Option<u32>) -> Outcome {
+        let _whole = self.cycle_lock.lock();
+        let t0 = Instant::now();
+        let region = &rt.region;
+        // 1. Request: stop every thread.
+        let mut st = self.st.lock();
+        st.collecting = true;
+        st.arrived.clear();
+        region.u32_cell(layout::CTL_GC_ACTIVE).store(1, Ordering::Release);
+        let mut last_ring = Instant::now() - Duration::from_secs(1);
+        loop {
+            let pending: Vec<u32> = st
+                .threads
+                .keys()
+                .copied()
+                .filter(|t| !st.arrived.contains(t) && !st.in_native.contains_key(t) && Some(*t) != caller)
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            if t0.elapsed() > ARRIVAL_DEADLINE {
+                st.collecting = false;
+                region.u32_cell(layout::CTL_GC_ACTIVE).store(0, Ordering::Release);
+                self.cv.notify_all();
+                self.stats.lock().aborted += 1;
+                return Outcome::Aborted;
+            }
+            if last_ring.elapsed() > Duration::from_millis(50) {
+                for t in &pending {
+                    if let Some(rec) = st.threads.get(t) {
+                        (rec.ring)();
+                    }
+                }
+                last_ring = Instant::now();
+            }
+            self.cv.wait_for(&mut st, Duration::from_millis(10));
+        }
+        // 2. Mark, with every JS thread stopped.
+        st.marking = true;
+        let threads: Vec<(u32, Vec<u32>)> = st.threads.values().map(|r| (r.block, r.tables.clone())).collect();
+        drop(st);
+        let sweep_end = rt.heap.begin_sweep();
+        let shapes = Shapes::snapshot(rt);
+        let mut m = Marker { region, shapes: &shapes, end: sweep_end, stack: Vec::new(), live_objects: 0, live_words: 0 };
+        for (block, tables) in &threads {
+            m.thread_roots(*block, tables);
+        }
+        for off in rt.tokens.pinned_offsets() {
+            m.mark(off as usize);
+        }
+        m.drain();
+        let (live_objects, live_words) = (m.live_objects, m.live_words);
+        // 3. Resume.
+        let mut st = self.st.lock();
+        st.marking = false;
+        st.collecting = false;
+        st.cycle += 1;
+        region.u32_cell(layout::CTL_CYCLE).store(st.cycle as u32, Ordering::Release);
+        region.u32_cell(layout::CTL_GC_ACTIVE).store(0, Ordering::Release);
+        self.cv.notify_all();
+        drop(st);
+        let pause = t0.elapsed().as_nanos() as u64;
+        // 4. Sweep concurrently with JS.
+        let t1 = Instant::now();
+        let (spans, freed) = sweep(region, &shapes, sweep_end);
+        rt.heap.end_sweep(spans);
+        rt.tokens.retain(|off, stamp| is_live(region, off as usize, stamp));
+        let next = (live_words * 2).max(MIN_TRIGGER_WORDS);
+        self.threshold.store(next, Ordering::Relaxed);
+        let mut s = self.stats.lock();
+        s.collections += 1;
+        s.last_pause_ns = pause;
+        s.max_pause_ns = s.max_pause_ns.max(pause);
+        s.live_objects = live_objects;
+        s.live_bytes = live_words * layout::WORD as u64;
+        s.freed_objects_total += freed;
+        s.last_sweep_ns = t1.elapsed().as_nanos() as u64;
+        Outcome::Collected
+    }
+}
+
+/// Whether `(off, stamp)` still names a live object.
+pub fn is_live(region: &super::region::Region, off: usize, stamp: u32) -> bool {
+    if off < layout::HEAP_START || off >= region.words() {
+        return false;
+    }
+    let h = region.word(off).load(Ordering::Acquire);
+    (h as u32) & layout::TYPE_MASK != layout::TYPE_FREE && (h >> 32) as u32 == stamp
+}
+
+/// Slot layout of every type id, snapshot at the start of a collection.
+pub struct Shapes {
+    /// For user types (index = id - FIRST_USER_TYPE): (field count, has elements).
+    user: Vec<(u32, bool)>,
+}
+
+impl Shapes {
+    fn snapshot(rt: &Runtime) -> Shapes {
+        let n = rt.types.count();
+        let user = (0..n)
+            .map(|i| rt.types.get(layout::FIRST_USER_TYPE + i as u32).map_or((0, false), |t| (t.fields.len() as u32, t.elements)))
+            .collect();
+        Shapes { user }
+    }
+
+    /// (size in words, first slot word, slot count) of the object at `off`, or None if the
+    /// header is not a valid object. FREE spans report their size with no slots.
+    fn layout(&self, region: &super::region::Region, off: usize) -> Option<(usize, usize, usize)> {
+        let h = region.word(off).load(Ordering::Relaxed);
+        let ty = (h as u32) & layout::TYPE_MASK;
+        let hi = (h >> 32) as usize;
+        let w1 = || region.word(off + 1).load(Ordering::Relaxed) as u32 as usize;
+        Some(match ty {
+            layout::TYPE_FREE | layout::TYPE_THREAD_BLOCK | layout::TYPE_ROOT_TABLE => (hi.max(1), 0, 0),
+            layout::TYPE_STRING => (2 + w1().div_ceil(4), 0, 0),
+            layout::TYPE_BIGINT => (2 + w1(), 0, 0),
+            layout::TYPE_ARRAY => (2 + w1(), 2, w1()),
+            layout::TYPE_MUTEX | layout::TYPE_CONDITION | layout::TYPE_SHARED_MUTEX => (2, 0, 0),
+            layout::TYPE_MAP => (5, 2, 3),
+            layout::TYPE_MAP_TABLE => (2 + 3 * w1(), 2, 3 * w1()),
+            t if t >= layout::FIRST_USER_TYPE => {
+                let &(nf, el) = self.user.get((t - layout::FIRST_USER_TYPE) as usize)?;
+                if el {
+                    let len = w1();
+                    (2 + nf as usize + len, 2, nf as usize + len)
+                } else {
+                    (1 + nf as usize, 1, nf as usize)
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+struct Marker<'a> {
+    region: &'a super::region::Region,
+    shapes: &'a Shapes,
+    end: usize,
+    stack: Vec<usize>,
+    live_objects: u64,
+    live_words: u64,
+}
+
+impl Marker<'_> {
+    /// Marks the object at `off` (if valid and unmarked) and queues it for scanning.
+    fn mark(&mut self, off: usize) {
+        if off < layout::HEAP_START || off >= self.end {
+            return;
+        }
+        let cell = self.region.word(off);
+        let h = cell.load(Ordering::Relaxed);
+        let lo = h as u32;
+        let ty = lo & layout::TYPE_MASK;
+        if lo & layout::MARK_BIT != 0 || ty == layout::TYPE_FREE || ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE {
+            return;
+        }
+        cell.store(h | layout::MARK_BIT as u64, Ordering::Relaxed);
+        self.stack.push(off);
+    }
+
+    fn drain(&mut self) {
+        while let Some(off) = self.stack.pop() {
+            let Some((size, first, count)) = self.shapes.layout(self.region, off) else { continue };
+            self.live_objects += 1;
+            self.live_words += size as u64;
+            for k in 0..count {
+                let w = off + first + k;
+                if w >= self.region.words() {
+                    break;
+                }
+                let v = self.region.word(w).load(Ordering::Relaxed);
+                if layout::tag_is_pointer((v >> 32) as u32) {
+                    self.mark(v as u32 as usize);
+                }
+            }
+        }
+    }
+
+    /// Marks every object in `[from, to)` (a run of objects allocated back to back).
+    fn mark_range(&mut self, from: usize, to: usize) {
+        let mut o = from;
+        while o < to && o < self.end {
+            let Some((size, _, _)) = self.shapes.layout(self.region, o) else { break };
+            self.mark(o);
+            o += size;
+        }
+    }
+
+    fn cell(&self, block: u32, i: usize) -> &std::sync::atomic::AtomicU32 {
+        self.region.u32_at(block * 2 + i as u32).expect("thread block inside the heap")
+    }
+
+    /// Roots of one thread; also retires its TLAB and clears its string read cache.
+    fn thread_roots(&mut self, block: u32, tables: &[u32]) {
+        let top = self.cell(block, tb::TOP).load(Ordering::Relaxed) as usize;
+        let limit = self.cell(block, tb::LIMIT).load(Ordering::Relaxed) as usize;
+        let young = self.cell(block, tb::YOUNG).load(Ordering::Relaxed) as usize;
+        let mut n = self.cell(block, tb::YOUNG_N).load(Ordering::Relaxed) as usize;
+        // Objects the current operation allocated before this safepoint.
+        if young != 0 && young < top {
+            self.mark_range(young, top);
+            if n < tb::MAX_PAIRS {
+                self.cell(block, tb::PAIRS + 2 * n).store(young as u32, Ordering::Relaxed);
+                self.cell(block, tb::PAIRS + 2 * n + 1).store(top as u32, Ordering::Relaxed);
+                n += 1;
+                self.cell(block, tb::YOUNG_N).store(n as u32, Ordering::Relaxed);
+            }
+        }
+        for p in 0..n.min(tb::MAX_PAIRS) {
+            let a = self.cell(block, tb::PAIRS + 2 * p).load(Ordering::Relaxed) as usize;
+            let b = self.cell(block, tb::PAIRS + 2 * p + 1).load(Ordering::Relaxed) as usize;
+            self.mark_range(a, b);
+        }
+        // Retire the TLAB so the heap is parsable and the tail can be reused.
+        if top != 0 && top < limit {
+            write_free(self.region, top, limit - top);
+        }
+        self.cell(block, tb::TOP).store(0, Ordering::Relaxed);
+        self.cell(block, tb::LIMIT).store(0, Ordering::Relaxed);
+        self.cell(block, tb::YOUNG).store(0, Ordering::Relaxed);
+        // String caches: the read cache is cleared (offsets may be reused), the ring is a root.
+        for i in 0..tb::STR_KEYS_LEN {
+            self.cell(block, tb::STR_KEYS + i).store(0, Ordering::Relaxed);
+        }
+        let ring = (self.cell(block, tb::RING_N).load(Ordering::Relaxed) as usize).min(tb::RING_LEN);
+        for i in 0..ring {
+            let off = self.cell(block, tb::RING + i).load(Ordering::Relaxed) as usize;
+            self.mark(off);
+        }
+        // Identity-table keys: objects this thread holds wrappers for.
+        for &t in tables {
+            let cap = self.cell(t, 2).load(Ordering::Relaxed) as usize;
+            for i in 0..cap {
+                let off = self.cell(t, 4 + i).load(Ordering::Relaxed) as usize;
+                if off != 0 {
+                    self.mark(off);
+                }
+            }
+        }
+    }
+}
+
+/// Sweeps `[HEAP_START, end)`: returns the free spans (start, len) and how many objects died.
+fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize) -> (Vec<(usize, usize)>, u64) {
+    let mut spans = Vec::new();
+    let mut freed = 0u64;
+    let mut run_start = usize::MAX;
+    let mut o = layout::HEAP_START;
+    let close = |spans: &mut Vec<(usize, usize)>, start: usize, stop: usize| {
+        if start == usize::MAX || stop <= start {
+            return;
+        }
+        write_free(region, start, stop - start);
+        release_pages(region, start, stop);
+        spans.push((start, stop - start));
+    };
+    while o < end {
+        let Some((size, _, _)) = shapes.layout(region, o) else {
+            // An unparsable word: leave the rest alone (never free what we cannot read).
+            close(&mut spans, run_start, o);
+            return (spans, freed);
+        };
+        let size = size.min(end - o);
+        let cell = region.word(o);
+        let h = cell.load(Ordering::Relaxed);
+        let lo = h as u32;
+        let ty = lo & layout::TYPE_MASK;
+        let keep = ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE || lo & layout::MARK_BIT != 0;
+        if ty == layout::TYPE_FREE {
+            if run_start == usize::MAX {
+                run_start = o;
+            }
+        } else if keep {
+            close(&mut spans, run_start, o);
+            run_start = usize::MAX;
+            if lo & layout::MARK_BIT != 0 {
+                cell.store(h & !(layout::MARK_BIT as u64), Ordering::Relaxed);
+            }
+        } else {
+            freed += 1;
+            for w in o + 1..o + size {
+                region.word(w).store(layout::POISON, Ordering::Relaxed);
+            }
+            cell.store((size as u64) << 32 | layout::TYPE_FREE as u64, Ordering::Relaxed);
+            if run_start == usize::MAX {
+                run_start = o;
+            }
+        }
+        o += size;
+    }
+    close(&mut spans, run_start, o.min(end));
+    (spans, freed)
+}
+
+/// Gives whole pages strictly inside a free span back to the OS.
+fn release_pages(region: &super::region::Region, start: usize, stop: usize) {
+    const PAGE_WORDS: usize = 4096 / layout::WORD;
+    let first = (start + 1).div_ceil(PAGE_WORDS) * PAGE_WORDS;
+    let last = stop / PAGE_WORDS * PAGE_WORDS;
+    if last > first && last - first >= 16 * PAGE_WORDS {
+        // SAFETY: [first, last) words lie inside the mapping and inside a free span (no live
+        // object, no header: the span's header is at `start < first`); MADV_DONTNEED on a
+        // private anonymous mapping just makes those pages read as zero afterwards.
+        unsafe {
+            libc::madvise(region.base().add(first * layout::WORD).cast(), (last - first) * layout::WORD, libc::MADV_DONTNEED);
+        }
+    }
+}
