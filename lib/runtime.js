@@ -543,6 +543,7 @@ function remember(w, off) {
 /** remember() when tableFind(off) is already known to be `i`. */
 function rememberAt(w, off, i) {
   if (cur.n === ARENA_SIZE) sealArena();
+  else if (!releaseScheduled) scheduleRelease();
   const slot = cur.n++;
   cur.w[slot] = w;
   w[ARENA] = cur;
@@ -618,7 +619,18 @@ function collect() {
   return ok;
 }
 
+/** Debugging aid: the arenas this thread still holds alive, with their sizes. */
+function debugArenas() {
+  const out = [];
+  for (let aid = 1; aid < nextArenaId; aid++) {
+    const a = strongArenas[aid] || (arenaRefs[aid] && arenaRefs[aid].deref());
+    if (a) out.push({ id: aid, n: a.n, current: a === cur, strong: strongArenas[aid] !== undefined });
+  }
+  return out;
+}
+
 module.exports = {
+  debugArenas,
   TID,
   opStart,
   collect,

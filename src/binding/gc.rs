@@ -76,11 +76,11 @@ fn block_cell(rt: &core::Runtime, block: u32, i: usize) -> &std::sync::atomic::A
 
 /// Allocates and zeroes a thread block.
 pub fn alloc_thread_block(rt: &'static core::Runtime) -> Result<u32> {
-    let off = rt.alloc_large(tb::WORDS, None).map_err(to_napi)?;
+    let header = ((tb::WORDS as u64) << 32) | layout::TYPE_THREAD_BLOCK as u64;
+    let off = rt.alloc_large(tb::WORDS, Some(header), None).map_err(to_napi)?;
     for w in off + 1..off + tb::WORDS {
         rt.region.word(w).store(0, Ordering::Relaxed);
     }
-    rt.region.word(off).store(((tb::WORDS as u64) << 32) | layout::TYPE_THREAD_BLOCK as u64, Ordering::Release);
     Ok(off as u32)
 }
 
@@ -125,9 +125,9 @@ pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> Co
 
 /// A large object, recorded as young for the caller's current operation.
 pub fn alloc_large(rt: &'static core::Runtime, tid: u32, words: usize) -> CoreResult<u32> {
-    let off = rt.alloc_large(words, Some(tid))?;
-    // Make the span parsable at once (JS writes the real header right after).
-    write_free(&rt.region, off, words);
+    // Parsable at once (a FREE header, written under the allocator lock); JS writes the
+    // real header right after.
+    let off = rt.alloc_large(words, None, Some(tid))?;
     if let Some(block) = thread_block(tid) {
         push_young(rt, block, off, off + words);
     }
@@ -137,7 +137,7 @@ pub fn alloc_large(rt: &'static core::Runtime, tid: u32, words: usize) -> CoreRe
 /// Called from the env cleanup hook: drop the thread's roots and free its block and tables.
 pub fn thread_exit(rt: &core::Runtime, tid: u32) {
     BLOCKS.lock().remove(&tid);
-    if let Some((block, tables)) = rt.gc.thread_exit(tid) {
+    if let Some((block, tables)) = rt.gc.thread_exit(&rt.region, tid) {
         for t in tables.into_iter().chain(std::iter::once(block)) {
             let words = (rt.region.word(t as usize).load(Ordering::Relaxed) >> 32) as usize;
             write_free(&rt.region, t as usize, words.max(1));
@@ -158,12 +158,12 @@ pub fn bind_thread_block(tid: u32, block: u32) -> Result<()> {
 pub fn alloc_root_table(tid: u32, capacity: u32) -> Result<u32> {
     let rt = rt()?;
     let words = 2 + (capacity as usize).div_ceil(2);
-    let off = rt.alloc_large(words, Some(tid)).map_err(to_napi)?;
-    for w in off + 1..off + words {
+    let header = ((words as u64) << 32) | layout::TYPE_ROOT_TABLE as u64;
+    let off = rt.alloc_large(words, Some(header), Some(tid)).map_err(to_napi)?;
+    for w in off + 2..off + words {
         rt.region.word(w).store(0, Ordering::Relaxed);
     }
     rt.region.word(off + 1).store(capacity as u64, Ordering::Relaxed);
-    rt.region.word(off).store(((words as u64) << 32) | layout::TYPE_ROOT_TABLE as u64, Ordering::Release);
     rt.gc.add_root_table(tid, off as u32);
     Ok(off as u32)
 }

@@ -67,12 +67,28 @@ impl Heap {
 
     /// Takes `words` (at least; with `up_to` a span may give up to that many) from the free
     /// lists or the bump pointer. Returns (start, words taken).
-    fn take(&self, region: &Region, words: usize, up_to: usize) -> CoreResult<(usize, usize)> {
+    fn take(&self, region: &Region, words: usize, up_to: usize, header: Option<u64>) -> CoreResult<(usize, usize)> {
         let mut st = self.state.lock();
+        let r = self.take_locked(&mut st, region, words, up_to);
+        // The header is written under the allocator lock, which a collection takes before it
+        // decides what to sweep: no sweep can ever see this span without a valid header.
+        if let (Ok((start, _)), Some(h)) = (&r, header) {
+            region.word(*start).store(h, Ordering::Release);
+        }
+        r
+    }
+
+    fn take_locked(&self, st: &mut State, region: &Region, words: usize, up_to: usize) -> CoreResult<(usize, usize)> {
         if !st.sweeping {
             let want = words.max(if up_to > words { MIN_REUSE_WORDS } else { 0 });
             if let Some(&(len, start)) = st.free.range((want, 0)..).next() {
                 st.free.remove(&(len, start));
+                if verify_enabled() {
+                    let h = region.word(start).load(Ordering::Acquire);
+                    if (h as u32) & layout::TYPE_MASK != layout::TYPE_FREE {
+                        eprintln!("shared-structs VERIFY: free-list span {start}+{len} has header {h:#x}");
+                    }
+                }
                 st.free_words -= len;
                 let take = len.min(up_to.max(words));
                 let rest = len - take;
@@ -116,17 +132,19 @@ impl Heap {
 
     /// A TLAB of at least `min_words` words: returns `(start, end)` word offsets.
     pub fn alloc_tlab(&self, region: &Region, min_words: usize) -> CoreResult<(usize, usize)> {
-        let (start, words) = self.take(region, min_words.max(1), layout::TLAB_WORDS.max(min_words))?;
+        let (start, words) = self.take(region, min_words.max(1), layout::TLAB_WORDS.max(min_words), None)?;
         self.tlabs.fetch_add(1, Ordering::Relaxed);
         Ok((start, start + words))
     }
 
-    /// A block of exactly `words` words for one large object.
-    pub fn alloc_large(&self, region: &Region, words: usize) -> CoreResult<usize> {
+    /// A block of exactly `words` words for one large object, its first word set to
+    /// `header` (default: a FREE header covering the block, so it is parsable at once).
+    pub fn alloc_large(&self, region: &Region, words: usize, header: Option<u64>) -> CoreResult<usize> {
         if words == 0 {
             return Err(CoreError::range("shared-structs: cannot allocate zero words"));
         }
-        let (start, _) = self.take(region, words, words)?;
+        let h = header.unwrap_or((words as u64) << 32 | layout::TYPE_FREE as u64);
+        let (start, _) = self.take(region, words, words, Some(h))?;
         self.large_objects.fetch_add(1, Ordering::Relaxed);
         Ok(start)
     }
@@ -176,6 +194,12 @@ impl Heap {
     }
 }
 
+/// `SHARED_STRUCTS_GC_VERIFY=1`: extra consistency checks (slow), for debugging.
+pub fn verify_enabled() -> bool {
+    static V: once_cell::sync::Lazy<bool> = once_cell::sync::Lazy::new(|| std::env::var("SHARED_STRUCTS_GC_VERIFY").is_ok_and(|v| v == "1"));
+    *V
+}
+
 /// Writes a FREE span header: type 0, length in the high word.
 pub fn write_free(region: &Region, start: usize, len: usize) {
     region.word(start).store((len as u64) << 32 | layout::TYPE_FREE as u64, Ordering::Release);
@@ -192,7 +216,7 @@ mod tests {
         let (a0, a1) = heap.alloc_tlab(&region, 1).unwrap();
         let (b0, b1) = heap.alloc_tlab(&region, 10).unwrap();
         assert!(a0 >= layout::HEAP_START && a1 <= b0 && b0 < b1);
-        let err = heap.alloc_large(&region, region.words()).unwrap_err();
+        let err = heap.alloc_large(&region, region.words(), None).unwrap_err();
         assert_eq!(err.kind, super::super::error::ErrorKind::Range);
         assert!(err.message.contains("full"));
     }
@@ -204,7 +228,7 @@ mod tests {
         let end = heap.begin_sweep();
         heap.end_sweep(vec![(1000, 200), (2000, 100)]);
         let top_before = heap.top();
-        assert_eq!(heap.alloc_large(&region, 90).unwrap(), 2000, "best fit picks the 100-word span");
+        assert_eq!(heap.alloc_large(&region, 90, None).unwrap(), 2000, "best fit picks the 100-word span");
         assert_eq!(heap.top(), top_before, "no bump allocation");
         // the 10-word remainder is too small to reuse; the 200-word span serves the next TLAB
         let (s, e) = heap.alloc_tlab(&region, 1).unwrap();

@@ -11,12 +11,15 @@
 //! 2. **Mark** (all JS stopped). Roots: every thread's identity-table keys (root tables),
 //!    its string ring, the objects its current operation allocated (young ranges), pinned
 //!    tokens. Each thread's TLAB is retired (FREE header over the unused tail) and its
-//!    string read cache cleared. Marking sets MARK_BIT in headers and follows every slot
-//!    holding a reference, string or bigint tag.
+//!    string read cache cleared. Marking writes the cycle's *epoch* (1..=127) into the
+//!    header's flags byte and follows every slot holding a reference, string or bigint tag.
+//!    Epochs instead of a mark bit that the sweep clears: if a sweep ever stops early (an
+//!    unparsable word), objects after it merely keep an old epoch, which the next cycle
+//!    reads as "unmarked", so nothing is skipped during tracing; at worst memory leaks.
 //! 3. **Resume.** `collecting` is cleared, the cycle counter (the stamp new objects get)
 //!    advances, threads continue.
-//! 4. **Sweep** (concurrently with JS). Walk `[HEAP_START, top at mark)`: clear MARK_BIT on
-//!    live objects; poison dead ones and coalesce them with neighbouring FREE spans; give
+//! 4. **Sweep** (concurrently with JS). Walk `[HEAP_START, top at mark)`: keep objects
+//!    with this cycle's epoch; poison dead ones and coalesce them with neighbouring FREE spans; give
 //!    whole pages inside large spans back to the OS (`madvise(MADV_DONTNEED)`); build the
 //!    free lists. During the sweep the allocator only bump-allocates beyond the swept range.
 //!
@@ -52,6 +55,8 @@ struct GcState {
     /// Marking has started: thread exit must wait for it to end.
     marking: bool,
     cycle: u64,
+    /// Mark epoch of the current/last cycle (1..=127).
+    epoch: u32,
     arrived: HashSet<u32>,
     in_native: HashMap<u32, u32>,
     threads: HashMap<u32, ThreadRec>,
@@ -143,12 +148,23 @@ impl Collector {
         st.threads.insert(tid, ThreadRec { block, tables: Vec::new(), ring: Arc::new(ring) });
     }
 
-    /// The thread is gone: its roots go with it. Waits while marking reads them.
+    /// The thread is gone: its roots go with it. Waits while marking reads them. Retires
+    /// its TLAB (under the lock, so no collection can see an unplugged TLAB: a TLAB handed
+    /// out since the last stop is beyond the range any running sweep walks).
     /// Returns its block and tables so the caller can free them.
-    pub fn thread_exit(&self, tid: u32) -> Option<(u32, Vec<u32>)> {
+    pub fn thread_exit(&self, region: &super::region::Region, tid: u32) -> Option<(u32, Vec<u32>)> {
         let mut st = self.st.lock();
         while st.marking {
             self.cv.wait(&mut st);
+        }
+        if let Some(rec) = st.threads.get(&tid) {
+            let cell = |i: usize| region.u32_at(rec.block * 2 + i as u32).expect("thread block inside the heap");
+            let (top, limit) = (cell(tb::TOP).load(Ordering::Relaxed) as usize, cell(tb::LIMIT).load(Ordering::Relaxed) as usize);
+            if top != 0 && top < limit {
+                write_free(region, top, limit - top);
+            }
+            cell(tb::TOP).store(0, Ordering::Relaxed);
+            cell(tb::LIMIT).store(0, Ordering::Relaxed);
         }
         st.in_native.remove(&tid);
         st.arrived.remove(&tid);
@@ -303,11 +319,13 @@ impl Collector {
         }
         // 2. Mark, with every JS thread stopped.
         st.marking = true;
+        st.epoch = st.epoch % 127 + 1;
+        let epoch = st.epoch;
         let threads: Vec<(u32, Vec<u32>)> = st.threads.values().map(|r| (r.block, r.tables.clone())).collect();
         drop(st);
         let sweep_end = rt.heap.begin_sweep();
         let shapes = Shapes::snapshot(rt);
-        let mut m = Marker { region, shapes: &shapes, end: sweep_end, stack: Vec::new(), live_objects: 0, live_words: 0 };
+        let mut m = Marker { region, shapes: &shapes, end: sweep_end, epoch, stack: Vec::new(), live_objects: 0, live_words: 0 };
         for (block, tables) in &threads {
             m.thread_roots(*block, tables);
         }
@@ -316,6 +334,9 @@ impl Collector {
         }
         m.drain();
         let (live_objects, live_words) = (m.live_objects, m.live_words);
+        if super::alloc::verify_enabled() {
+            eprintln!("shared-structs VERIFY: cycle {} live {live_objects} (threads {}, pinned tokens {})", epoch, threads.len(), rt.tokens.pinned_offsets().len());
+        }
         // 3. Resume.
         let mut st = self.st.lock();
         st.marking = false;
@@ -328,7 +349,7 @@ impl Collector {
         let pause = t0.elapsed().as_nanos() as u64;
         // 4. Sweep concurrently with JS.
         let t1 = Instant::now();
-        let (spans, freed) = sweep(region, &shapes, sweep_end);
+        let (spans, freed) = sweep(region, &shapes, sweep_end, epoch);
         rt.heap.end_sweep(spans);
         rt.tokens.retain(|off, stamp| is_live(region, off as usize, stamp));
         let next = (live_words * 2).max(MIN_TRIGGER_WORDS);
@@ -402,6 +423,7 @@ struct Marker<'a> {
     region: &'a super::region::Region,
     shapes: &'a Shapes,
     end: usize,
+    epoch: u32,
     stack: Vec<usize>,
     live_objects: u64,
     live_words: u64,
@@ -417,10 +439,11 @@ impl Marker<'_> {
         let h = cell.load(Ordering::Relaxed);
         let lo = h as u32;
         let ty = lo & layout::TYPE_MASK;
-        if lo & layout::MARK_BIT != 0 || ty == layout::TYPE_FREE || ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE {
+        if (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == self.epoch || ty == layout::TYPE_FREE || ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE {
             return;
         }
-        cell.store(h | layout::MARK_BIT as u64, Ordering::Relaxed);
+        let lo2 = (lo & !layout::MARK_MASK) | (self.epoch << layout::MARK_SHIFT);
+        cell.store((h & !0xffff_ffff) | lo2 as u64, Ordering::Relaxed);
         self.stack.push(off);
     }
 
@@ -507,7 +530,7 @@ impl Marker<'_> {
 }
 
 /// Sweeps `[HEAP_START, end)`: returns the free spans (start, len) and how many objects died.
-fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize) -> (Vec<(usize, usize)>, u64) {
+fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32) -> (Vec<(usize, usize)>, u64) {
     let mut spans = Vec::new();
     let mut freed = 0u64;
     let mut run_start = usize::MAX;
@@ -522,6 +545,9 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize) -> (Vec<(u
     };
     while o < end {
         let Some((size, _, _)) = shapes.layout(region, o) else {
+            if super::alloc::verify_enabled() {
+                eprintln!("shared-structs VERIFY: unparsable word {o} ({:#x}) while sweeping to {end}", region.word(o).load(Ordering::Relaxed));
+            }
             // An unparsable word: leave the rest alone (never free what we cannot read).
             close(&mut spans, run_start, o);
             return (spans, freed);
@@ -531,7 +557,8 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize) -> (Vec<(u
         let h = cell.load(Ordering::Relaxed);
         let lo = h as u32;
         let ty = lo & layout::TYPE_MASK;
-        let keep = ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE || lo & layout::MARK_BIT != 0;
+        let marked = (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == epoch;
+        let keep = ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE || marked;
         if ty == layout::TYPE_FREE {
             if run_start == usize::MAX {
                 run_start = o;
@@ -539,9 +566,6 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize) -> (Vec<(u
         } else if keep {
             close(&mut spans, run_start, o);
             run_start = usize::MAX;
-            if lo & layout::MARK_BIT != 0 {
-                cell.store(h & !(layout::MARK_BIT as u64), Ordering::Relaxed);
-            }
         } else {
             freed += 1;
             for w in o + 1..o + size {

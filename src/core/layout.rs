@@ -43,8 +43,10 @@ pub const TYPE_THREAD_BLOCK: u32 = 10;
 /// A thread's identity table keys (offsets of objects it holds wrappers for).
 pub const TYPE_ROOT_TABLE: u32 = 11;
 pub const FIRST_USER_TYPE: u32 = 16;
-/// Header flag: marked by the collector in the current cycle.
-pub const MARK_BIT: u32 = 1 << 24;
+/// Header flags byte (bits 24..32 of the low word): the mark epoch (1..=127) of the last
+/// cycle that marked the object; 0 for objects never marked. See gc.rs.
+pub const MARK_SHIFT: u32 = 24;
+pub const MARK_MASK: u32 = 0x7f << MARK_SHIFT;
 /// Mask of the type id inside the header's low word.
 pub const TYPE_MASK: u32 = 0x00ff_ffff;
 /// The largest number of user types.

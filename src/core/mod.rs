@@ -30,9 +30,10 @@ impl Runtime {
         self.with_retry(caller, || self.heap.alloc_tlab(&self.region, min_words))
     }
 
-    /// A large object; same policy as `alloc_tlab`.
-    pub fn alloc_large(&'static self, words: usize, caller: Option<u32>) -> CoreResult<usize> {
-        self.with_retry(caller, || self.heap.alloc_large(&self.region, words))
+    /// A large object whose first word is `header` (None: a FREE header over the block);
+    /// same policy as `alloc_tlab`.
+    pub fn alloc_large(&'static self, words: usize, header: Option<u64>, caller: Option<u32>) -> CoreResult<usize> {
+        self.with_retry(caller, || self.heap.alloc_large(&self.region, words, header))
     }
 
     fn with_retry<T>(&'static self, caller: Option<u32>, f: impl Fn() -> CoreResult<T>) -> CoreResult<T> {

@@ -72,7 +72,7 @@ impl TokenTable {
                 Ok(copy)
             }
             _ => Err(CoreError::type_error(
-                "shared-structs: open(): not a token from share() in this process (forged, foreign or released)",
+                "shared-structs: open(): not a live token from share() in this process (forged, foreign, released, or stale: its object was collected)",
             )),
         }
     }

@@ -1,0 +1,246 @@
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { SharedStructType, SharedArray, share, open } = require('../index.js');
+const { runWorker, startWorker, runChild, uniqueKey } = require('./helpers.js');
+
+/** Polls (yielding to the event loop) until `cond()` holds or `ms` pass. */
+async function waitFor(cond, ms = 8000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('terminating workers that hold shared objects', () => {
+  it('survives terminating a worker that is writing to shared objects in a loop', async () => {
+    const key = uniqueKey('Busy');
+    const S = new SharedStructType(['count', 'text', 'child', 'big'], key);
+    const s = new S();
+    s.count = 0;
+    const arr = new SharedArray(64);
+    const w = startWorker(
+      `
+      const s = open(data.s), arr = open(data.arr);
+      const S = new SharedStructType(['count', 'text', 'child', 'big'], data.key);
+      send('started');
+      for (let i = 0; ; i++) {
+        s.count = i;
+        arr.set(i & 63, i);
+        if ((i & 1023) === 0) {
+          // Allocate now and then: strings, bigints and structs in this thread's buffer.
+          s.text = 'iteration ' + i;
+          s.big = BigInt(i) * 3n;
+          const c = new S(); c.count = i; s.child = c;
+        }
+      }
+      `,
+      { s: share(s), arr: share(arr), key },
+    );
+    expect(await w.next()).toBe('started');
+    await waitFor(() => s.count > 5000);
+    const code = await w.terminate();
+    expect(code).toBe(1);
+
+    // The main thread carries on: reads, writes and allocates.
+    expect(typeof s.count).toBe('number');
+    expect(s.text === undefined || s.text.startsWith('iteration ')).toBe(true);
+    expect(s.child === undefined || s.child instanceof S).toBe(true);
+    s.count = 'main again';
+    s.text = 'written after terminate';
+    s.child = new S();
+    s.child.count = -1;
+    arr.fill(7);
+    expect(s.count).toBe('main again');
+    expect(s.text).toBe('written after terminate');
+    expect(s.child.count).toBe(-1);
+    expect(arr.reduce((a, b) => a + b)).toBe(7 * 64);
+  });
+
+  it('lets a new worker use objects a terminated worker was writing', async () => {
+    const S = new SharedStructType(['v', 'w']);
+    const s = new S();
+    s.v = 0;
+    const t = share(s);
+    const busy = startWorker(
+      `
+      const s = open(data.t);
+      send('started');
+      for (let i = 1; ; i++) s.v = i;
+      `,
+      { t },
+    );
+    expect(await busy.next()).toBe('started');
+    await waitFor(() => s.v > 1000);
+    await busy.terminate();
+    const last = s.v;
+    const r = await runWorker('const s = open(data.t); const seen = s.v; s.w = "fresh worker"; return seen;', { t });
+    expect(r).toBe(last);
+    expect(s.w).toBe('fresh worker');
+  });
+
+  it('keeps objects created by a terminated worker readable', async () => {
+    const w = startWorker(`
+      const T = new SharedStructType(['name', 'items']);
+      const t = new T();
+      t.name = 'made by doomed worker';
+      t.items = SharedArray.from(['a', 'b', 3n]);
+      send(share(t));
+      for (;;) { t.items.set(0, 'a'); }
+    `);
+    const token = await w.next();
+    await w.terminate();
+    const t = open(token);
+    expect(t.name).toBe('made by doomed worker');
+    expect(t.items.toArray()).toEqual(['a', 'b', 3n]);
+    t.name = 'adopted';
+    expect(t.name).toBe('adopted');
+  });
+
+  it('survives terminating several allocating workers at once', async () => {
+    const out = new SharedArray(4);
+    const workers = Array.from({ length: 4 }, (_, k) =>
+      startWorker(
+        `
+        const out = open(data.t);
+        const T = new SharedStructType(['i', 's']);
+        send('started');
+        for (let i = 0; ; i++) {
+          const o = new T(); o.i = i; if ((i & 255) === 0) o.s = 'k' + data.k + '-' + i;
+          out.set(data.k, o);
+        }
+        `,
+        { t: share(out), k },
+      ),
+    );
+    for (const w of workers) expect(await w.next()).toBe('started');
+    await waitFor(() => out.every((o) => o !== undefined && o.i > 1000));
+    const codes = await Promise.all(workers.map((w) => w.terminate()));
+    expect(codes).toEqual([1, 1, 1, 1]);
+    for (let k = 0; k < 4; k++) {
+      const o = out.get(k);
+      expect(typeof o.i).toBe('number');
+    }
+    // Allocation in the main thread still works and does not clobber the workers' objects.
+    const snapshot = out.map((o) => o.i);
+    const T = new SharedStructType(['x']);
+    for (let i = 0; i < 1000; i++) new T().x = `after ${i}`;
+    expect(out.map((o) => o.i)).toEqual(snapshot);
+  });
+
+  it('survives a worker that throws while holding shared objects', async () => {
+    const S = new SharedStructType(['v']);
+    const s = new S();
+    await expect(
+      runWorker(
+        `
+        const s = open(data.t);
+        s.v = 'written before the throw';
+        throw new Error('worker crashed');
+        `,
+        { t: share(s) },
+      ),
+    ).rejects.toThrow(/worker crashed/);
+    expect(s.v).toBe('written before the throw');
+    s.v = 'still writable';
+    expect(s.v).toBe('still writable');
+  });
+
+  it('survives a worker that calls process.exit while holding shared objects', async () => {
+    const S = new SharedStructType(['v']);
+    const s = new S();
+    await expect(runWorker('open(data.t).v = 99; process.exit(3);', { t: share(s) })).rejects.toThrow(/exited with code 3/);
+    expect(s.v).toBe(99);
+  });
+});
+
+describe('error paths', () => {
+  it('reports the TypeError of a bad store inside a worker with the field name', async () => {
+    const key = uniqueKey('Bad');
+    const P = new SharedStructType(['x'], key);
+    const r = await runWorker(
+      `
+      const p = open(data.t);
+      try { p.x = { plain: true }; return 'stored'; } catch (e) { return [e.name, e.message]; }
+      `,
+      { t: share(new P()) },
+    );
+    expect(r[0]).toBe('TypeError');
+    expect(r[1]).toContain(`${key}.x`);
+    expect(r[1]).toContain('plain object');
+  });
+
+  it('does not let an exception in a field write leave a half-written value', () => {
+    const P = new SharedStructType(['x']);
+    const p = new P();
+    p.x = 'original';
+    for (const bad of [{}, [], () => {}, Symbol('s')]) {
+      expect(() => {
+        p.x = bad;
+      }).toThrow(TypeError);
+      expect(p.x).toBe('original');
+    }
+  });
+
+  it('keeps working after a failed declaration with a conflicting key', () => {
+    const key = uniqueKey('Conflict');
+    const A = new SharedStructType(['a'], key);
+    expect(() => new SharedStructType(['b'], key)).toThrow(TypeError);
+    const a = new A();
+    a.a = 1;
+    expect(a.a).toBe(1);
+    expect(new SharedStructType(['a'], key)).toBe(A);
+  });
+
+  it('does not crash when struct accessors are called on foreign objects', () => {
+    const P = new SharedStructType(['x']);
+    const p = new P();
+    p.x = 5;
+    const { get, set } = Object.getOwnPropertyDescriptor(P.prototype, 'x');
+    expect(() => get.call({})).not.toThrow();
+    expect(() => set.call({}, 1)).not.toThrow();
+    expect(p.x).toBe(5);
+  });
+
+  it('loads in a fresh process with default settings', () => {
+    const r = runChild(`
+      const T = new ss.SharedStructType(['x']);
+      const t = new T(); t.x = 'ok';
+      console.log(t.x);
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('ok');
+  });
+
+  it('lets worker and main declare many types concurrently without mixing them up', async () => {
+    const base = uniqueKey('Many');
+    const mine = [];
+    const worker = runWorker(
+      `
+      const out = [];
+      for (let i = 0; i < 200; i++) {
+        const T = new SharedStructType(['w' + i], data.base + '_w' + i);
+        const t = new T(); t['w' + i] = i;
+        out.push(share(t));
+      }
+      return out;
+      `,
+      { base },
+    );
+    for (let i = 0; i < 200; i++) {
+      const T = new SharedStructType([`m${i}`], `${base}_m${i}`);
+      const t = new T();
+      t[`m${i}`] = i;
+      mine.push(t);
+    }
+    const tokens = await worker;
+    tokens.forEach((tok, i) => {
+      const t = open(tok);
+      expect(SharedStructType.keys(t)).toEqual([`w${i}`]);
+      expect(t[`w${i}`]).toBe(i);
+    });
+    mine.forEach((t, i) => expect(SharedStructType.keys(t)).toEqual([`m${i}`]));
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { SharedStructType, SharedArray, share, release, heapStats } = require('../index.js');
+const { runChild } = require('./helpers.js');
+
+const SMALL_HEAP = { SHARED_STRUCTS_HEAP_SIZE: '2m' };
+
+describe('heap statistics', () => {
+  it('reports the reserved size and bytes in use', () => {
+    const T = new SharedStructType(['x']);
+    new T().x = 'allocates';
+    const s = heapStats();
+    expect(s.bytesReserved).toBeGreaterThan(0);
+    expect(s.bytesInUse).toBeGreaterThan(0);
+    expect(s.bytesInUse).toBeLessThanOrEqual(s.bytesReserved);
+    expect(typeof s.thread.wrappers).toBe('number');
+  });
+
+  it('counts bytes handed out for a large array', () => {
+    const before = heapStats().bytesInUse;
+    const a = new SharedArray(50000);
+    expect(heapStats().bytesInUse - before).toBeGreaterThanOrEqual(50000 * 8);
+    expect(a.length).toBe(50000);
+  });
+
+  it('counts registered types and in-flight tokens', () => {
+    const before = heapStats();
+    const T = new SharedStructType(['x']);
+    const t = share(new T());
+    const during = heapStats();
+    expect(during.types).toBeGreaterThanOrEqual(before.types + 1);
+    expect(during.tokens).toBeGreaterThanOrEqual(1);
+    expect(release(t)).toBe(true);
+  });
+
+  it('honours SHARED_STRUCTS_HEAP_SIZE in a fresh process', () => {
+    const r = runChild('console.log(ss.heapStats().bytesReserved);', SMALL_HEAP);
+    expect(r.status).toBe(0);
+    expect(Number(r.stdout.trim())).toBe(2 * 1024 * 1024);
+  });
+
+  it('fails to load with a RangeError when SHARED_STRUCTS_HEAP_SIZE cannot be parsed', () => {
+    const r = runChild('', { SHARED_STRUCTS_HEAP_SIZE: 'lots' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/RangeError: SHARED_STRUCTS_HEAP_SIZE: cannot parse "lots"/);
+  });
+});
+
+describe('a full heap', () => {
+  it('throws a RangeError naming the heap size when structs no longer fit', () => {
+    const r = runChild(
+      `
+      const T = new ss.SharedStructType(['v']);
+      const keep = new T();
+      keep.v = 'kept';
+      const all = [];
+      let err = null;
+      try {
+        for (let i = 0; i < 1e7; i++) { const t = new T(); t.v = i; all.push(t); }
+      } catch (e) { err = e; }
+      console.log(JSON.stringify({
+        name: err && err.name, isRange: err instanceof RangeError, message: err && err.message,
+        count: all.length, kept: keep.v, lastOk: all[all.length - 1].v === all.length - 1,
+      }));
+      `,
+      SMALL_HEAP,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.name).toBe('RangeError');
+    expect(out.isRange).toBe(true);
+    expect(out.message).toMatch(/heap is full/);
+    expect(out.message).toMatch(/SHARED_STRUCTS_HEAP_SIZE/);
+    expect(out.count).toBeGreaterThan(1000);
+    expect(out.kept).toBe('kept');
+    expect(out.lastOk).toBe(true);
+  });
+
+  it('keeps the process usable after the heap filled up', () => {
+    const r = runChild(
+      `
+      const T = new ss.SharedStructType(['v']);
+      const keep = new T();
+      keep.v = 'kept';
+      const all = []; // held, so the heap really fills even once a collector exists
+      try { for (;;) all.push(new T()); } catch (e) {}
+      const out = {};
+      try { new T(); out.again = 'no error'; } catch (e) { out.again = e.name; }
+      try { keep.v = 'a string never written before'; out.str = 'no error'; } catch (e) { out.str = e.name; }
+      out.afterFailedString = keep.v;
+      try { keep.v = 123n; out.big = 'no error'; } catch (e) { out.big = e.name; }
+      keep.v = 42.5;
+      out.num = keep.v;
+      keep.v = keep;
+      out.self = keep.v === keep;
+      try { new ss.SharedArray(100000); out.arr = 'no error'; } catch (e) { out.arr = e.name; }
+      console.log(JSON.stringify(out));
+      `,
+      SMALL_HEAP,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      again: 'RangeError',
+      str: 'RangeError',
+      afterFailedString: 'kept',
+      big: 'RangeError',
+      num: 42.5,
+      self: true,
+      arr: 'RangeError',
+    });
+  });
+
+  it('throws a RangeError for one array larger than the whole heap', () => {
+    const r = runChild(
+      `
+      try { new ss.SharedArray(1e6); console.log('no error'); }
+      catch (e) { console.log(e.name + ': ' + e.message); }
+      `,
+      SMALL_HEAP,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^RangeError: /);
+  });
+
+  it('reports a full heap in a worker as a RangeError without disturbing the main thread', () => {
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const T = new ss.SharedStructType(['v'], 'FullHeapT');
+      const keep = new T();
+      keep.v = 'main value';
+      const token = ss.share(keep);
+      const w = new Worker(\`
+        const { workerData, parentPort } = require('worker_threads');
+        const ss = require(workerData.index);
+        const T = new ss.SharedStructType(['v'], 'FullHeapT');
+        const keep = ss.open(workerData.token);
+        let name = 'no error', message = '';
+        const all = [];
+        try { for (;;) { const t = new T(); t.v = 1; all.push(t); } } catch (e) { name = e.name; message = e.message; }
+        keep.v = name === 'RangeError' ? 1 : 0; // a number: nothing left to allocate a string
+        parentPort.postMessage({ name, message });
+      \`, { eval: true, workerData: { index: ${JSON.stringify(require.resolve('../index.js'))}, token } });
+      w.on('message', (m) => {
+        console.log(JSON.stringify({ worker: m, keep: keep.v }));
+      });
+      w.on('error', (e) => { console.log(JSON.stringify({ error: String(e) })); });
+      `,
+      SMALL_HEAP,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.worker.name).toBe('RangeError');
+    expect(out.worker.message).toMatch(/heap is full/);
+    expect(out.keep).toBe(1);
+  });
+});

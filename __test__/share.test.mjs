@@ -1,0 +1,248 @@
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { SharedStructType, SharedArray, share, open, release, isToken } = require('../index.js');
+const { runWorker, startWorker, runChild, uniqueKey } = require('./helpers.js');
+
+const T = new SharedStructType(['v', 'ref'], uniqueKey('Tok'));
+
+describe('share/open in one thread', () => {
+  it('returns a plain-object token', () => {
+    const t = share(new T());
+    expect(typeof t).toBe('object');
+    expect(Object.getPrototypeOf(t)).toBe(Object.prototype);
+    expect(isToken(t)).toBe(true);
+  });
+
+  it('opens a token in the sending thread as the original wrapper', () => {
+    const s = new T();
+    expect(open(share(s))).toBe(s);
+    const a = SharedArray.of(1);
+    expect(open(share(a))).toBe(a);
+  });
+
+  it('makes tokens that survive structured cloning and JSON', () => {
+    const s = new T();
+    s.v = 'cloned';
+    const t = share(s);
+    expect(open(structuredClone(t))).toBe(s);
+    expect(open(JSON.parse(JSON.stringify(share(s))))).toBe(s);
+  });
+
+  it('lets a token be opened more than once', () => {
+    const s = new T();
+    const t = share(s);
+    expect(open(t)).toBe(s);
+    expect(open(t)).toBe(s);
+  });
+
+  it('gives each share() call its own token', () => {
+    const s = new T();
+    const a = share(s);
+    const b = share(s);
+    expect(a.id).not.toBe(b.id);
+    expect(open(a)).toBe(open(b));
+  });
+
+  it('shares primitives as tokens that open to the same value', () => {
+    for (const v of [undefined, null, true, false, 0, -0, NaN, 1.5, '', 'str', 10n, -(2n ** 100n)]) {
+      const t = share(v);
+      expect(isToken(t)).toBe(true);
+      expect(Object.is(open(t), v)).toBe(true);
+      expect(Object.is(open(structuredClone(t)), v)).toBe(true);
+    }
+  });
+
+  it('refuses to share values that are not shareable', () => {
+    for (const v of [{}, [], () => {}, Symbol('s'), new Map(), new Uint8Array(1)]) {
+      expect(() => share(v)).toThrow(TypeError);
+    }
+  });
+
+  it('recognises tokens with isToken', () => {
+    expect(isToken(share(1))).toBe(true);
+    for (const v of [null, undefined, {}, 1, 'token', [], { id: 1, nonce: 2 }]) expect(isToken(v)).toBe(false);
+  });
+});
+
+describe('forged and released tokens', () => {
+  it('rejects tokens with a wrong nonce or id with a TypeError', () => {
+    const t = share(new T());
+    expect(() => open({ ...t, nonce: t.nonce + 1 })).toThrow(TypeError);
+    expect(() => open({ ...t, nonce: 0 })).toThrow(TypeError);
+    expect(() => open({ ...t, id: t.id + 1000000 })).toThrow(TypeError);
+    expect(() => open({ ...t, id: 2 ** 52 })).toThrow(TypeError);
+    expect(open(t)).toBeDefined();
+  });
+
+  it('rejects malformed ids and nonces with a TypeError', () => {
+    const t = share(new T());
+    const bad = [
+      { id: -1 },
+      { id: 0 },
+      { id: 1.5 },
+      { id: NaN },
+      { id: Infinity },
+      { id: '1' },
+      { id: null },
+      { id: undefined },
+      { nonce: -1 },
+      { nonce: 0.5 },
+      { nonce: NaN },
+      { nonce: '5' },
+      { nonce: 2 ** 64 },
+    ];
+    for (const b of bad) expect(() => open({ ...t, ...b }), JSON.stringify(b)).toThrow(TypeError);
+  });
+
+  it('rejects values that are not tokens with a TypeError', () => {
+    for (const v of [undefined, null, 0, 'token', {}, [], { id: 1, nonce: 1 }, () => {}, new T()]) {
+      expect(() => open(v)).toThrow(TypeError);
+    }
+  });
+
+  it('rejects a forged value token holding an object', () => {
+    const t = share(1);
+    expect(() => open({ ...t, value: {} })).toThrow(TypeError);
+    expect(() => open({ ...t, value: [1] })).toThrow(TypeError);
+    expect(() => open({ ...t, value: new T() })).toThrow(TypeError);
+  });
+
+  it('rejects random objects with the brand and random ids and nonces', () => {
+    const brand = Object.keys(share(1)).find((k) => k !== 'value');
+    let seed = 12345;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let i = 0; i < 200; i++) {
+      const forged = { [brand]: 1, id: 1 + (rnd() % 100000), nonce: rnd() * 2 ** 21 + rnd() };
+      expect(() => open(forged)).toThrow(TypeError);
+    }
+  });
+
+  it('releases a token once, after which it cannot be opened', () => {
+    const t = share(new T());
+    expect(release(t)).toBe(true);
+    expect(release(t)).toBe(false);
+    expect(() => open(t)).toThrow(TypeError);
+  });
+
+  it('returns false when releasing a primitive or forged token', () => {
+    expect(release(share(5))).toBe(false);
+    const t = share(new T());
+    expect(release({ ...t, nonce: t.nonce + 1 })).toBe(false);
+    expect(open(t)).toBeDefined();
+  });
+
+  it('rejects release() of something that is not a token', () => {
+    expect(() => release({})).toThrow(TypeError);
+    expect(() => release(null)).toThrow(TypeError);
+  });
+
+  it('rejects a token made in another process', () => {
+    const s = new T();
+    const t = share(s);
+    const r = runChild(`
+      try { ss.open(${JSON.stringify(t)}); console.log('opened'); }
+      catch (e) { console.log(e.name + ': ' + e.message); }
+    `);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^TypeError/);
+  });
+});
+
+describe('share/open across threads', () => {
+  it('opens a token in a worker and sees the same object', async () => {
+    const s = new T();
+    s.v = 'hello';
+    const r = await runWorker(
+      `
+      const s = open(data.t);
+      s.ref = 'seen ' + s.v;
+      return s.v;
+      `,
+      { t: share(s) },
+    );
+    expect(r).toBe('hello');
+    expect(s.ref).toBe('seen hello');
+  });
+
+  it('lets one token be opened by two workers that see each other\u2019s writes', async () => {
+    const s = new T();
+    const t = share(s);
+    await runWorker('open(data.t).v = "first";', { t });
+    const r = await runWorker('const s = open(data.t); const before = s.v; s.ref = "second"; return before;', { t });
+    expect(r).toBe('first');
+    expect(s.ref).toBe('second');
+  });
+
+  it('rejects a forged token in a worker', async () => {
+    const t = share(new T());
+    const r = await runWorker(
+      `
+      const out = [];
+      for (const tok of data.forged) { try { open(tok); out.push('opened'); } catch (e) { out.push(e.name); } }
+      out.push(open(data.good) !== undefined);
+      return out;
+      `,
+      { forged: [{ ...t, nonce: t.nonce + 1 }, { ...t, id: t.id + 999999 }, {}, null], good: t },
+    );
+    expect(r).toEqual(['TypeError', 'TypeError', 'TypeError', 'TypeError', true]);
+  });
+
+  it('keeps an object in flight alive after the sender dropped every reference', async () => {
+    function makeToken() {
+      const s = new T();
+      s.v = 'orphan';
+      const inner = SharedArray.of('x', 2n);
+      s.ref = inner;
+      return share(s);
+    }
+    const token = makeToken();
+    // Allocate more so the orphan's neighbourhood is reused if it were freed.
+    const noise = [];
+    for (let i = 0; i < 1000; i++) {
+      const n = new T();
+      n.v = `noise${i}`;
+      noise.push(n);
+    }
+    const r = await runWorker('const s = open(data.t); return [s.v, s.ref.toArray()];', { t: token });
+    expect(r).toEqual(['orphan', ['x', 2n]]);
+  });
+
+  it('sends a token back and forth between threads repeatedly', async () => {
+    const s = new T();
+    s.v = 0;
+    const w = startWorker(`
+      for (let i = 0; i < 20; i++) {
+        const msg = await recv();
+        const s = open(msg.t);
+        s.v = s.v + 1;
+        send({ t: share(s) });
+      }
+      return 'done';
+    `);
+    let tok = share(s);
+    for (let i = 0; i < 20; i++) {
+      s.v += 1;
+      w.post({ t: tok });
+      tok = (await w.next()).t;
+      expect(open(tok)).toBe(s);
+    }
+    expect(await w.result).toBe('done');
+    expect(s.v).toBe(40);
+  });
+
+  it('transfers shared primitives through tokens to a worker', async () => {
+    const vals = [undefined, null, true, 3.5, -0, 'text', 2n ** 80n];
+    const r = await runWorker(
+      `
+      return data.tokens.map((t) => { const v = open(t); return Object.is(v, -0) ? '-0' : v; });
+      `,
+      { tokens: vals.map((v) => share(v)) },
+    );
+    expect(r).toEqual([undefined, null, true, 3.5, '-0', 'text', 2n ** 80n]);
+  });
+});

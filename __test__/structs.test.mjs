@@ -1,0 +1,511 @@
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { SharedStructType, SharedArray } = require('../index.js');
+const { uniqueKey, runChild } = require('./helpers.js');
+
+/** Runs `body` as sloppy-mode code (test modules are always strict). */
+const sloppy = (params, body) => new Function(...params, body); // eslint-disable-line no-new-func
+
+describe('SharedStructType: declaring types', () => {
+  it('returns a constructor whose instances start with every field undefined', () => {
+    const T = new SharedStructType(['a', 'b', 'c']);
+    expect(typeof T).toBe('function');
+    const s = new T();
+    expect(s.a).toBeUndefined();
+    expect(s.b).toBeUndefined();
+    expect(s.c).toBeUndefined();
+  });
+
+  it('makes constructors that are instances of SharedStructType', () => {
+    const T = new SharedStructType(['x']);
+    expect(T instanceof SharedStructType).toBe(true);
+  });
+
+  it('stores and reads back each field independently', () => {
+    const T = new SharedStructType(['x', 'y', 'z']);
+    const s = new T();
+    s.x = 1;
+    s.y = 'two';
+    s.z = 3n;
+    expect([s.x, s.y, s.z]).toEqual([1, 'two', 3n]);
+    s.y = null;
+    expect([s.x, s.y, s.z]).toEqual([1, null, 3n]);
+  });
+
+  it('keeps the fields of separate instances apart', () => {
+    const T = new SharedStructType(['v']);
+    const items = Array.from({ length: 100 }, (_, i) => {
+      const s = new T();
+      s.v = i;
+      return s;
+    });
+    items.forEach((s, i) => expect(s.v).toBe(i));
+  });
+
+  it('supports a type with no fields', () => {
+    const T = new SharedStructType([]);
+    const s = new T();
+    expect(SharedStructType.isSharedStruct(s)).toBe(true);
+    expect(SharedStructType.keys(s)).toEqual([]);
+  });
+
+  it('accepts any iterable of field names', () => {
+    const T = new SharedStructType(new Set(['p', 'q']));
+    const s = new T();
+    s.q = 5;
+    expect(SharedStructType.keys(s)).toEqual(['p', 'q']);
+    expect(s.q).toBe(5);
+  });
+
+  it('allows integer-like field names on struct types without elements', () => {
+    const T = new SharedStructType(['0', '1', '10']);
+    const s = new T();
+    s[0] = 'zero';
+    s['1'] = 'one';
+    s[10] = 'ten';
+    expect(s['0']).toBe('zero');
+    expect(s[1]).toBe('one');
+    expect(s['10']).toBe('ten');
+    expect(SharedStructType.keys(s)).toEqual(['0', '1', '10']);
+  });
+
+  it('allows field names that are not identifiers', () => {
+    const names = ['with space', 'dash-ed', 'quote"d', "apo'strophe", 'back\\slash', 'new\nline', 'ünï', '$', '__proto__x'];
+    const T = new SharedStructType(names);
+    const s = new T();
+    names.forEach((n, i) => {
+      s[n] = i;
+    });
+    names.forEach((n, i) => expect(s[n]).toBe(i));
+  });
+
+  it('supports a type with hundreds of fields', () => {
+    const names = Array.from({ length: 500 }, (_, i) => `f${i}`);
+    const T = new SharedStructType(names);
+    const s = new T();
+    names.forEach((n, i) => {
+      s[n] = i % 2 ? `s${i}` : i;
+    });
+    let bad = 0;
+    names.forEach((n, i) => {
+      if (s[n] !== (i % 2 ? `s${i}` : i)) bad++;
+    });
+    expect(bad).toBe(0);
+    expect(SharedStructType.keys(s)).toEqual(names);
+  });
+
+  it('accepts field names with characters that are special in source code', () => {
+    const names = ['`tick`', '${x}', '*/', '/*', '</script>', '\u2028', '\u2029', "');throw 1;('", '"]:0,[x"'];
+    const T = new SharedStructType(names);
+    const s = new T();
+    names.forEach((n, i) => {
+      s[n] = i;
+    });
+    expect(names.map((n) => s[n])).toEqual(names.map((_, i) => i));
+    expect(SharedStructType.keys(s)).toEqual(names);
+  });
+
+  it('rejects duplicate field names with a TypeError', () => {
+    expect(() => new SharedStructType(['a', 'b', 'a'])).toThrow(TypeError);
+    expect(() => new SharedStructType(['a', 'b', 'a'])).toThrow(/duplicate/);
+  });
+
+  it('rejects symbol field names with a TypeError', () => {
+    expect(() => new SharedStructType([Symbol('s')])).toThrow(TypeError);
+    expect(() => new SharedStructType(['a', Symbol.iterator])).toThrow(TypeError);
+  });
+
+  it('rejects field lists that are not iterables of strings', () => {
+    for (const bad of [undefined, null, 'ab', 5, {}, [1], [null], [{}]]) {
+      expect(() => new SharedStructType(bad)).toThrow(TypeError);
+    }
+  });
+
+  it('rejects a second argument that is neither a key nor an options object', () => {
+    expect(() => new SharedStructType(['a'], 5)).toThrow(TypeError);
+    expect(() => new SharedStructType(['a'], true)).toThrow(TypeError);
+    expect(() => new SharedStructType(['a'], { key: 5 })).toThrow(TypeError);
+  });
+
+  it('must be called with new', () => {
+    expect(() => SharedStructType(['a'])).toThrow(TypeError);
+  });
+
+  it('makes constructors that must be called with new', () => {
+    const T = new SharedStructType(['a']);
+    expect(() => T()).toThrow(TypeError);
+  });
+
+  it('returns the same constructor for the same key and layout in one thread', () => {
+    const key = uniqueKey('Same');
+    const A = new SharedStructType(['x', 'y'], key);
+    const B = new SharedStructType(['x', 'y'], key);
+    expect(B).toBe(A);
+    expect(new B() instanceof A).toBe(true);
+  });
+
+  it('accepts the key in an options object as well as a string', () => {
+    const key = uniqueKey('Opt');
+    const A = new SharedStructType(['x'], key);
+    const B = new SharedStructType(['x'], { key });
+    expect(B).toBe(A);
+  });
+
+  it('rejects the same key with different field names with a TypeError', () => {
+    const key = uniqueKey('Layout');
+    new SharedStructType(['x', 'y'], key);
+    expect(() => new SharedStructType(['x'], key)).toThrow(TypeError);
+    expect(() => new SharedStructType(['y', 'x'], key)).toThrow(TypeError);
+    expect(() => new SharedStructType(['x', 'y', 'z'], key)).toThrow(TypeError);
+    expect(() => new SharedStructType(['x', 'y'], key)).not.toThrow();
+  });
+
+  it('rejects the same key with a different elements flag with a TypeError', () => {
+    const key = uniqueKey('Flag');
+    new SharedStructType(['x'], key);
+    expect(() => new SharedStructType(['x'], { key, elements: true })).toThrow(TypeError);
+  });
+
+  it('gives unkeyed declarations distinct types even with the same fields', () => {
+    const A = new SharedStructType(['x']);
+    const B = new SharedStructType(['x']);
+    expect(A).not.toBe(B);
+    expect(new A() instanceof B).toBe(false);
+    expect(new B() instanceof A).toBe(false);
+  });
+
+  it('names the constructor after the registry key', () => {
+    const key = uniqueKey('Named');
+    const T = new SharedStructType(['x'], key);
+    expect(T.name).toBe(key);
+  });
+});
+
+describe('SharedStructType: instances are sealed', () => {
+  it('throws a TypeError when strict code assigns an undeclared field', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    expect(() => {
+      s.y = 1;
+    }).toThrow(TypeError);
+    expect(s.y).toBeUndefined();
+  });
+
+  it('silently ignores an undeclared field assigned by sloppy code', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    const assign = sloppy(['s'], 's.y = 1; s.x = 2; return [s.y, s.x];');
+    expect(assign(s)).toEqual([undefined, 2]);
+  });
+
+  it('is not extensible', () => {
+    const T = new SharedStructType(['x']);
+    expect(Object.isExtensible(new T())).toBe(false);
+  });
+
+  it('refuses Object.defineProperty for new and declared names', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    expect(() => Object.defineProperty(s, 'y', { value: 1 })).toThrow(TypeError);
+    expect(() => Object.defineProperty(s, 'x', { value: 1 })).toThrow(TypeError);
+    expect(Reflect.defineProperty(s, 'x', { value: 1 })).toBe(false);
+    expect(s.x).toBeUndefined();
+  });
+
+  it('refuses to change its prototype', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    expect(() => Object.setPrototypeOf(s, {})).toThrow(TypeError);
+    expect(Reflect.setPrototypeOf(s, null)).toBe(false);
+    expect(Object.getPrototypeOf(s)).toBe(T.prototype);
+  });
+
+  it('keeps a field value when delete is applied to it', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    s.x = 7;
+    delete s.x;
+    expect(s.x).toBe(7);
+  });
+});
+
+describe('SharedStructType: enumeration', () => {
+  it('lists the fields in declaration order with for...in', () => {
+    const T = new SharedStructType(['zeta', 'alpha', 'mid']);
+    const s = new T();
+    const seen = [];
+    for (const k in s) seen.push(k);
+    expect(seen).toEqual(['zeta', 'alpha', 'mid']);
+  });
+
+  it('lists integer-like field names first with for...in, as for any JS object', () => {
+    const T = new SharedStructType(['b', '1', 'a', '0']);
+    const seen = [];
+    for (const k in new T()) seen.push(k);
+    expect(seen).toEqual(['0', '1', 'b', 'a']);
+    expect(SharedStructType.keys(new T())).toEqual(['b', '1', 'a', '0']);
+  });
+
+  it('has no own enumerable keys (fields live on the prototype)', () => {
+    const T = new SharedStructType(['x', 'y']);
+    const s = new T();
+    s.x = 1;
+    expect(Object.keys(s)).toEqual([]);
+    expect(Object.getOwnPropertyNames(s)).toEqual([]);
+  });
+
+  it('copies no field values into an object spread (fields are inherited accessors)', () => {
+    const T = new SharedStructType(['x', 'y']);
+    const s = new T();
+    s.x = 1;
+    const copy = { ...s };
+    expect(Object.keys(copy)).toEqual([]);
+    expect('x' in copy).toBe(false);
+  });
+
+  it('reports fields, values and entries in declaration order', () => {
+    const T = new SharedStructType(['b', 'a', 'c']);
+    const s = new T();
+    s.a = 1;
+    s.b = 'two';
+    expect(SharedStructType.keys(s)).toEqual(['b', 'a', 'c']);
+    expect(SharedStructType.values(s)).toEqual(['two', 1, undefined]);
+    expect(SharedStructType.entries(s)).toEqual([
+      ['b', 'two'],
+      ['a', 1],
+      ['c', undefined],
+    ]);
+  });
+
+  it('returns a fresh array from keys() each time', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    const k = SharedStructType.keys(s);
+    k.push('junk');
+    expect(SharedStructType.keys(s)).toEqual(['x']);
+  });
+
+  it('rejects keys/values/entries of something that is not a shared object', () => {
+    for (const fn of ['keys', 'values', 'entries']) {
+      expect(() => SharedStructType[fn]({})).toThrow(TypeError);
+      expect(() => SharedStructType[fn](null)).toThrow(TypeError);
+      expect(() => SharedStructType[fn](5)).toThrow(TypeError);
+    }
+  });
+});
+
+describe('SharedStructType: identity', () => {
+  it('returns the same wrapper every time a field holding an object is read', () => {
+    const T = new SharedStructType(['child']);
+    const parent = new T();
+    const child = new T();
+    parent.child = child;
+    expect(parent.child).toBe(child);
+    expect(parent.child).toBe(parent.child);
+  });
+
+  it('lets shared objects be Map and WeakMap keys', () => {
+    const T = new SharedStructType(['child']);
+    const parent = new T();
+    parent.child = new T();
+    const m = new Map([[parent.child, 'm']]);
+    const wm = new WeakMap([[parent.child, 'wm']]);
+    expect(m.get(parent.child)).toBe('m');
+    expect(wm.get(parent.child)).toBe('wm');
+    expect(new Set([parent.child, parent.child]).size).toBe(1);
+  });
+
+  it('keeps identity for many objects read back through a container, across jobs', async () => {
+    const T = new SharedStructType(['i']);
+    const n = 20000;
+    const arr = new SharedArray(n);
+    const held = [];
+    for (let i = 0; i < n; i++) {
+      const s = new T();
+      s.i = i;
+      held.push(s);
+      arr.set(i, s);
+    }
+    for (let i = 0; i < n; i++) expect(arr.get(i) === held[i]).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    let same = 0;
+    for (let i = 0; i < n; i++) if (arr.get(i) === held[i] && arr.get(i).i === i) same++;
+    expect(same).toBe(n);
+  });
+
+  it('keeps an object graph consistent when a node is reached by two paths', () => {
+    const Node = new SharedStructType(['left', 'right', 'v']);
+    const shared = new Node();
+    shared.v = 'leaf';
+    const root = new Node();
+    root.left = new Node();
+    root.right = new Node();
+    root.left.left = shared;
+    root.right.right = shared;
+    expect(root.left.left).toBe(root.right.right);
+    root.left.left.v = 'changed';
+    expect(root.right.right.v).toBe('changed');
+  });
+});
+
+describe('SharedStructType: identity after garbage collection', () => {
+  // Run in a fresh process with --expose-gc so wrappers can really be collected.
+  const GC_SCRIPT = `
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const collect = async () => { await tick(); global.gc(); await tick(); global.gc(); await tick(); };
+    (async () => {
+      const T = new ss.SharedStructType(['i']);
+      const n = 100000;
+      const arr = new ss.SharedArray(n);
+      for (let i = 0; i < n; i++) { const o = new T(); o.i = i; arr.set(i, o); }
+      let held = new Map();
+      const wm = new WeakMap();
+      let bad = 0;
+      const arenas = [ss.heapStats().thread.arenas];
+      for (let round = 0; round < 8; round++) {
+        held = new Map();
+        for (let i = round; i < n; i += 4999) { const w = arr.get(i); held.set(i, w); wm.set(w, i); }
+        await collect();
+        for (let i = 0; i < n; i++) {
+          const a = arr.get(i);
+          if (a.i !== i) bad++;
+          if (arr.get(i) !== a) bad++;
+          if (held.has(i) && (a !== held.get(i) || wm.get(a) !== i)) bad++;
+        }
+        arenas.push(ss.heapStats().thread.arenas);
+      }
+      console.log(JSON.stringify({ bad, arenas }));
+    })();
+  `;
+
+  it('keeps identity and field values while wrappers are collected and recreated', () => {
+    const r = runChild(GC_SCRIPT, {}, { nodeArgs: ['--expose-gc'] });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).bad).toBe(0);
+  });
+
+  // BUG (lib/runtime.js rememberAt/rebuildTable): when a collected wrapper is recreated for
+  // an offset that is already in the identity table, the entry is overwritten in place and
+  // tcount does not grow, so rebuildTable() (the only place dead arena ids and their WeakRefs
+  // are reclaimed) never runs while a thread keeps re-reading the same objects. Each round of
+  // "read everything, let the wrappers die" leaks one arena id (+ WeakRef) per 256 wrappers;
+  // after 2^23 arenas (~2^31 wrapper creations) newArena() throws
+  // "RangeError: too many live wrappers in this thread" although few wrappers are alive.
+  it.fails('does not grow its wrapper bookkeeping when the same objects are re-read after collection', () => {
+    const r = runChild(GC_SCRIPT, {}, { nodeArgs: ['--expose-gc'] });
+    expect(r.status, r.stderr).toBe(0);
+    const { arenas } = JSON.parse(r.stdout);
+    // About 391 arenas hold the 100,000 wrappers of one round; eight rounds must not
+    // accumulate eight rounds' worth.
+    expect(arenas[arenas.length - 1]).toBeLessThan(3 * arenas[1]);
+  });
+});
+
+describe('SharedStructType: type checks', () => {
+  it('recognises instances with instanceof and isSharedStruct', () => {
+    const T = new SharedStructType(['x']);
+    const s = new T();
+    expect(s instanceof T).toBe(true);
+    expect(SharedStructType.isSharedStruct(s)).toBe(true);
+  });
+
+  it('does not recognise ordinary values as shared structs', () => {
+    for (const v of [undefined, null, 0, 'x', 1n, {}, [], () => {}, new Map(), Object.create(null)]) {
+      expect(SharedStructType.isSharedStruct(v)).toBe(false);
+    }
+  });
+
+  it('treats element struct types as shared structs', () => {
+    const E = new SharedStructType(['n'], { elements: true });
+    expect(SharedStructType.isSharedStruct(new E(2))).toBe(true);
+  });
+});
+
+describe('SharedStructType: prototypes and subclasses', () => {
+  it('applies methods added to T.prototype to every instance', () => {
+    const T = new SharedStructType(['x', 'y']);
+    const a = new T();
+    T.prototype.sum = function sum() {
+      return this.x + this.y;
+    };
+    a.x = 1;
+    a.y = 2;
+    const b = new T();
+    b.x = 10;
+    b.y = 20;
+    expect(a.sum()).toBe(3);
+    expect(b.sum()).toBe(30);
+  });
+
+  it('constructs registered subclasses with their own prototype and methods', () => {
+    const T = new SharedStructType(['x', 'y']);
+    class Vec extends T {
+      len2() {
+        return this.x * this.x + this.y * this.y;
+      }
+    }
+    expect(SharedStructType.register(Vec)).toBe(Vec);
+    const v = new Vec();
+    v.x = 3;
+    v.y = 4;
+    expect(v.len2()).toBe(25);
+    expect(v instanceof Vec).toBe(true);
+    expect(v instanceof T).toBe(true);
+    expect(Object.isExtensible(v)).toBe(false);
+  });
+
+  it('rejects register() of something that is not a subclass of a shared type', () => {
+    expect(() => SharedStructType.register(class Plain {})).toThrow(TypeError);
+    expect(() => SharedStructType.register(5)).toThrow(TypeError);
+    expect(() => SharedStructType.register(null)).toThrow(TypeError);
+  });
+});
+
+describe('SharedStructType: registry keys are arbitrary strings', () => {
+  it('accepts keys with punctuation, spaces and non-ASCII letters', () => {
+    for (const name of ['app/Point', 'my.type', 'with space', 'Größe', '123start']) {
+      const T = new SharedStructType(['x'], uniqueKey(name));
+      const s = new T();
+      s.x = name;
+      expect(s.x).toBe(name);
+    }
+  });
+
+  it('accepts registry keys that are names of global constructors', () => {
+    // Exact keys are process-wide; the unusual field name keeps them from clashing.
+    for (const key of ['Map', 'Date', 'Symbol', 'Array', 'Function', 'Proxy', 'Reflect']) {
+      const T = new SharedStructType(['globalNameKeyTest'], key);
+      const s = new T();
+      s.globalNameKeyTest = key;
+      expect(s.globalNameKeyTest).toBe(key);
+      expect(new SharedStructType(['globalNameKeyTest'], key)).toBe(T);
+    }
+  });
+
+  // BUG (lib/structs.js buildEntry): the registry key is turned into the class name of
+  // generated source code, so keys that are JS reserved words, or that shadow names the
+  // generated code uses (Object, K, W, D, F64, U32, where, acc, env, ...), fail with a
+  // SyntaxError / TypeError instead of declaring the type.
+  it.fails('declares a type whose registry key is a JavaScript reserved word ("class")', () => {
+    const T = new SharedStructType(['x'], 'class');
+    const s = new T();
+    s.x = 1;
+    expect(s.x).toBe(1);
+  });
+
+  it.fails('declares a type whose registry key is "Object"', () => {
+    const T = new SharedStructType(['x'], 'Object');
+    const s = new T();
+    s.x = 1;
+    expect(s.x).toBe(1);
+  });
+
+  it.fails('declares a type whose registry key is "K" (a name the generated code uses)', () => {
+    const T = new SharedStructType(['x'], 'K');
+    const s = new T();
+    s.x = 1;
+    expect(s.x).toBe(1);
+  });
+});
