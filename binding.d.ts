@@ -119,6 +119,9 @@ export declare function registerType(key: string | undefined | null, fields: Arr
 /** Drops a token that will not be opened; returns whether it existed. */
 export declare function releaseToken(id: number, nonce: number): boolean
 
+/** Cancels an async RwLock waiter (timeout); false if it was already handed the lock. */
+export declare function rwCancelAsync(stateIndex: number, tid: number, id: number): boolean
+
 /** Reader-writer lock acquire slow path; same conventions as mutex_lock_slow. */
 export declare function rwLockSlow(stateIndex: number, ownerIndex: number, tid: number, exclusive: boolean, timeoutMs: number, asyncId: number): number
 

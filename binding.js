@@ -856,6 +856,7 @@ module.exports.openToken = nativeBinding.openToken
 module.exports.registerThread = nativeBinding.registerThread
 module.exports.registerType = nativeBinding.registerType
 module.exports.releaseToken = nativeBinding.releaseToken
+module.exports.rwCancelAsync = nativeBinding.rwCancelAsync
 module.exports.rwLockSlow = nativeBinding.rwLockSlow
 module.exports.rwUnlockSlow = nativeBinding.rwUnlockSlow
 module.exports.setGcEnabled = nativeBinding.setGcEnabled

@@ -520,7 +520,7 @@ describe('terminating workers blocked on locks', () => {
   // BUG: condWait's `finally { Atomics.sub(waiters) }` never runs in a terminated thread, so
   // the Condition counts a waiter that no longer exists (inspect shows it, and every later
   // notify takes the native path). Reported with a repro.
-  it.fails('a terminated waiter is no longer counted in the Condition’s waiters', async () => {
+  it('a terminated waiter is no longer counted in the Condition’s waiters', async () => {
     const m = new Mutex();
     const cv = new Condition();
     const w = spawn('const m = open(data.m), cv = open(data.cv); Mutex.lock(m, () => { send("waiting"); Condition.wait(cv, m); });', {
@@ -651,11 +651,7 @@ describe('Condition', () => {
     expect(Condition.notify(cv)).toBe(0);
   });
 
-  // Not marked it.fails: docs/locks.md allows spurious wake-ups. But every waiter returns
-  // within one 50 ms park slice of ANY notify (core::sync::cond_wait treats "slice ended and
-  // the sequence moved" as woken), so notify(cv, 1) behaves as notify-all a few ms later and
-  // wait() returns true for waiters nobody notified. Unskip to see it.
-  it.skip('notify(cv, 1) with 2 parked waiters leaves the other one waiting', async () => {
+  it('notify(cv, 1) with 2 parked waiters leaves the other one waiting', async () => {
     const m = new Mutex();
     const cv = new Condition();
     const S = new SharedStructType(['woken']);
@@ -1117,7 +1113,7 @@ describe('SharedMutex', () => {
   // BUG: an async exclusive waiter that times out is cancelled (cancelAsync) but leaves
   // WRITERS_PARKED set, so readers are refused until the current readers leave; the sync
   // lockWithTimeout clears the bit on timeout (see 'readers exclude writers but admit other readers').
-  it.fails('after a lockAsync (exclusive) times out behind a reader, new readers are admitted again', async () => {
+  it('after a lockAsync (exclusive) times out behind a reader, new readers are admitted again', async () => {
     const m = new SharedMutex();
     const w = spawn('const m = open(data.m); const t = SharedMutex.lockShared(m); send("locked"); await recv(); t.unlock(); send("released");', { m: share(m) });
     expect(await w.next()).toBe('locked');
@@ -1183,7 +1179,7 @@ describe('SharedMutex', () => {
   // a reader keeps waiting for a dead writer forever (here: until its timeout), although
   // docs/locks.md says "A dead exclusive holder is detected like a Mutex owner" and the JS
   // layer handles ABANDONED for shared acquires.
-  it.fails('a reader waiting on a SharedMutex whose writer was terminated does not wait for ever', async () => {
+  it('a reader waiting on a SharedMutex whose writer was terminated does not wait for ever', async () => {
     const m = new SharedMutex();
     const w = spawn('SharedMutex.lock(open(data.m)); send("locked"); await recv();', { m: share(m) });
     expect(await w.next()).toBe('locked');

@@ -69,7 +69,7 @@ function remainingMs(deadline) {
  * Waits asynchronously: `queue(id)` asks Rust to queue async waiter `id` and returns
  * QUEUED, or another code if it resolved at once. Resolves to { code } or { timedOut }.
  */
-function waitAsync(index, deadline, queue) {
+function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id)) {
   return new Promise((resolve) => {
     let timer = null;
     const id = rt.addAsyncWaiter((granted) => {
@@ -90,7 +90,7 @@ function waitAsync(index, deadline, queue) {
     }
     if (deadline !== Infinity) {
       timer = setTimeout(() => {
-        if (native.cancelAsync(index, TID, id)) {
+        if (cancel(id)) {
           rt.removeAsyncWaiter(id);
           resolve({ timedOut: true });
         }
@@ -463,7 +463,7 @@ function rwAcquire(m, exclusive, timeoutMs, fn) {
   }
   const code = native.rwLockSlow(s, s + 1, TID, exclusive, timeoutMs, -1);
   checkAborted(code);
-  if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, rwRelease));
+  if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
   return code === ACQUIRED;
 }
 
@@ -471,12 +471,17 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
   const s = idx(m);
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
-    const r = await waitAsync(s, deadline, (id) => native.rwLockSlow(s, s + 1, TID, exclusive, 0, id));
+    const r = await waitAsync(
+      s,
+      deadline,
+      (id) => native.rwLockSlow(s, s + 1, TID, exclusive, 0, id),
+      (id) => native.rwCancelAsync(s, TID, id),
+    );
     if (r.timedOut) return false;
     if (r.woken && r.granted) return true;
     if (!r.woken) {
       checkAborted(r.code);
-      if (r.code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, rwRelease));
+      if (r.code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
       if (r.code === ACQUIRED) return true;
     }
     if (deadline !== Infinity && Date.now() >= deadline) return false;

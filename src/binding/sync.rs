@@ -240,7 +240,14 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
     Ok(match blocking(rt, tid, true, || sync::cond_wait(&rt.lot, w, index, tid, seq, sync::deadline_after(timeout_ms), &abort)) {
         Ok(true) => 1,
         Ok(false) => 0,
-        Err(a) => a as u32,
+        Err(a) => {
+            // The thread is terminating: its JS `finally` will not run, so give back the
+            // waiter count it took (word hi, right after the sequence word).
+            if let Some(waiters) = rt.region.u32_at(index + 1) {
+                let _ = waiters.fetch_update(std::sync::atomic::Ordering::AcqRel, std::sync::atomic::Ordering::Relaxed, |v| v.checked_sub(1));
+            }
+            a as u32
+        }
     })
 }
 
@@ -278,6 +285,14 @@ pub fn rw_lock_slow(env: Env, state_index: u32, owner_index: u32, tid: u32, excl
         sync::rw_lock(&rt.lot, s, o, state_index, tid, exclusive, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort)
     });
     Ok(a as u32)
+}
+
+/// Cancels an async RwLock waiter (timeout); false if it was already handed the lock.
+#[napi]
+pub fn rw_cancel_async(state_index: u32, tid: u32, id: u32) -> Result<bool> {
+    let rt = rt()?;
+    let s = word(rt, state_index)?;
+    Ok(sync::rw_cancel(&rt.lot, s, state_index, tid, id))
 }
 
 /// Reader-writer lock release slow path. Returns false if not held that way.

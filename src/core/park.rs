@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+
 /// What a waiter waits for (used to decide whom a thread's death must wake).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitKind {
@@ -36,6 +37,8 @@ pub enum ParkResult {
     Woken,
     /// Woken by an unpark that handed the lock over: the waiter now holds it.
     Granted,
+    /// `abort()` said to stop (the thread is being terminated); the waiter left the queue.
+    Aborted,
     /// The timeout elapsed first.
     TimedOut,
 }
@@ -143,8 +146,11 @@ impl ParkingLot {
         }
     }
 
-    /// Parks the calling thread on `key` if `validate()` holds (checked under the queue lock).
-    pub fn park(&self, key: u32, kind: WaitKind, tid: u32, validate: impl FnOnce() -> bool, timeout: Option<Duration>) -> ParkResult {
+    /// Parks the calling thread on `key` if `validate()` holds (checked under the queue lock)
+    /// until woken, until `deadline`, or until `abort()` (polled every `SLICE`) says to stop.
+    /// The waiter stays queued across slices, so a wake is never mistaken or lost.
+    pub fn park(&self, key: u32, kind: WaitKind, tid: u32, validate: impl FnOnce() -> bool, deadline: Option<Instant>, abort: &dyn Fn() -> bool) -> ParkResult {
+        const SLICE: Duration = Duration::from_millis(50);
         let slot = Arc::new(SyncSlot { woken: Mutex::new(0), cv: Condvar::new() });
         {
             let mut inner = self.inner.lock();
@@ -153,38 +159,38 @@ impl ParkingLot {
             }
             inner.queues.entry(key).or_default().push_back(Waiter { kind, tid, wake: Wake::Sync(slot.clone()) });
         }
-        let deadline = timeout.map(|t| Instant::now() + t);
-        {
+        let outcome = {
             let mut woken = slot.woken.lock();
-            while *woken == 0 {
-                match deadline {
-                    Some(d) => {
-                        if slot.cv.wait_until(&mut woken, d).timed_out() {
-                            break;
-                        }
-                    }
-                    None => slot.cv.wait(&mut woken),
+            loop {
+                if *woken != 0 {
+                    break None;
+                }
+                let now = Instant::now();
+                let until = match deadline {
+                    Some(d) if d <= now => break Some(ParkResult::TimedOut),
+                    Some(d) => d.min(now + SLICE),
+                    None => now + SLICE,
+                };
+                if slot.cv.wait_until(&mut woken, until).timed_out() && *woken == 0 && abort() {
+                    break Some(ParkResult::Aborted);
                 }
             }
-            match *woken {
-                0 => {}
-                1 => return ParkResult::Woken,
-                _ => return ParkResult::Granted,
+        };
+        if let Some(r) = outcome {
+            // Leave the queue, unless an unparker already took us off it.
+            let mut inner = self.inner.lock();
+            let removed = remove_where(&mut inner.queues, key, |w| matches!(&w.wake, Wake::Sync(s) if Arc::ptr_eq(s, &slot)));
+            if removed {
+                return r;
+            }
+            drop(inner);
+            // Taken off the queue by an unparker that is about to set the slot: wait for it.
+            let mut woken = slot.woken.lock();
+            while *woken == 0 {
+                slot.cv.wait(&mut woken);
             }
         }
-        // Timed out: leave the queue, unless an unparker already took us off it.
-        let mut inner = self.inner.lock();
-        let removed = remove_where(&mut inner.queues, key, |w| matches!(&w.wake, Wake::Sync(s) if Arc::ptr_eq(s, &slot)));
-        if removed {
-            return ParkResult::TimedOut;
-        }
-        drop(inner);
-        // An unparker took us off the queue and is about to set the slot: wait for it.
-        let mut woken = slot.woken.lock();
-        while *woken == 0 {
-            slot.cv.wait(&mut woken);
-        }
-        if *woken == 1 {
+        if *slot.woken.lock() == 1 {
             ParkResult::Woken
         } else {
             ParkResult::Granted
@@ -282,6 +288,18 @@ impl QueueView<'_> {
         self.q.as_ref().is_some_and(|q| !q.is_empty())
     }
 
+    /// Removes async waiter `id` of `tid`; returns whether it was queued.
+    pub fn remove_async(&mut self, tid: u32, id: u32) -> bool {
+        match self.q.as_mut() {
+            Some(q) => {
+                let before = q.len();
+                q.retain(|w| !(w.tid == tid && matches!(w.wake, Wake::Async(i) if i == id)));
+                q.len() != before
+            }
+            None => false,
+        }
+    }
+
     /// Takes up to `n` waiters of `kind` in FIFO order; returns their thread ids.
     pub fn take(&mut self, kind: Option<WaitKind>, n: usize, granted: bool) -> Vec<u32> {
         let mut tids = Vec::new();
@@ -321,10 +339,10 @@ mod tests {
     fn park_times_out_and_unpark_wakes() {
         let lot = Arc::new(ParkingLot::new());
         let tid = lot.register_thread(Box::new(|_| {}));
-        assert_eq!(lot.park(7, WaitKind::Condition, tid, || false, None), ParkResult::Invalid);
-        assert_eq!(lot.park(7, WaitKind::Condition, tid, || true, Some(Duration::from_millis(10))), ParkResult::TimedOut);
+        assert_eq!(lot.park(7, WaitKind::Condition, tid, || false, None, &|| false), ParkResult::Invalid);
+        assert_eq!(lot.park(7, WaitKind::Condition, tid, || true, Some(Instant::now() + Duration::from_millis(10)), &|| false), ParkResult::TimedOut);
         let l2 = lot.clone();
-        let h = std::thread::spawn(move || l2.park(7, WaitKind::Condition, tid, || true, Some(Duration::from_secs(10))));
+        let h = std::thread::spawn(move || l2.park(7, WaitKind::Condition, tid, || true, Some(Instant::now() + Duration::from_secs(10)), &|| false));
         while !lot.has_waiters(7, None) {
             std::thread::yield_now();
         }

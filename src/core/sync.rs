@@ -50,12 +50,8 @@ pub enum Acquire {
     Queued = 4,
 }
 
-/// Longest single park: between slices the caller checks whether it must abort.
-const SLICE: Duration = Duration::from_millis(50);
-
-/// One bounded park: at most SLICE long, so the caller can re-check deaths and `abort()`.
-/// A slice that ends without a wake is reported as `Invalid` (re-check and park again).
-fn park_slice(
+/// Parks with the caller's deadline and abort check; maps an abort to `Err`.
+fn park_until(
     lot: &ParkingLot,
     key: u32,
     kind: WaitKind,
@@ -64,22 +60,8 @@ fn park_slice(
     deadline: Option<Instant>,
     abort: &dyn Fn() -> bool,
 ) -> Result<ParkResult, Acquire> {
-    let now = Instant::now();
-    let slice = match deadline {
-        Some(d) if d <= now => return Ok(ParkResult::TimedOut),
-        Some(d) => (d - now).min(SLICE),
-        None => SLICE,
-    };
-    match lot.park(key, kind, tid, validate, Some(slice)) {
-        ParkResult::TimedOut => {
-            if abort() {
-                return Err(Acquire::Aborted);
-            }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
-                return Ok(ParkResult::TimedOut);
-            }
-            Ok(ParkResult::Invalid)
-        }
+    match lot.park(key, kind, tid, validate, deadline, abort) {
+        ParkResult::Aborted => Err(Acquire::Aborted),
         r => Ok(r),
     }
 }
@@ -136,7 +118,7 @@ pub fn mutex_lock(
             }
             continue;
         }
-        match park_slice(lot, key, WaitKind::Mutex, tid, &validate, deadline, abort) {
+        match park_until(lot, key, WaitKind::Mutex, tid, &validate, deadline, abort) {
             Err(a) => return a,
             Ok(ParkResult::TimedOut) => return Acquire::TimedOut,
             Ok(_) => {}
@@ -168,18 +150,37 @@ pub fn cond_wait(
     abort: &dyn Fn() -> bool,
 ) -> Result<bool, Acquire> {
     let validate = || word.load(Ordering::Acquire) == seq;
-    loop {
-        match park_slice(lot, key, WaitKind::Condition, tid, &validate, deadline, abort)? {
-            ParkResult::TimedOut => return Ok(false),
-            ParkResult::Woken | ParkResult::Granted => return Ok(true),
-            // Validation failed (the sequence moved: a notify came) or a slice ended.
-            ParkResult::Invalid => {
-                if word.load(Ordering::Acquire) != seq {
-                    return Ok(true);
-                }
+    match park_until(lot, key, WaitKind::Condition, tid, &validate, deadline, abort)? {
+        ParkResult::TimedOut => Ok(false),
+        // Woken by a notify, or the sequence moved before we queued (a notify came first).
+        _ => Ok(true),
+    }
+}
+
+/// Cancels async waiter `id` of `tid` on a RwLock (its timeout passed). Returns false if it
+/// was already woken (then the lock was handed to it: the caller must take it). If it was
+/// the last waiter of its kind the parked bit is cleared, and readers held back by a writer
+/// that gave up are let in.
+pub fn rw_cancel(lot: &ParkingLot, state: &AtomicU32, key: u32, tid: u32, id: u32) -> bool {
+    let mut removed = false;
+    lot.release(key, |view| {
+        removed = view.remove_async(tid, id);
+        if !removed {
+            return;
+        }
+        if view.count(Some(WaitKind::Write)) == 0 {
+            let s = state.fetch_and(!RW_WRITERS_PARKED, Ordering::AcqRel) & !RW_WRITERS_PARKED;
+            if s & RW_WRITER == 0 && view.count(Some(WaitKind::Read)) > 0 {
+                let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
+                state.fetch_add(n, Ordering::AcqRel);
+                state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
             }
         }
-    }
+        if view.count(Some(WaitKind::Read)) == 0 {
+            state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
+        }
+    });
+    removed
 }
 
 /// Wakes up to `count` condition waiters; returns how many.
@@ -227,6 +228,14 @@ pub fn rw_lock(
                 return Acquire::Acquired;
             }
             continue;
+        } else if s & RW_WRITER != 0 {
+            let o = owner.load(Ordering::Relaxed);
+            if o != 0 && o != tid && !lot.is_alive(o) && owner.compare_exchange(o, 0, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                // The writer died holding it: this reader takes it over (shared) and reports it.
+                state.fetch_add(1, Ordering::AcqRel);
+                state.fetch_and(!RW_WRITER, Ordering::AcqRel);
+                return Acquire::Abandoned;
+            }
         }
         if s & parked_bit == 0 && state.compare_exchange(s, s | parked_bit, Ordering::Relaxed, Ordering::Relaxed).is_err() {
             continue;
@@ -244,7 +253,7 @@ pub fn rw_lock(
             }
             continue;
         }
-        match park_slice(lot, key, kind, tid, &validate, deadline, abort) {
+        match park_until(lot, key, kind, tid, &validate, deadline, abort) {
             Err(a) => return a,
             Ok(ParkResult::TimedOut) => {
                 // Clear our parked bit if nobody of our kind waits any more, and if we were
