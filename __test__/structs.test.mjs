@@ -393,7 +393,7 @@ describe('SharedStructType: identity after garbage collection', () => {
   // "read everything, let the wrappers die" leaks one arena id (+ WeakRef) per 256 wrappers;
   // after 2^23 arenas (~2^31 wrapper creations) newArena() throws
   // "RangeError: too many live wrappers in this thread" although few wrappers are alive.
-  it.fails('does not grow its wrapper bookkeeping when the same objects are re-read after collection', () => {
+  it('does not grow its wrapper bookkeeping when the same objects are re-read after collection', () => {
     const r = runChild(GC_SCRIPT, {}, { nodeArgs: ['--expose-gc'] });
     expect(r.status, r.stderr).toBe(0);
     const { arenas } = JSON.parse(r.stdout);
@@ -488,21 +488,21 @@ describe('SharedStructType: registry keys are arbitrary strings', () => {
   // generated source code, so keys that are JS reserved words, or that shadow names the
   // generated code uses (Object, K, W, D, F64, U32, where, acc, env, ...), fail with a
   // SyntaxError / TypeError instead of declaring the type.
-  it.fails('declares a type whose registry key is a JavaScript reserved word ("class")', () => {
+  it('declares a type whose registry key is a JavaScript reserved word ("class")', () => {
     const T = new SharedStructType(['x'], 'class');
     const s = new T();
     s.x = 1;
     expect(s.x).toBe(1);
   });
 
-  it.fails('declares a type whose registry key is "Object"', () => {
+  it('declares a type whose registry key is "Object"', () => {
     const T = new SharedStructType(['x'], 'Object');
     const s = new T();
     s.x = 1;
     expect(s.x).toBe(1);
   });
 
-  it.fails('declares a type whose registry key is "K" (a name the generated code uses)', () => {
+  it('declares a type whose registry key is "K" (a name the generated code uses)', () => {
     const T = new SharedStructType(['x'], 'K');
     const s = new T();
     s.x = 1;

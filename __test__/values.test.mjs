@@ -419,7 +419,7 @@ describe('values: what cannot be stored', () => {
   // and "is this a shared object?" only checks for that property. An object spread or
   // Object.assign copy of a wrapper is a plain object that carries the property, so it is
   // accepted as a reference to the original shared object instead of being rejected.
-  it.fails('rejects a plain object copied from a struct with spread syntax', () => {
+  it('rejects a plain object copied from a struct with spread syntax', () => {
     const p = new Point();
     const copy = { ...p };
     expect(canBeShared(copy)).toBe(false);
@@ -430,7 +430,7 @@ describe('values: what cannot be stored', () => {
     }).toThrow(TypeError);
   });
 
-  it.fails('rejects a plain object made with Object.assign from a struct when sharing', () => {
+  it('rejects a plain object made with Object.assign from a struct when sharing', () => {
     const p = new Point();
     expect(() => share(Object.assign({}, p))).toThrow(TypeError);
   });

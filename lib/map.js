@@ -209,6 +209,7 @@ class SharedMap {
   constructor(entries) {
     if (entries === INTERNAL) {
       this[OFF] = arguments[1];
+      rt.attach(this);
     } else {
       rt.opStart();
       const o = rt.allocObject(MAP_WORDS, L.TYPE_MAP);
@@ -217,9 +218,10 @@ class SharedMap {
       F64[o + W_SIZE] = 0;
       F64[o + W_TOMBS] = 0;
       this[OFF] = o;
-      rt.remember(this, o);
+      rt.attach(this);
+      rt.insertWrapper(this, o);
     }
-    Object.preventExtensions(this);
+    Object.freeze(this);
     if (entries !== undefined && entries !== null && entries !== INTERNAL) {
       for (const [k, v] of entries) this.set(k, v);
     }

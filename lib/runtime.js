@@ -207,7 +207,7 @@ function encodeValue(value, where, whereArg) {
     case 'object': {
       if (value === null) return K[K_NULL];
       const off = value[OFF];
-      if (typeof off === 'number') {
+      if (typeof off === 'number' && findWrapper(off) === value) {
         SU[0] = off;
         SU[1] = L.TAG_REF;
         return SF[0];
@@ -255,9 +255,15 @@ function canBeShared(value) {
   }
 }
 
-/** Whether `value` is a wrapper of a shared object made by this library. */
+/**
+ * Whether `value` is a genuine wrapper of a shared object: it carries an offset AND is the
+ * wrapper this thread's identity table holds for that offset (so copies such as `{...s}` or
+ * `Object.create(s)` are not shared objects).
+ */
 function isWrapper(value) {
-  return value !== null && typeof value === 'object' && typeof value[OFF] === 'number';
+  if (value === null || typeof value !== 'object') return false;
+  const off = value[OFF];
+  return typeof off === 'number' && findWrapper(off) === value;
 }
 
 /** Type id of the object behind a wrapper, or -1. */
@@ -527,7 +533,7 @@ function wrapSlow(off, h) {
     const id = U32[2 * off] & L.TYPE_MASK;
     const t = types[id] || loadType(id, off);
     w = t.make(off);
-    rememberAt(w, off, i);
+    insertAt(off, i);
   }
   frontKeys[h] = off;
   frontVals[h] = w;
@@ -535,26 +541,54 @@ function wrapSlow(off, h) {
   return w;
 }
 
-/** Records a new wrapper for identity (called by constructors and wrapSlow). */
-function remember(w, off) {
-  rememberAt(w, off, tableFind(off));
-}
+/** Arena reference (aid << ARENA_BITS | slot) of the last wrapper attached. */
+let lastRef = 0;
 
-/** remember() when tableFind(off) is already known to be `i`. */
-function rememberAt(w, off, i) {
+/**
+ * Gives a new wrapper its arena slot (called in constructors, before the wrapper is
+ * frozen). The identity-table entry is added by insertWrapper / wrapSlow.
+ */
+function attach(w) {
   if (cur.n === ARENA_SIZE) sealArena();
   else if (!releaseScheduled) scheduleRelease();
   const slot = cur.n++;
   cur.w[slot] = w;
   w[ARENA] = cur;
-  const v = (cur.id << ARENA_BITS) | slot;
+  lastRef = (cur.id << ARENA_BITS) | slot;
+}
+
+/** Records the wrapper attached last as the one for `off` (constructors of new objects). */
+function insertWrapper(w, off) {
+  insertAt(off, tableFind(off));
+  const h = frontHash(off);
+  frontKeys[h] = off;
+  frontVals[h] = w;
+}
+
+/** Table entries written since the last rebuild (inserts and overwrites of dead entries). */
+let twrites = 0;
+
+function insertAt(off, i) {
+  const v = lastRef;
   if (i >= 0) {
     tvals[i] = v;
-    return;
+  } else {
+    I32[tbase - 1 - i] = off;
+    tvals[-1 - i] = v;
+    tcount++;
   }
-  I32[tbase - 1 - i] = off;
-  tvals[-1 - i] = v;
-  if (++tcount > tcap >>> 1) rebuildTable();
+  if (++twrites > tcap >>> 1) rebuildTable();
+}
+
+/** The live wrapper for `off` in this thread, if any (never creates one). */
+function findWrapper(off) {
+  const h = frontHash(off);
+  if (frontKeys[h] === off) return frontVals[h];
+  const i = tableFind(off);
+  if (i < 0) return undefined;
+  const v = tvals[i];
+  const a = arenaFor(v >>> ARENA_BITS);
+  return a === undefined ? undefined : a.w[v & (ARENA_SIZE - 1)];
 }
 
 /** Drops entries of dead arenas; grows the table if it is still half full. */
@@ -585,6 +619,7 @@ function rebuildTable() {
   tbase = 2 * off + 4;
   tvals = new Int32Array(tcap);
   tcount = 0;
+  twrites = 0;
   for (let i = 0; i < oldCap; i++) {
     const k = I32[oldBase + i];
     if (k !== 0 && alive[oldVals[i] >>> ARENA_BITS]) {
@@ -666,7 +701,9 @@ module.exports = {
   typeIdOf,
   readString,
   wrap,
-  remember,
+  attach,
+  insertWrapper,
+  findWrapper,
   types,
   setTypeLoader,
   threadStats,

@@ -20,20 +20,33 @@ const MAX_LENGTH = 0xffffffff;
 // Base prototypes.
 
 /** Prototype shared by all struct wrappers: JSON and inspect support. */
+/** A plain object with the struct's fields as own data properties (safe for `__proto__`). */
+function fieldsObject(w, fields, target = {}) {
+  for (const f of fields) Object.defineProperty(target, f, { value: w[f], enumerable: true, writable: true, configurable: true });
+  return target;
+}
+
+/** Shared objects being inspected right now (to print cycles as [Circular]). */
+const inspecting = new Set();
+
+function inspectWith(w, name, depth, options, inspect, build) {
+  if (depth < 0) return options.stylize(`[${name}]`, 'special');
+  if (inspecting.has(w)) return options.stylize('[Circular]', 'special');
+  inspecting.add(w);
+  try {
+    return `${name} ${inspect(build(), { ...options, depth })}`;
+  } finally {
+    inspecting.delete(w);
+  }
+}
+
 const StructProto = {
   toJSON() {
-    const t = entryOf(this);
-    const out = {};
-    for (const f of t.fields) out[f] = this[f];
-    return out;
+    return fieldsObject(this, entryOf(this).fields);
   },
   [util.inspect.custom](depth, options, inspect) {
     const t = entryOf(this);
-    const name = t.displayName();
-    if (depth < 0) return options.stylize(`[${name}]`, 'special');
-    const obj = {};
-    for (const f of t.fields) obj[f] = this[f];
-    return `${name} ${inspect(obj, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+    return inspectWith(this, t.displayName(), depth, options, inspect, () => fieldsObject(this, t.fields));
   },
 };
 Object.defineProperty(StructProto, 'toJSON', { enumerable: false });
@@ -119,9 +132,9 @@ const ElementsProto = {
     for (let i = relIndex(fromIndex, n, 0); i < n; i++) if (this.get(i) === value) return i;
     return -1;
   },
-  lastIndexOf(value, fromIndex) {
+  lastIndexOf(value, ...rest) {
     const n = this.length;
-    let i = fromIndex === undefined ? n - 1 : toIntegerOrInfinity(fromIndex);
+    let i = rest.length === 0 ? n - 1 : toIntegerOrInfinity(rest[0]);
     if (i < 0) i += n;
     for (i = Math.min(i, n - 1); i >= 0; i--) if (this.get(i) === value) return i;
     return -1;
@@ -257,11 +270,7 @@ const ElementsProto = {
   },
   [util.inspect.custom](depth, options, inspect) {
     const t = entryOf(this);
-    const name = `${t.displayName()}(${this.length})`;
-    if (depth < 0) return options.stylize(`[${name}]`, 'special');
-    const arr = this.slice();
-    for (const f of t.fields) arr[f] = this[f];
-    return `${name} ${inspect(arr, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+    return inspectWith(this, `${t.displayName()}(${this.length})`, depth, options, inspect, () => fieldsObject(this, t.fields, this.slice()));
   },
 };
 for (const k of Reflect.ownKeys(ElementsProto)) Object.defineProperty(ElementsProto, k, { enumerable: false });
@@ -273,11 +282,6 @@ const RESERVED_ELEMENT_NAMES = new Set(['length', 'get', 'set', ...Reflect.ownKe
 // ---------------------------------------------------------------------------------------
 // Class generation.
 
-function safeIdentifier(name) {
-  const s = String(name).replace(/[^A-Za-z0-9_$]/g, '_');
-  return /^[A-Za-z_$]/.test(s) ? s : `_${s}`;
-}
-
 /**
  * Builds this thread's class for a type: { id, fields, elements, key } -> entry.
  * The entry's `make(off)` creates a wrapper for an existing object.
@@ -287,14 +291,17 @@ function buildEntry(info, builtinName) {
   const nf = fields.length;
   const FS = elements ? 2 : 1; // first field word
   const ES = FS + nf; // first element word
-  const baseName = builtinName || (info.key != null ? safeIdentifier(info.key) : 'SharedStruct');
+  const displayBase = builtinName || (info.key != null ? String(info.key) : 'SharedStruct');
   const where = elements
     ? (k) => (typeof k === 'number' ? `${entry.displayName()}[${k}]` : `${entry.displayName()}.${k}`)
     : (k) => `${entry.displayName()}.${k}`;
 
+  // The class binding is a fixed internal name (registry keys are arbitrary strings); the
+  // visible name is set afterwards.
   let src = '';
-  src += `const { F64, U32, K, OFF, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, remember, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
-  src += `class ${baseName} {\n  [OFF] = 0;\n  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n    } else {\n      opStart();\n`;
+  src += `const { F64, U32, K, OFF, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
+  src += `const freeze = Object.freeze;\n`;
+  src += `class __SharedStruct__ {\n  [OFF] = 0;\n  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
@@ -302,7 +309,7 @@ function buildEntry(info, builtinName) {
     src += `      const o = allocObject(${ES}, ${id});\n      const u = K[0];\n`;
     for (let k = 0; k < nf; k++) src += `      F64[o + ${FS + k}] = u;\n`;
   }
-  src += `      this[OFF] = o;\n      remember(this, o);\n    }\n    Object.preventExtensions(this);\n  }\n}\n`;
+  src += `      this[OFF] = o;\n      attach(this);\n      insertWrapper(this, o);\n    }\n    freeze(this);\n  }\n}\n`;
   src += `const acc = {\n`;
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
@@ -314,7 +321,7 @@ function buildEntry(info, builtinName) {
     src += `  get(i) { const o = this[OFF]; if (i >>> 0 === i && i < U32[2 * o + 2]) { const v = F64[o + ${ES} + i]; return v === v ? v : D(v); } return undefined; },\n`;
     src += `  set(i, x) { const o = this[OFF]; if (!(i >>> 0 === i && i < U32[2 * o + 2])) throw rangeError(this, i); const j = o + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); },\n`;
   }
-  src += `};\nreturn { C: ${baseName}, acc };\n`;
+  src += `};\nreturn { C: __SharedStruct__, acc };\n`;
 
   const env = {
     ...rt,
@@ -325,6 +332,7 @@ function buildEntry(info, builtinName) {
   };
   // eslint-disable-next-line no-new-func
   const { C, acc } = new Function('env', src)(env);
+  Object.defineProperty(C, 'name', { value: displayBase });
   const proto = C.prototype;
   const descs = Object.getOwnPropertyDescriptors(acc);
   for (const k of fields) {
@@ -350,7 +358,7 @@ function buildEntry(info, builtinName) {
     Sub: null,
     make: (off) => new C(INTERNAL, off),
     displayName() {
-      return (entry.Sub && entry.Sub.name) || baseName;
+      return (entry.Sub && entry.Sub.name) || displayBase;
     },
   };
   types[id] = entry;

@@ -141,20 +141,22 @@ function defineBuiltin(typeId, name, words, extra) {
     constructor(a, b) {
       if (a === INTERNAL) {
         this[OFF] = b;
+        rt.attach(this);
       } else {
         rt.opStart();
         const o = rt.allocObject(words, typeId);
         for (let k = 1; k < words; k++) rt.F64[o + k] = 0;
         this[OFF] = o;
-        rt.remember(this, o);
+        rt.attach(this);
+        rt.insertWrapper(this, o);
       }
-      Object.preventExtensions(this);
+      Object.freeze(this);
     }
   };
   Object.defineProperty(C, 'name', { value: name });
   Object.defineProperty(C.prototype, util.inspect.custom, {
     value(depth, options, inspect) {
-      return `${name} ${inspect(extra(this), options)}`;
+      return `${name} ${inspect(extra(this), { ...options, depth })}`;
     },
   });
   Object.defineProperty(C.prototype, 'toJSON', {
