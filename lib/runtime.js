@@ -92,6 +92,8 @@ function removeAsyncWaiter(id) {
 
 /** The symbol under which a wrapper keeps the word offset of its shared object. */
 const OFF = Symbol('shared-structs.offset');
+/** Element wrappers keep their (immutable) element count here: no shared-memory load per bounds check. */
+const LEN = Symbol('shared-structs.length');
 /** Passed as first constructor argument to make a wrapper for an existing object. */
 const INTERNAL = Symbol('shared-structs.internal');
 
@@ -150,11 +152,28 @@ function fillUndefined(start, count) {
 // ---------------------------------------------------------------------------------------
 // Value encoding. A slot holds a double, or a NaN-boxed tag (docs/values.md).
 
-/** Decodes a slot value that read as NaN (a tag, or the canonical NaN). */
+const TAG_STRING = L.TAG_STRING;
+const TAG_REF = L.TAG_REF;
+
+/**
+ * Decodes a slot value that read as NaN (a tag, or the canonical NaN). Small enough to be
+ * inlined into the generated getters: cache hits for strings and references return here.
+ */
 function decodeTagged(v) {
   SF[0] = v;
   const hi = SU[1];
   const lo = SU[0];
+  if (hi === TAG_REF) {
+    const h = frontHash(lo);
+    if (frontKeys[h] === lo) return frontVals[h];
+  } else if (hi === TAG_STRING) {
+    const h = strHash(lo);
+    if (I32[C_STR_KEYS + h] === lo) return strVals[h];
+  }
+  return decodeSlow(hi, lo);
+}
+
+function decodeSlow(hi, lo) {
   switch (hi) {
     case L.TAG_UNDEFINED:
       return undefined;
@@ -292,8 +311,10 @@ const STR_OFFSETS_MAX = L.TB_RING_LEN;
 /** Strings longer than this are not remembered in strOffsets. */
 const STR_REMEMBER_MAX = 256;
 
+// Strings are allocated in sequence and at least 3 words apart, so off / 2 spreads the
+// strings of a region over distinct slots and keeps neighbours in neighbouring cache lines.
 function strHash(off) {
-  return Math.imul(off, 0x9e3779b1) >>> (32 - STRING_CACHE_BITS);
+  return (off >>> 1) & STRING_CACHE_MASK;
 }
 
 function stringOffset(s) {
@@ -478,12 +499,12 @@ function arenaFor(aid) {
 }
 
 // Front cache.
-const FRONT_BITS = 10;
+const FRONT_BITS = 12;
 const frontKeys = new Int32Array(1 << FRONT_BITS);
 const frontVals = new Array(1 << FRONT_BITS).fill(null);
 
 function frontHash(off) {
-  return Math.imul(off, 0x9e3779b1) >>> (32 - FRONT_BITS);
+  return (off >>> 1) & ((1 << FRONT_BITS) - 1);
 }
 
 // Identity table: keys are offsets (0 = empty), values are (aid << ARENA_BITS) | slot.
@@ -680,6 +701,7 @@ module.exports = {
   K,
   K_UNDEFINED,
   OFF,
+  LEN,
   INTERNAL,
   ARENA,
   NO_ARENA,

@@ -299,11 +299,11 @@ function buildEntry(info, builtinName) {
   // The class binding is a fixed internal name (registry keys are arbitrary strings); the
   // visible name is set afterwards.
   let src = '';
-  src += `const { F64, U32, K, OFF, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
+  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
   src += `const freeze = Object.freeze;\n`;
-  src += `class __SharedStruct__ {\n  [OFF] = 0;\n  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      attach(this);\n    } else {\n      opStart();\n`;
+  src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
-    src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
+    src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n      this[LEN] = n;\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
   } else {
     src += `      const o = allocObject(${ES}, ${id});\n      const u = K[0];\n`;
@@ -317,9 +317,9 @@ function buildEntry(info, builtinName) {
     src += `  set [${key}](x) { const i = this[OFF] + ${FS + k}; if (typeof x === 'number') F64[i] = x === x ? x : K[4]; else W(i, x, where, ${key}); },\n`;
   }
   if (elements) {
-    src += `  get length() { return U32[2 * this[OFF] + 2]; },\n`;
-    src += `  get(i) { const o = this[OFF]; if (i >>> 0 === i && i < U32[2 * o + 2]) { const v = F64[o + ${ES} + i]; return v === v ? v : D(v); } return undefined; },\n`;
-    src += `  set(i, x) { const o = this[OFF]; if (!(i >>> 0 === i && i < U32[2 * o + 2])) throw rangeError(this, i); const j = o + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); },\n`;
+    src += `  get length() { return this[LEN]; },\n`;
+    src += `  get(i) { if (i >>> 0 === i && i < this[LEN]) { const v = F64[this[OFF] + ${ES} + i]; return v === v ? v : D(v); } return undefined; },\n`;
+    src += `  set(i, x) { if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this[OFF] + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); },\n`;
   }
   src += `};\nreturn { C: __SharedStruct__, acc };\n`;
 
