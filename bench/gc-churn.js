@@ -23,7 +23,7 @@ const BATCH = 4096;
 const FIELDS = ['id', 'parent', 'left', 'right'];
 /** Bytes per node: header word + one slot per field (docs/layout.md). */
 const NODE_BYTES = 8 * (1 + FIELDS.length);
-const WORKERS = 2;
+const WORKERS_DEFAULT = 2;
 const SAMPLE_MS = 50;
 
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
@@ -112,10 +112,11 @@ if (!isMainThread) {
 // Main side
 
 function parse(argv) {
-  const o = { seconds: 30, stopAtFill: 0 };
+  const o = { seconds: 30, stopAtFill: 0, workers: WORKERS_DEFAULT };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--seconds') o.seconds = Number(argv[++i]);
     else if (argv[i] === '--stop-at-fill') o.stopAtFill = Number(argv[++i]);
+    else if (argv[i] === '--workers') o.workers = Number(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
@@ -139,6 +140,7 @@ async function settle(ss) {
 
 async function main() {
   const opts = parse(process.argv.slice(2));
+  const WORKERS = opts.workers;
   const ss = require('../index.js');
   const counters = new Float64Array(new SharedArrayBuffer(8 * 2 * WORKERS));
   const ctl = new Int32Array(new SharedArrayBuffer(8));

@@ -52,13 +52,17 @@ function measurePlain() {
 }
 
 function measureShared() {
-  const { SharedStructType, heapStats } = require('../index.js');
+  const { SharedStructType, heapStats, gc } = require('../index.js');
   const T = new SharedStructType(['a', 'b', 'c', 'd', 'e', 'f']);
-  const used = () => heapStats().bytesInUse;
-  const keep = new Array(COUNT + 20000).fill(null);
-  let k = 0;
+  const keep = new Array(COUNT).fill(null);
+  // Bytes per struct: the collector's exact live-byte count (it traces only heap objects,
+  // not the per-thread identity tables) before and after COUNT structs are kept alive.
+  gc();
+  const live0 = heapStats().liveBytes;
+  const used0 = heapStats().bytesInUse;
+  const js0 = heapUsed();
   let prev = null;
-  const alloc = () => {
+  for (let k = 0; k < COUNT; k++) {
     const o = new T();
     o.a = k;
     o.b = k + 1;
@@ -66,25 +70,16 @@ function measureShared() {
     o.d = k + 3;
     o.e = prev;
     o.f = null;
-    keep[k++] = o;
+    keep[k] = o;
     prev = o;
-  };
-  // The region is handed out in TLAB chunks, so bytesInUse moves in steps. Measure from
-  // one TLAB refill to another: allocate until a refill happens, count from there, and
-  // after COUNT more objects continue until the next refill. The bytes between the two
-  // refills hold exactly the objects allocated in between (plus TLAB tail waste).
-  const u0 = used();
-  while (used() === u0) alloc();
-  const k0 = k;
-  const js0 = heapUsed();
-  const start = used();
-  for (let i = 0; i < COUNT; i++) alloc();
-  const u1 = used();
-  while (used() === u1) alloc();
-  const shared = (used() - start) / (k - k0);
-  const sharedWrapper = (heapUsed() - js0) / (k - k0);
-  if (keep[k - 1].e !== keep[k - 2]) throw new Error('unexpected');
-  return { shared, sharedWrapper };
+  }
+  gc();
+  const shared = (heapStats().liveBytes - live0) / COUNT;
+  // Everything else the heap holds for them: this thread's identity (root) table entries.
+  const bookkeeping = (heapStats().bytesInUse - used0) / COUNT - shared;
+  const sharedWrapper = (heapUsed() - js0) / COUNT;
+  if (keep[COUNT - 1].e !== keep[COUNT - 2]) throw new Error('unexpected');
+  return { shared, sharedWrapper, bookkeeping };
 }
 
 function measureHarmony() {

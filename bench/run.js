@@ -15,11 +15,12 @@ const HELP = `usage: node bench/run.js [--json] [--only <substring>[,<substring>
   --only s   run only benchmarks whose id or name contains s (case-insensitive;
              repeatable or comma-separated), e.g. --only num, --only arr-get,tree
 benchmark ids: num-read num-write str-read ref-read new6 arr-get arr-forof arr-index
-               tree-hold tree-visit mem mem-wrapper`;
+               tree-hold tree-visit mem mem-wrapper mem-table`;
 
 const MEMORY = [
   { id: 'mem', name: 'memory: struct with 6 number/ref fields', unit: 'B/obj', target: { maxShared: 64 } },
   { id: 'mem-wrapper', name: 'memory: JS heap per live shared wrapper (info)', unit: 'B/obj', target: null },
+  { id: 'mem-table', name: 'memory: identity-table bytes per wrapper (info)', unit: 'B/obj', target: null },
 ];
 
 function targetText(t) {
@@ -163,6 +164,7 @@ async function main() {
     const hd = h.ok ? h.data.memory : {};
     for (const b of memory) {
       if (b.id === 'mem') results.push(row(b, md.plain ?? null, md.shared ?? null, hd.harmony ?? null));
+      else if (b.id === 'mem-table') results.push(row(b, null, md.bookkeeping ?? null, null));
       else results.push(row(b, null, md.sharedWrapper ?? null, null));
     }
   }

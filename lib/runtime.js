@@ -364,14 +364,31 @@ function readString(off) {
 }
 
 const CHUNK = 8192;
+const fcc = String.fromCharCode;
 function decodeString(off) {
   const len = U32[2 * off + 2];
-  const base = (off + 2) * 4;
-  if (len <= CHUNK) return String.fromCharCode.apply(null, U16.subarray(base, base + len));
-  let out = '';
-  for (let k = 0; k < len; k += CHUNK) {
-    out += String.fromCharCode.apply(null, U16.subarray(base + k, base + Math.min(len, k + CHUNK)));
+  const b = (off + 2) * 4;
+  // Short strings (identifiers, names) are most of what an AST holds: build them with one
+  // String.fromCharCode call instead of a subarray and Function.prototype.apply.
+  switch (len) {
+    case 0: return '';
+    case 1: return fcc(U16[b]);
+    case 2: return fcc(U16[b], U16[b + 1]);
+    case 3: return fcc(U16[b], U16[b + 1], U16[b + 2]);
+    case 4: return fcc(U16[b], U16[b + 1], U16[b + 2], U16[b + 3]);
+    case 5: return fcc(U16[b], U16[b + 1], U16[b + 2], U16[b + 3], U16[b + 4]);
+    case 6: return fcc(U16[b], U16[b + 1], U16[b + 2], U16[b + 3], U16[b + 4], U16[b + 5]);
+    case 7: return fcc(U16[b], U16[b + 1], U16[b + 2], U16[b + 3], U16[b + 4], U16[b + 5], U16[b + 6]);
+    case 8: return fcc(U16[b], U16[b + 1], U16[b + 2], U16[b + 3], U16[b + 4], U16[b + 5], U16[b + 6], U16[b + 7]);
   }
+  if (len <= 24) {
+    let s = '';
+    for (let k = 0; k < len; k++) s += fcc(U16[b + k]);
+    return s;
+  }
+  if (len <= CHUNK) return fcc.apply(null, U16.subarray(b, b + len));
+  let out = '';
+  for (let k = 0; k < len; k += CHUNK) out += fcc.apply(null, U16.subarray(b + k, b + Math.min(len, k + CHUNK)));
   return out;
 }
 
@@ -510,7 +527,7 @@ function frontHash(off) {
 // Identity table: keys are offsets (0 = empty), values are (aid << ARENA_BITS) | slot.
 // Keys live in a root table in the shared heap (the collector reads them as roots); values
 // are this thread's business.
-let tbits = 12;
+let tbits = 14;
 let tcap = 1 << tbits;
 let tmask = tcap - 1;
 let tbase = 2 * native.allocRootTable(TID, tcap) + 4;
@@ -631,7 +648,7 @@ function rebuildTable() {
   let live = 0;
   for (let i = 0; i < oldCap; i++) if (I32[oldBase + i] !== 0 && alive[oldVals[i] >>> ARENA_BITS]) live++;
   let bits = tbits;
-  while (live > 1 << (bits - 3)) bits++;
+  while (live > 1 << (bits - 2)) bits++;
   // The new table is a root as soon as it exists; the old one stays one until the switch.
   const off = native.allocRootTable(TID, 1 << bits);
   tbits = bits;
