@@ -180,7 +180,6 @@ function makeConverter(ts) {
     toShared(sf) {
       if (SNode === null) ({ Node: SNode, NodeArray: SNodeArray } = shared());
       top = 0;
-      stack.fill(undefined, 0, stack.length);
       return sharedNode(sf, null);
     },
     /** Drops references the scratch stack still holds to a TypeScript AST. */
