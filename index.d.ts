@@ -153,22 +153,52 @@ export declare function isToken(value: unknown): value is ShareToken;
 /** Whether `value` can be stored in a shared field (primitives other than symbols, and shared objects). */
 export declare function canBeShared(value: unknown): value is Shareable;
 
-/** Statistics about the shared heap and this thread's caches. */
+/** Statistics about the shared heap, the collector and this thread's caches. */
 export interface HeapStats {
-  /** Bytes handed out by the allocator (including unused tails of thread buffers). */
+  /** Bytes of the heap in use: handed out and not in free lists (includes thread bookkeeping). */
   bytesInUse: number;
   /** Bytes of address space reserved for the heap. */
   bytesReserved: number;
+  /** Bytes in the allocator's free lists. */
+  bytesFree: number;
+  /** Highest address ever used, as bytes from the heap start. */
+  highWaterBytes: number;
+  /** Bytes handed out since the process started. */
+  bytesAllocatedTotal: number;
+  /** Objects found live by the last collection. */
+  liveObjects: number;
+  /** Bytes of the objects found live by the last collection. */
+  liveBytes: number;
+  /** Collections run. */
+  collections: number;
+  /** Collections abandoned because a thread could not be stopped in time. */
+  abortedCollections: number;
+  /** Stop-the-world pause of the last collection, in milliseconds. */
+  lastPauseMs: number;
+  /** Longest pause so far, in milliseconds. */
+  maxPauseMs: number;
+  /** Duration of the last (concurrent) sweep, in milliseconds. */
+  lastSweepMs: number;
+  /** Objects freed by all collections. */
+  freedObjectsTotal: number;
+  /** JS threads using the heap. */
+  threads: number;
   /** Struct types registered. */
   types: number;
   /** Tokens in the token table. */
   tokens: number;
   /** This thread's caches. */
-  thread: { wrappers: number; arenas: number; strings: number };
+  thread: { wrappers: number; arenas: number; strings: number; tid: number };
 }
 
-/** Statistics about the shared heap. */
+/** Statistics about the shared heap and the collector. */
 export declare function heapStats(): HeapStats;
+
+/**
+ * Runs a full collection now: frees every shared object no thread can reach, cycles
+ * included. Returns false if it had to be abandoned (a thread blocked in foreign native code).
+ */
+export declare function gc(): boolean;
 
 /** Result of the callback-style try, timeout and async lock forms. */
 export interface LockResult<T> {

@@ -30,10 +30,10 @@ struct V8Api {
 }
 
 static V8: Lazy<Option<V8Api>> = Lazy::new(|| {
-    // SAFETY: dlsym with RTLD_DEFAULT only looks names up in the loaded process image; the
-    // names are the Itanium-mangled v8::Isolate::GetCurrent() and
+    // The names are the Itanium-mangled v8::Isolate::GetCurrent() and
     // v8::Isolate::RequestInterrupt(void(*)(Isolate*, void*), void*), whose C ABI is the one
     // the function types above describe (the `this` pointer first).
+    // SAFETY: dlsym(RTLD_DEFAULT) only looks names up in the loaded image; see above for types.
     unsafe {
         let gc = libc::dlsym(libc::RTLD_DEFAULT, c"_ZN2v87Isolate10GetCurrentEv".as_ptr());
         let ri = libc::dlsym(libc::RTLD_DEFAULT, c"_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_".as_ptr());
@@ -62,10 +62,10 @@ unsafe extern "C" fn on_interrupt(_isolate: *mut c_void, data: *mut c_void) {
 /// Asks V8 to run a safepoint on `isolate`'s thread at its next stack check.
 pub fn request_interrupt(isolate: usize, tid: u32) {
     if let (Some(v8), true) = (&*V8, isolate != 0) {
-        // SAFETY: RequestInterrupt may be called from any thread. The isolate is alive: the
-        // ring closure that calls this is dropped (under the collector's lock, which the
-        // caller holds) by the thread's env cleanup hook, which runs before its isolate is
-        // disposed. The callback only reads `data` as an integer.
+        // RequestInterrupt may be called from any thread. The isolate is alive: the ring
+        // closure that calls this is dropped (under the collector's lock, which the caller
+        // holds) by the thread's env cleanup hook, which runs before the isolate is disposed.
+        // SAFETY: as above; the callback only reads `data` as an integer.
         unsafe { (v8.request_interrupt)(isolate as *mut c_void, on_interrupt, tid as usize as *mut c_void) };
     }
 }

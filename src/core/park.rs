@@ -254,8 +254,6 @@ impl ParkingLot {
         self.inner.lock().queues.get(&key).is_some_and(|q| q.iter().any(|w| kind.is_none_or(|k| k == w.kind)))
     }
 
-    /// Runs `f` with the queue lock held (for lock words whose flags depend on queue contents).
-
     fn wake(&self, u: Unparked) {
         match u.wake {
             Wake::Sync(slot) => {
