@@ -15,7 +15,16 @@ const HELP = `usage: node bench/run.js [--json] [--only <substring>[,<substring>
   --only s   run only benchmarks whose id or name contains s (case-insensitive;
              repeatable or comma-separated), e.g. --only num, --only arr-get,tree
 benchmark ids: num-read num-write str-read ref-read new6 arr-get arr-forof arr-index
-               tree-hold tree-visit mem mem-wrapper mem-table`;
+               tree-hold tree-visit mem mem-wrapper mem-table
+               mutex-lock mutex-contended map-get map-set map-2t`;
+
+const SYNC = [
+  { id: 'mutex-lock', name: 'uncontended Mutex.lock(m, cb) (over cb alone)', unit: 'ns/op', target: { maxOverPlain: 50, beatHarmony: true } },
+  { id: 'mutex-contended', name: '2 threads, 1,000,000 locked increments', unit: 'ms', target: { beatHarmonyOrEqual: true } },
+  { id: 'map-get', name: 'SharedMap.get, string keys (plain = Map)', unit: 'ns/op', target: { maxPlain: 5 } },
+  { id: 'map-set', name: 'SharedMap.set, string keys (plain = Map)', unit: 'ns/op', target: { maxPlain: 5 } },
+  { id: 'map-2t', name: 'SharedMap get/set, 2 threads (info)', unit: 'Mops/s', target: null },
+];
 
 const MEMORY = [
   { id: 'mem', name: 'memory: struct with 6 number/ref fields', unit: 'B/obj', target: { maxShared: 64 } },
@@ -30,6 +39,8 @@ function targetText(t) {
   if (t.beatHarmony) parts.push('< harmony');
   if (t.minSpeedup !== undefined) parts.push(`>= ${t.minSpeedup}x faster`);
   if (t.maxShared !== undefined) parts.push(`<= ${t.maxShared} B`);
+  if (t.maxOverPlain !== undefined) parts.push(`<= plain + ${t.maxOverPlain} ns`);
+  if (t.beatHarmonyOrEqual) parts.push('<= harmony');
   return parts.join(', ');
 }
 
@@ -53,6 +64,14 @@ function evaluate(r) {
     else checks.push(r.plain / r.shared >= t.minSpeedup);
   }
   if (t.maxShared !== undefined) checks.push(r.shared <= t.maxShared);
+  if (t.maxOverPlain !== undefined) {
+    if (r.plain === null) notes.push('plain n/a');
+    else checks.push(r.shared - r.plain <= t.maxOverPlain);
+  }
+  if (t.beatHarmonyOrEqual) {
+    if (r.harmony === null) notes.push('harmony n/a');
+    else checks.push(r.shared <= r.harmony);
+  }
   if (checks.length === 0) return { status: 'n/a', notes };
   return { status: checks.every(Boolean) ? 'PASS' : 'MISS', notes };
 }
@@ -95,7 +114,8 @@ async function main() {
   const micro = cases.filter((c) => selected(opts, c));
   const tree = require('./tree').BENCHES.filter((b) => selected(opts, b));
   const memory = MEMORY.filter((b) => selected(opts, b));
-  if (micro.length + tree.length + memory.length === 0) throw usageError(`--only ${opts.only.join(',')} matches no benchmark (try --help)`);
+  const sync = SYNC.filter((b) => selected(opts, b));
+  if (micro.length + tree.length + memory.length + sync.length === 0) throw usageError(`--only ${opts.only.join(',')} matches no benchmark (try --help)`);
   const results = [];
   const errors = [];
 
@@ -152,7 +172,26 @@ async function main() {
     }
   }
 
-  // 3. memory (child processes with --expose-gc)
+  // 3. coordination (child processes: shared-structs, and harmony's Atomics.Mutex)
+  if (sync.length) {
+    log('coordination: shared-structs (child process)');
+    const a = await runChild([], 'sync.js', ['--side', 'shared']);
+    if (!a.ok) errors.push(`sync: ${a.error}`);
+    log('coordination: harmony (child process)');
+    const h = await runChild(['--harmony-struct'], 'sync.js', ['--side', 'harmony']);
+    if (!h.ok) errors.push(`harmony sync: ${h.error}`);
+    const sd = a.ok ? a.data : {};
+    const hd = h.ok ? h.data : {};
+    for (const b of sync) {
+      if (b.id === 'mutex-lock') results.push(row(b, sd.callback ?? null, sd.mutexLock ?? null, hd.mutexLock ?? null));
+      else if (b.id === 'mutex-contended') results.push(row(b, null, sd.contendedMs ?? null, hd.contendedMs ?? null));
+      else if (b.id === 'map-get') results.push(row(b, sd.mapGetPlain ?? null, sd.mapGet ?? null, null));
+      else if (b.id === 'map-set') results.push(row(b, sd.mapSetPlain ?? null, sd.mapSet ?? null, null));
+      else results.push(row(b, null, sd.map2tOpsPerSec ? sd.map2tOpsPerSec / 1e6 : null, null));
+    }
+  }
+
+  // 4. memory (child processes with --expose-gc)
   if (memory.length) {
     log('memory: plain, shared-structs (child process)');
     const m = await runChild(['--expose-gc'], 'memory.js', []);

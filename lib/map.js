@@ -195,7 +195,7 @@ function snapshot(m, kind) {
 }
 
 function checkMap(m, fn) {
-  if (rt.typeIdOf(m) !== L.TYPE_MAP) throw new TypeError(`SharedMap.prototype.${fn}: receiver is not a SharedMap`);
+  if (!SharedMap.isSharedMap(m)) throw new TypeError(`SharedMap.prototype.${fn}: receiver is not a SharedMap`);
 }
 
 /**
@@ -204,6 +204,9 @@ function checkMap(m, fn) {
  * shareable. Every operation is atomic; iteration works on a snapshot.
  */
 class SharedMap {
+  // A private brand: only genuine SharedMap wrappers have it (copies and forgeries do not),
+  // and checking it is as cheap as a property load.
+  #brand = true;
   [OFF] = 0;
   [ARENA] = NO_ARENA;
   constructor(entries) {
@@ -229,7 +232,7 @@ class SharedMap {
 
   /** Whether `value` is a SharedMap. */
   static isSharedMap(value) {
-    return rt.typeIdOf(value) === L.TYPE_MAP;
+    return value !== null && typeof value === 'object' && #brand in value;
   }
 
   /** Number of entries. */

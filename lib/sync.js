@@ -136,6 +136,11 @@ class UnlockToken {
 
 function defineBuiltin(typeId, name, words, extra) {
   const C = class {
+    // A private brand: only genuine wrappers of this class have it; cheap to check.
+    #brand = true;
+    static has(v) {
+      return v !== null && typeof v === 'object' && #brand in v;
+    }
     [OFF] = 0;
     [ARENA] = NO_ARENA;
     constructor(a, b) {
@@ -189,7 +194,7 @@ function mutexOwner(m) {
 }
 
 function checkMutex(m, fn) {
-  if (rt.typeIdOf(m) !== L.TYPE_MUTEX) throw new TypeError(`${fn}: expected a Mutex, got ${rt.describe(m)}`);
+  if (!Mutex.has(m)) throw new TypeError(`${fn}: expected a Mutex, got ${rt.describe(m)}`);
 }
 
 function mutexRelease(m) {
@@ -253,7 +258,7 @@ const Mutex = defineBuiltin(L.TYPE_MUTEX, 'Mutex', 2, (m) => {
 
 Object.defineProperties(Mutex, {
   /** Whether `value` is a Mutex. */
-  isMutex: { value: (value) => rt.typeIdOf(value) === L.TYPE_MUTEX },
+  isMutex: { value: (value) => Mutex.has(value) },
   /**
    * `Mutex.lock(m, cb)` runs `cb` holding the lock and returns its result (unlocks on throw).
    * `Mutex.lock(m)` returns an unlock token (`using lock = Mutex.lock(m)`).
@@ -321,7 +326,7 @@ Object.defineProperties(Mutex, {
 // waiting makes no native call).
 
 function checkCondition(cv, fn) {
-  if (rt.typeIdOf(cv) !== L.TYPE_CONDITION) throw new TypeError(`${fn}: expected a Condition, got ${rt.describe(cv)}`);
+  if (!Condition.has(cv)) throw new TypeError(`${fn}: expected a Condition, got ${rt.describe(cv)}`);
 }
 
 /** The mutex a wait releases: a Mutex held by this thread, or a held unlock token. */
@@ -331,7 +336,7 @@ function heldMutex(mutexOrToken, fn) {
     if (!mutexOrToken.locked) throw new TypeError(`${fn}: the unlock token has already been released`);
     m = mutexOrToken.mutex;
   }
-  if (rt.typeIdOf(m) !== L.TYPE_MUTEX) throw new TypeError(`${fn}: expected a Mutex or an unlock token of one, got ${rt.describe(mutexOrToken)}`);
+  if (!Mutex.has(m)) throw new TypeError(`${fn}: expected a Mutex or an unlock token of one, got ${rt.describe(mutexOrToken)}`);
   if (mutexOwner(m) !== TID) throw new TypeError(`${fn}: the mutex must be locked by this thread before waiting`);
   return m;
 }
@@ -364,7 +369,7 @@ function condWait(cv, mutexOrToken, timeoutMs, fn) {
 
 Object.defineProperties(Condition, {
   /** Whether `value` is a Condition. */
-  isCondition: { value: (value) => rt.typeIdOf(value) === L.TYPE_CONDITION },
+  isCondition: { value: (value) => Condition.has(value) },
   /**
    * Releases the mutex (held by this thread, given as the Mutex or its unlock token), waits
    * for a notify, and re-locks. Returns false on timeout, true when woken.
@@ -428,7 +433,7 @@ Object.defineProperties(Condition, {
 // SharedMutex: word 1 lo = state, hi = writer's thread id.
 
 function checkShared(m, fn) {
-  if (rt.typeIdOf(m) !== L.TYPE_SHARED_MUTEX) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
+  if (!SharedMutex.has(m)) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
 }
 
 function rwRelease(m) {
@@ -557,7 +562,7 @@ function rwApi(exclusive) {
 
 Object.defineProperties(SharedMutex, {
   /** Whether `value` is a SharedMutex. */
-  isSharedMutex: { value: (value) => rt.typeIdOf(value) === L.TYPE_SHARED_MUTEX },
+  isSharedMutex: { value: (value) => SharedMutex.has(value) },
   ...rwApi(true),
   ...rwApi(false),
 });

@@ -1,0 +1,213 @@
+'use strict';
+// Input files of the parse demo: the default corpus (TypeScript sources installed with the
+// package's dev dependencies), paths, directories and globs. Everything is resolved and
+// stat'ed up front so a missing or unreadable input is a clear error before any run starts.
+
+const fs = require('fs');
+const path = require('path');
+
+/** File names parsed when a directory is given. */
+const SOURCE_RE = /\.(?:d\.)?[cm]?tsx?$/;
+
+class InputError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+const PKG_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * The default corpus: [description, directory, filter, recursive] per dev dependency.
+ * typescript's lib/*.d.ts, @types/node, and rxjs's src (real .ts code with function bodies).
+ */
+const DEFAULT_SOURCES = [
+  { pkg: 'typescript', dir: 'lib', re: /\.d\.ts$/, recursive: false },
+  { pkg: '@types/node', dir: '.', re: /\.d\.ts$/, recursive: true },
+  { pkg: 'rxjs', dir: 'src', re: /\.ts$/, recursive: true },
+];
+
+function packageDir(name) {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`, { paths: [PKG_ROOT] }));
+  } catch {
+    return null;
+  }
+}
+
+function listDir(dir, re, recursive, out) {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new InputError(`cannot read directory ${dir}: ${e.code || e.message}`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (recursive && e.name !== 'node_modules' && !e.name.startsWith('.')) listDir(p, re, recursive, out);
+    } else if ((e.isFile() || e.isSymbolicLink()) && re.test(e.name)) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** Paths of the default corpus; `missing` lists dev dependencies that are not installed. */
+function defaultCorpus() {
+  const paths = [];
+  const missing = [];
+  for (const s of DEFAULT_SOURCES) {
+    const dir = packageDir(s.pkg);
+    if (dir === null) {
+      missing.push(s.pkg);
+      continue;
+    }
+    listDir(path.join(dir, s.dir), s.re, s.recursive, paths);
+  }
+  return { paths, missing };
+}
+
+// ---- globs ------------------------------------------------------------------------------
+
+function hasMagic(p) {
+  return /[*?[\]{}]/.test(p);
+}
+
+/** Regex source for one glob path segment (no slashes). */
+function segmentRegex(seg) {
+  let out = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i];
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const j = seg.indexOf(']', i + 1);
+      if (j < 0) out += '\\[';
+      else {
+        let cls = seg.slice(i + 1, j);
+        if (cls[0] === '!') cls = `^${cls.slice(1)}`;
+        out += `[${cls.replace(/\\/g, '\\\\')}]`;
+        i = j;
+      }
+    } else if (c === '{') {
+      const j = seg.indexOf('}', i + 1);
+      if (j < 0) out += '\\{';
+      else {
+        out += `(?:${seg
+          .slice(i + 1, j)
+          .split(',')
+          .map(segmentRegex)
+          .join('|')})`;
+        i = j;
+      }
+    } else out += c.replace(/[.+^$()|\\]/g, '\\$&');
+  }
+  return out;
+}
+
+/** A RegExp matching paths relative to the glob's base directory. */
+function globRegex(rest) {
+  const segs = rest.split('/').filter((s) => s !== '');
+  let src = '';
+  for (let i = 0; i < segs.length; i++) {
+    const last = i === segs.length - 1;
+    if (segs[i] === '**') src += last ? '.*' : '(?:[^/]+/)*';
+    else src += segmentRegex(segs[i]) + (last ? '' : '/');
+  }
+  return new RegExp(`^${src}$`);
+}
+
+function expandGlob(pattern) {
+  const abs = path.resolve(pattern).split(path.sep).join('/');
+  const segs = abs.split('/');
+  let k = 0;
+  while (k < segs.length && !hasMagic(segs[k])) k++;
+  const base = segs.slice(0, k).join('/') || '/';
+  const re = globRegex(segs.slice(k).join('/'));
+  const recursive = segs.slice(k).some((s) => s.includes('**')) || segs.length - k > 1;
+  if (!fs.existsSync(base)) return [];
+  const all = [];
+  (function walk(dir, rel) {
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      throw new InputError(`cannot read directory ${dir}: ${e.code || e.message}`);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (recursive && e.name !== 'node_modules') walk(p, r);
+      } else if (re.test(r)) all.push(p);
+    }
+  })(base, '');
+  return all;
+}
+
+// ---- resolution -------------------------------------------------------------------------
+
+/**
+ * Resolves arguments (files, directories, globs) to `{ files: [{ path, size }], bytes }`,
+ * without duplicates, in argument order. Throws InputError for an input that does not exist,
+ * cannot be read, or matches nothing, and when no file is left.
+ */
+function resolveInputs(args) {
+  const seen = new Set();
+  const files = [];
+  const add = (p) => {
+    const abs = path.resolve(p);
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    let st;
+    try {
+      st = fs.statSync(abs);
+      fs.accessSync(abs, fs.constants.R_OK);
+    } catch (e) {
+      throw new InputError(`cannot read ${p}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code || e.message}`);
+    }
+    if (!st.isFile()) throw new InputError(`cannot read ${p}: not a regular file`);
+    files.push({ path: abs, size: st.size });
+  };
+  for (const arg of args) {
+    if (typeof arg !== 'string' || arg === '') throw new InputError('empty path argument');
+    let st = null;
+    try {
+      st = fs.statSync(arg);
+    } catch (e) {
+      if (e.code !== 'ENOENT' || !hasMagic(arg)) {
+        throw new InputError(`cannot read ${arg}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code || e.message}`);
+      }
+    }
+    if (st !== null && st.isDirectory()) {
+      const found = listDir(path.resolve(arg), SOURCE_RE, true, []);
+      if (found.length === 0) throw new InputError(`no TypeScript files (.ts, .tsx, .mts, .cts) in directory ${arg}`);
+      for (const p of found) add(p);
+    } else if (st !== null) {
+      add(arg);
+    } else {
+      const found = expandGlob(arg);
+      if (found.length === 0) throw new InputError(`no files match ${arg}`);
+      for (const p of found) add(p);
+    }
+  }
+  if (files.length === 0) throw new InputError('no input files');
+  let bytes = 0;
+  for (const f of files) bytes += f.size;
+  return { files, bytes };
+}
+
+/** The default corpus, resolved and stat'ed. */
+function resolveDefault() {
+  const { paths, missing } = defaultCorpus();
+  if (paths.length === 0) {
+    throw new InputError(`the default corpus is not installed (missing dev dependencies: ${missing.join(', ')}); pass files, directories or globs`);
+  }
+  return { ...resolveInputs(paths), missing };
+}
+
+module.exports = { InputError, resolveInputs, resolveDefault, defaultCorpus, expandGlob, globRegex, DEFAULT_SOURCES, SOURCE_RE };

@@ -1,0 +1,388 @@
+'use strict';
+// WorkerPool: a reusable pool of worker_threads fed from a shared work queue built on this
+// library's own primitives (a Mutex, two Conditions and SharedArrays in the shared heap).
+// No task or result is ever copied: tasks and results are shareable values (primitives or
+// shared objects) that workers read and write in place. See docs/parse.md ("The pool").
+//
+//   // worker module
+//   module.exports = {
+//     setup(data) { return context; },          // optional, once per worker
+//     handle(task, context, index) { ... },     // required, synchronous; returns a shareable
+//   };
+//   // (or module.exports = function handle(task, context, index) { ... })
+//
+//   const pool = new WorkerPool(require.resolve('./my-worker.js'), { threads: 2, data });
+//   const results = await pool.run(tasks, { onResult(result, index) { ... } });
+//   await pool.close();
+//
+// Protocol (one queue object, every field read and written under `mutex`):
+//   main  run():   tasks/results/failures/order := new arrays; total := n; next := 0;
+//                  done := 0; run := run + 1; notify(work)
+//   worker loop:   wait on `work` until next < total or closing; take i := next++;
+//                  unlock; handle(tasks[i]); store results[i] or failures[i];
+//                  lock; if run unchanged: order[done++] := i; notify(progress)
+//   main:          waits (asynchronously, the event loop keeps running) on `progress`
+//                  and hands every completed index to onResult in completion order.
+// A worker that throws outside a task, exits or dies fails the current run (and the pool)
+// with an error naming it: a run never hangs on a dead worker.
+
+const path = require('path');
+const os = require('os');
+const { Worker, isMainThread, workerData } = require('worker_threads');
+const { SharedStructType, SharedArray } = require('./structs');
+const { Mutex, Condition, AbandonedMutexError } = require('./sync');
+const { share, open } = require('./share');
+
+const MARK = 'shared-structs/pool';
+const QUEUE_FIELDS = ['mutex', 'work', 'progress', 'tasks', 'results', 'failures', 'order', 'run', 'total', 'next', 'done', 'closing', 'ready', 'setupFailure'];
+const QUEUE_KEY = 'shared-structs/pool.Queue@1';
+
+let Queue = null;
+function queueType() {
+  if (Queue === null) Queue = new SharedStructType(QUEUE_FIELDS, QUEUE_KEY);
+  return Queue;
+}
+
+/** Locks `m`, taking over a mutex abandoned by a dead worker. Returns an unlock token. */
+function lock(m) {
+  try {
+    return Mutex.lock(m);
+  } catch (e) {
+    if (e instanceof AbandonedMutexError) return e.token;
+    throw e;
+  }
+}
+
+function describeError(e) {
+  if (e instanceof Error) return e.stack || `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** Error of a task that threw in a worker. */
+class TaskError extends Error {
+  constructor(index, message) {
+    super(`task ${index} failed in a worker: ${message}`);
+    this.name = 'TaskError';
+    this.index = index;
+    this.workerMessage = message;
+  }
+}
+
+class WorkerPool {
+  #queue;
+  #m;
+  #workers = [];
+  #failure = null;
+  #running = false;
+  #closed = false;
+  #exited = 0;
+  #exitPromise;
+
+  /**
+   * Starts `threads` workers that each load `modulePath` (absolute, or relative to the
+   * current directory) and call its `setup(data)` once.
+   * Options: threads (default: available parallelism), data (structured-cloneable value
+   * handed to setup; put shared objects in it as share() tokens), name (thread name prefix),
+   * execArgv, resourceLimits, env (passed to each Worker).
+   */
+  constructor(modulePath, options = {}) {
+    if (typeof modulePath !== 'string' || modulePath === '') throw new TypeError('WorkerPool: modulePath must be a non-empty string');
+    const threads = options.threads === undefined ? Math.max(1, (os.availableParallelism ? os.availableParallelism() : os.cpus().length)) : options.threads;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new RangeError(`WorkerPool: threads must be an integer from 1 to 1024, got ${String(options.threads)}`);
+    const Q = queueType();
+    const q = new Q();
+    q.mutex = new Mutex();
+    q.work = new Condition();
+    q.progress = new Condition();
+    q.run = 0;
+    q.total = 0;
+    q.next = 0;
+    q.done = 0;
+    q.closing = false;
+    q.ready = 0;
+    this.#queue = q;
+    this.#m = q.mutex;
+    this.threads = threads;
+    const file = path.resolve(modulePath);
+    const exits = [];
+    for (let k = 0; k < threads; k++) {
+      const w = new Worker(__filename, {
+        workerData: { [MARK]: { queue: share(q), module: file }, data: options.data },
+        name: `${options.name || 'pool'}-${k}`,
+        execArgv: options.execArgv,
+        resourceLimits: options.resourceLimits,
+        env: options.env,
+      });
+      exits.push(
+        new Promise((resolve) => {
+          w.once('exit', (code) => {
+            this.#exited++;
+            if (!this.#closed) this.#fail(new Error(`WorkerPool: worker ${k} exited with code ${code} while the pool was open`));
+            resolve(code);
+          });
+        }),
+      );
+      w.on('error', (e) => this.#fail(new Error(`WorkerPool: worker ${k} failed: ${describeError(e)}`)));
+      this.#workers.push(w);
+    }
+    this.#exitPromise = Promise.all(exits);
+  }
+
+  /** The Worker objects (to listen for messages that handlers post with parentPort). */
+  get workers() {
+    return this.#workers.slice();
+  }
+
+  /** The error that broke the pool, or null. */
+  get failure() {
+    return this.#failure;
+  }
+
+  #fail(err) {
+    if (this.#failure === null && !this.#closed) this.#failure = err;
+    // Wake run()/ready() so they see the failure now rather than at their next poll.
+    try {
+      Condition.notify(this.#queue.progress);
+    } catch {
+      // The shared heap is unusable: the poll below still ends the wait.
+    }
+  }
+
+  /** Resolves when every worker has finished setup (rejects if one failed). */
+  async ready() {
+    const q = this.#queue;
+    const tok = lock(this.#m);
+    try {
+      while (q.ready < this.threads && this.#failure === null && q.setupFailure === undefined) {
+        await Condition.waitAsync(q.progress, tok, 200);
+      }
+    } finally {
+      tok.unlock();
+    }
+    if (q.setupFailure !== undefined) throw new Error(`WorkerPool: worker setup failed: ${q.setupFailure}`);
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  /**
+   * Runs `handle(task)` for every task (an array or iterable of shareable values) on the
+   * workers; resolves to the array of results in task order. `onResult(result, index)` is
+   * called in this thread as each task completes (completion order), while the others run.
+   * Rejects with a TaskError if a task throws (tasks not yet started are cancelled), or with
+   * the pool's failure if a worker dies.
+   */
+  async run(tasks, { onResult } = {}) {
+    if (this.#closed) throw new Error('WorkerPool: the pool is closed');
+    if (this.#running) throw new Error('WorkerPool: a run is already in progress (await it first)');
+    if (this.#failure !== null) throw this.#failure;
+    const items = Array.isArray(tasks) ? tasks : Array.from(tasks);
+    const n = items.length;
+    const q = this.#queue;
+    const taskArr = SharedArray.from(items);
+    const results = new SharedArray(n);
+    const failures = new SharedArray(n);
+    const order = new SharedArray(n);
+    this.#running = true;
+    const out = new Array(n);
+    try {
+      let tok = lock(this.#m);
+      try {
+        q.tasks = taskArr;
+        q.results = results;
+        q.failures = failures;
+        q.order = order;
+        q.total = n;
+        q.next = 0;
+        q.done = 0;
+        q.run += 1;
+        Condition.notify(q.work);
+      } finally {
+        tok.unlock();
+      }
+      let seen = 0;
+      while (seen < n) {
+        let done;
+        tok = lock(this.#m);
+        try {
+          while (q.done === seen && this.#failure === null && q.setupFailure === undefined) {
+            await Condition.waitAsync(q.progress, tok, 250);
+          }
+          done = q.done;
+        } finally {
+          tok.unlock();
+        }
+        for (; seen < done; seen++) {
+          const i = order.get(seen);
+          const f = failures.get(i);
+          if (f !== undefined) {
+            this.#cancel();
+            throw new TaskError(i, f);
+          }
+          const r = results.get(i);
+          out[i] = r;
+          if (onResult) onResult(r, i);
+        }
+        if (seen < n) {
+          if (q.setupFailure !== undefined) {
+            this.#cancel();
+            throw new Error(`WorkerPool: worker setup failed: ${q.setupFailure}`);
+          }
+          if (this.#failure !== null) {
+            this.#cancel();
+            throw this.#failure;
+          }
+        }
+      }
+      return out;
+    } catch (e) {
+      this.#cancel();
+      throw e;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** Stops handing out the tasks of the current run. */
+  #cancel() {
+    const q = this.#queue;
+    const tok = lock(this.#m);
+    try {
+      q.total = q.next;
+    } finally {
+      tok.unlock();
+    }
+  }
+
+  /**
+   * Lets every worker finish its current task and exit; resolves when all have exited.
+   * Workers that have not exited within `timeoutMs` (default 5000) are terminated.
+   */
+  async close(timeoutMs = 5000) {
+    if (!this.#closed) {
+      this.#closed = true;
+      const q = this.#queue;
+      const tok = lock(this.#m);
+      try {
+        q.closing = true;
+        Condition.notify(q.work);
+      } finally {
+        tok.unlock();
+      }
+    }
+    let timer;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.#exitPromise, timeout]);
+    clearTimeout(timer);
+    if (this.#exited < this.#workers.length) await this.terminate();
+  }
+
+  /** Terminates every worker now. */
+  async terminate() {
+    this.#closed = true;
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+
+  /**
+   * Groups items into batches for a pool: sorted by size, largest first; an item of
+   * `batchSize` or more is a batch of its own, smaller ones are packed (in that order) into
+   * batches of about `batchSize`, at most `maxItems` items each. Returns arrays of items,
+   * largest batch first, which balances load like longest-processing-time scheduling.
+   * `sizeOf(item)` gives an item's size (default: item.size).
+   */
+  static batchBySize(items, { batchSize, maxItems = Infinity, sizeOf = (x) => x.size } = {}) {
+    if (!(batchSize > 0)) throw new RangeError('WorkerPool.batchBySize: batchSize must be a positive number');
+    const sorted = Array.from(items, (item) => ({ item, size: sizeOf(item) })).sort((a, b) => b.size - a.size);
+    const batches = [];
+    let cur = [];
+    let curSize = 0;
+    for (const { item, size } of sorted) {
+      if (cur.length > 0 && (curSize + size > batchSize || cur.length >= maxItems)) {
+        batches.push({ items: cur, size: curSize });
+        cur = [];
+        curSize = 0;
+      }
+      cur.push(item);
+      curSize += size;
+    }
+    if (cur.length > 0) batches.push({ items: cur, size: curSize });
+    batches.sort((a, b) => b.size - a.size);
+    return batches.map((b) => b.items);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Worker side: the loop every pool worker runs.
+
+function workerMain(spec, data) {
+  const q = open(spec.queue);
+  const m = q.mutex;
+  let handle;
+  let context;
+  let setupError;
+  try {
+    const mod = require(spec.module);
+    handle = typeof mod === 'function' ? mod : mod && mod.handle;
+    if (typeof handle !== 'function') throw new TypeError(`${spec.module} exports neither a function nor { handle }`);
+    if (mod && typeof mod.setup === 'function') context = mod.setup(data);
+  } catch (e) {
+    setupError = describeError(e);
+  }
+  let tok = lock(m);
+  try {
+    if (setupError !== undefined && q.setupFailure === undefined) q.setupFailure = setupError;
+    q.ready += 1;
+    Condition.notify(q.progress);
+  } finally {
+    tok.unlock();
+  }
+  if (setupError !== undefined) return;
+  for (;;) {
+    let i;
+    let task;
+    let run;
+    let results;
+    let failures;
+    tok = lock(m);
+    try {
+      while (!q.closing && q.next >= q.total) Condition.wait(q.work, tok);
+      if (q.closing) break;
+      i = q.next;
+      q.next = i + 1;
+      run = q.run;
+      task = q.tasks.get(i);
+      results = q.results;
+      failures = q.failures;
+    } finally {
+      tok.unlock();
+    }
+    let failure;
+    try {
+      const r = handle(task, context, i);
+      results.set(i, r);
+    } catch (e) {
+      failure = describeError(e);
+      try {
+        failures.set(i, failure);
+      } catch {
+        failures.set(i, 'task failed (error not describable)');
+      }
+    }
+    tok = lock(m);
+    try {
+      if (q.run === run) {
+        q.order.set(q.done, i);
+        q.done += 1;
+        Condition.notify(q.progress);
+      }
+    } finally {
+      tok.unlock();
+    }
+  }
+}
+
+module.exports = { WorkerPool, TaskError };
+
+if (!isMainThread && workerData && workerData[MARK]) {
+  workerMain(workerData[MARK], workerData.data);
+}
