@@ -457,8 +457,30 @@ function newArena() {
   return a;
 }
 
+/**
+ * Arena deaths are learnt from a FinalizationRegistry, never by probing WeakRefs: deref()
+ * keeps its target alive to the end of the job, so probing every arena at each prune would
+ * keep them all alive for ever when prunes happen every job.
+ */
+let deadArena = new Uint8Array(1024);
+let deadSinceRebuild = 0;
+const arenaRegistry = new FinalizationRegistry((aid) => {
+  if (aid >= deadArena.length) {
+    const grown = new Uint8Array(Math.max(aid + 1, deadArena.length * 2));
+    grown.set(deadArena);
+    deadArena = grown;
+  }
+  deadArena[aid] = 1;
+  deadSinceRebuild++;
+});
+
+function weaken(a) {
+  arenaRefs[a.id] = new WeakRef(a);
+  arenaRegistry.register(a, a.id);
+}
+
 function sealArena() {
-  arenaRefs[cur.id] = new WeakRef(cur);
+  weaken(cur);
   sealedSinceRebuild++;
   scheduleRelease();
   cur = newArena();
@@ -476,7 +498,7 @@ let prunedCycle = U32[L.CTL_CYCLE];
 
 /** After a collection: drop entries of wrappers V8 has collected so their objects can go. */
 function pruneAfterCollection() {
-  if (U32[L.CTL_CYCLE] !== prunedCycle) {
+  if (U32[L.CTL_CYCLE] !== prunedCycle || deadSinceRebuild > 64) {
     prunedCycle = U32[L.CTL_CYCLE];
     try {
       rebuildTable();
@@ -492,7 +514,7 @@ function releaseJob() {
   pruneAfterCollection();
   // The current arena becomes weak too, so wrappers made in this job can die.
   if (cur.n > 0) {
-    arenaRefs[cur.id] = new WeakRef(cur);
+    weaken(cur);
     sealedSinceRebuild++;
     cur = newArena();
   }
@@ -633,12 +655,14 @@ function findWrapper(off) {
 function rebuildTable() {
   const alive = new Uint8Array(nextArenaId);
   for (let aid = 1; aid < nextArenaId; aid++) {
-    alive[aid] = aid === cur.id || strongArenas[aid] !== undefined || (arenaRefs[aid] !== undefined && arenaRefs[aid].deref() !== undefined) ? 1 : 0;
+    alive[aid] = aid < deadArena.length && deadArena[aid] === 1 ? 0 : 1;
   }
   sealedSinceRebuild = 0;
+  deadSinceRebuild = 0;
   for (let aid = 1; aid < nextArenaId; aid++) {
-    if (!alive[aid] && arenaRefs[aid] !== undefined) {
+    if (!alive[aid]) {
       arenaRefs[aid] = undefined;
+      deadArena[aid] = 0;
       freeArenaIds.push(aid);
     }
   }

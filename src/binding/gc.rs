@@ -101,7 +101,8 @@ fn push_young(rt: &core::Runtime, block: u32, from: usize, to: usize) {
 }
 
 /// Retires the thread's TLAB and installs a new one (TOP = start, LIMIT = end, YOUNG = start).
-pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> CoreResult<()> {
+/// Returns the new TLAB's size in words.
+pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> CoreResult<usize> {
     let block = thread_block(tid).ok_or_else(|| core::CoreError::type_error("shared-structs: unknown thread"))?;
     let top = block_cell(rt, block, tb::TOP).load(Ordering::Relaxed) as usize;
     let limit = block_cell(rt, block, tb::LIMIT).load(Ordering::Relaxed) as usize;
@@ -120,7 +121,7 @@ pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> Co
     block_cell(rt, block, tb::TOP).store(a as u32, Ordering::Relaxed);
     block_cell(rt, block, tb::LIMIT).store(b as u32, Ordering::Relaxed);
     block_cell(rt, block, tb::YOUNG).store(a as u32, Ordering::Relaxed);
-    Ok(())
+    Ok(b - a)
 }
 
 /// A large object, recorded as young for the caller's current operation.

@@ -80,20 +80,52 @@ pub fn heap_layout() -> Result<HeapLayout> {
 /// Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
 /// block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
 #[napi]
-pub fn alloc_tlab(tid: u32, min_words: u32) -> Result<()> {
+pub fn alloc_tlab(env: Env, tid: u32, min_words: u32) -> Result<()> {
     let rt = rt()?;
-    super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)
+    let words = super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)?;
+    report_external(&env, words);
+    Ok(())
+}
+
+/// Tells this thread's V8 heap about shared memory it allocated. V8 clears WeakRefs (which
+/// is how this library learns that wrappers died) only in full collections, and schedules
+/// those partly by external memory: without this, a worker with a small JS heap could churn
+/// through the shared heap without ever letting its dead wrappers go.
+fn report_external(env: &Env, words: usize) {
+    thread_local! {
+        static REPORTED: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    }
+    let bytes = (words * layout::WORD) as i64;
+    let mut adjust = bytes;
+    REPORTED.with(|r| {
+        let total = r.get() + bytes;
+        // Keep the number V8 sees bounded: V8 triggers on growth since its last full GC.
+        if total > (1 << 30) {
+            adjust -= 1 << 30;
+            r.set(total - (1 << 30));
+        } else {
+            r.set(total);
+        }
+    });
+    let mut result = 0i64;
+    // SAFETY: `env` is this call's live env; napi_adjust_external_memory only updates V8's
+    // accounting for this isolate.
+    unsafe {
+        sys::napi_adjust_external_memory(env.raw(), adjust, &mut result);
+    }
 }
 
 /// One large object of `words` words for thread `tid`; returns its word offset. The object
 /// is added to the thread's young ranges (rooted until its operation ends).
 #[napi]
-pub fn alloc_large(tid: u32, words: f64) -> Result<u32> {
+pub fn alloc_large(env: Env, tid: u32, words: f64) -> Result<u32> {
     if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
         return Err(to_napi(CoreError::range(format!("shared-structs: cannot allocate {words} words"))));
     }
     let rt = rt()?;
-    super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)
+    let off = super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)?;
+    report_external(&env, words as usize);
+    Ok(off)
 }
 
 /// Registers (or finds, by key) a struct type; returns its id.

@@ -9,10 +9,12 @@
 //! header on the remainder; a thread that gives up a TLAB writes a FREE header over its
 //! unused tail (JS does it on refill, the collector at a safepoint).
 //!
-//! While the collector sweeps, free lists are empty (the sweep rebuilds them from the heap)
-//! and allocation uses the bump pointer only, so no thread writes where the sweeper walks.
+//! A collection empties the free lists (their spans are FREE in the heap); the sweep then
+//! publishes each free run as soon as it has written its header. The sweep walks upwards
+//! and never returns, so the free list only ever holds spans behind its cursor: no thread
+//! allocates where the sweeper still walks.
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,10 +23,12 @@ use super::layout;
 use super::region::Region;
 
 /// Smallest free span worth handing out as a TLAB; smaller ones wait to be coalesced.
-pub const MIN_REUSE_WORDS: usize = 64;
+pub const MIN_REUSE_WORDS: usize = 16;
 
 pub struct Heap {
     state: Mutex<State>,
+    /// Signalled when a sweep publishes free spans or ends.
+    published: Condvar,
     /// Words handed out since the last collection (drives the trigger).
     since_gc: AtomicU64,
     allocated_total: AtomicU64,
@@ -57,6 +61,7 @@ pub struct HeapStats {
 impl Heap {
     pub fn new(region: &Region) -> Heap {
         Heap {
+            published: Condvar::new(),
             state: Mutex::new(State { top: layout::HEAP_START, limit: region.words(), free: BTreeSet::new(), free_words: 0, sweeping: false }),
             since_gc: AtomicU64::new(0),
             allocated_total: AtomicU64::new(0),
@@ -69,6 +74,14 @@ impl Heap {
     /// lists or the bump pointer. Returns (start, words taken).
     fn take(&self, region: &Region, words: usize, up_to: usize, header: Option<u64>) -> CoreResult<(usize, usize)> {
         let mut st = self.state.lock();
+        // While a sweep runs the free lists refill as it goes: rather than grow the heap at
+        // once, wait a little for a span (sweeps take milliseconds).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(20);
+        while st.sweeping && !Self::has_span(&st, words, up_to) {
+            if self.published.wait_until(&mut st, deadline).timed_out() {
+                break;
+            }
+        }
         let r = self.take_locked(&mut st, region, words, up_to);
         // The header is written under the allocator lock, which a collection takes before it
         // decides what to sweep: no sweep can ever see this span without a valid header.
@@ -78,10 +91,19 @@ impl Heap {
         r
     }
 
+    fn has_span(st: &State, words: usize, up_to: usize) -> bool {
+        let want = words.max(if up_to > words { MIN_REUSE_WORDS } else { 0 });
+        st.free.range((want, 0)..).next().is_some()
+    }
+
     fn take_locked(&self, st: &mut State, region: &Region, words: usize, up_to: usize) -> CoreResult<(usize, usize)> {
-        if !st.sweeping {
-            let want = words.max(if up_to > words { MIN_REUSE_WORDS } else { 0 });
-            if let Some(&(len, start)) = st.free.range((want, 0)..).next() {
+        {
+            let tlab = up_to > words;
+            let want = words.max(if tlab { MIN_REUSE_WORDS } else { 0 });
+            // Large objects: best fit. TLABs: the largest span (worst fit), so a fragmented
+            // heap hands out its big holes first and small ones are still used in the end.
+            let pick = if tlab { st.free.iter().next_back().filter(|&&(len, _)| len >= want).copied() } else { st.free.range((want, 0)..).next().copied() };
+            if let Some((len, start)) = pick {
                 st.free.remove(&(len, start));
                 if verify_enabled() {
                     let h = region.word(start).load(Ordering::Acquire);
@@ -165,16 +187,22 @@ impl Heap {
         st.top
     }
 
-    /// End of a sweep: install the free spans it found.
-    pub fn end_sweep(&self, spans: Vec<(usize, usize)>) {
+    /// Publishes free runs the sweep has finished (all behind its cursor).
+    pub fn add_free(&self, spans: &[(usize, usize)]) {
         let mut st = self.state.lock();
-        for (start, len) in spans {
+        for &(start, len) in spans {
             if len >= MIN_REUSE_WORDS {
                 st.free.insert((len, start));
                 st.free_words += len;
             }
         }
-        st.sweeping = false;
+        self.published.notify_all();
+    }
+
+    /// End of a sweep.
+    pub fn end_sweep(&self) {
+        self.state.lock().sweeping = false;
+        self.published.notify_all();
     }
 
     pub fn top(&self) -> usize {
@@ -226,11 +254,12 @@ mod tests {
         let region = Region::reserve(layout::MIN_HEAP_BYTES).unwrap();
         let heap = Heap::new(&region);
         let end = heap.begin_sweep();
-        heap.end_sweep(vec![(1000, 200), (2000, 100)]);
+        heap.add_free(&[(1000, 200), (2000, 100)]);
+        heap.end_sweep();
         let top_before = heap.top();
         assert_eq!(heap.alloc_large(&region, 90, None).unwrap(), 2000, "best fit picks the 100-word span");
         assert_eq!(heap.top(), top_before, "no bump allocation");
-        // the 10-word remainder is too small to reuse; the 200-word span serves the next TLAB
+        // a TLAB takes the largest span (worst fit)
         let (s, e) = heap.alloc_tlab(&region, 1).unwrap();
         assert_eq!((s, e), (1000, 1200));
         assert!(end >= layout::HEAP_START);

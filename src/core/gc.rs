@@ -349,8 +349,8 @@ impl Collector {
         let pause = t0.elapsed().as_nanos() as u64;
         // 4. Sweep concurrently with JS.
         let t1 = Instant::now();
-        let (spans, freed) = sweep(region, &shapes, sweep_end, epoch);
-        rt.heap.end_sweep(spans);
+        let freed = sweep(region, &shapes, sweep_end, epoch, &|spans| rt.heap.add_free(spans));
+        rt.heap.end_sweep();
         rt.tokens.retain(|off, stamp| is_live(region, off as usize, stamp));
         let next = (live_words * 2).max(MIN_TRIGGER_WORDS);
         self.threshold.store(next, Ordering::Relaxed);
@@ -529,9 +529,10 @@ impl Marker<'_> {
     }
 }
 
-/// Sweeps `[HEAP_START, end)`: returns the free spans (start, len) and how many objects died.
-fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32) -> (Vec<(usize, usize)>, u64) {
-    let mut spans = Vec::new();
+/// Sweeps `[HEAP_START, end)`, handing finished free runs to `publish` in batches; returns
+/// how many objects died.
+fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32, publish: &dyn Fn(&[(usize, usize)])) -> u64 {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut freed = 0u64;
     let mut run_start = usize::MAX;
     let mut o = layout::HEAP_START;
@@ -542,6 +543,10 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32
         write_free(region, start, stop - start);
         release_pages(region, start, stop);
         spans.push((start, stop - start));
+        if spans.len() >= 256 {
+            publish(spans);
+            spans.clear();
+        }
     };
     while o < end {
         let Some((size, _, _)) = shapes.layout(region, o) else {
@@ -550,7 +555,8 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32
             }
             // An unparsable word: leave the rest alone (never free what we cannot read).
             close(&mut spans, run_start, o);
-            return (spans, freed);
+            publish(&spans);
+            return freed;
         };
         let size = size.min(end - o);
         let cell = region.word(o);
@@ -579,7 +585,8 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32
         o += size;
     }
     close(&mut spans, run_start, o.min(end));
-    (spans, freed)
+    publish(&spans);
+    freed
 }
 
 /// Gives whole pages strictly inside a free span back to the OS.
