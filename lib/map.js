@@ -174,6 +174,34 @@ function insertAt(m, t, r, key, h, valueBits, keyBits) {
   F64[o + W_SIZE] = size + 1;
 }
 
+/**
+ * Stores (key, value) under the map's lock. If the key is present: with `overwrite`
+ * replaces the value, else leaves it. Returns the value stored for the key afterwards.
+ */
+function put(m, key, value, fn, overwrite) {
+  checkMap(m, fn);
+  rt.opStart();
+  checkKey(key);
+  key = canonKey(key);
+  const h = hashKey(key);
+  // Encode outside the lock (may allocate strings); unused bits are just garbage.
+  const valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
+  lock(m);
+  try {
+    const t = tableOf(m);
+    const r = find(t, key, h);
+    if (r >= 0) {
+      if (!overwrite) return rt.readSlot(r + 2);
+      F64[r + 2] = valueBits;
+      return value;
+    }
+    insertAt(m, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
+    return value;
+  } finally {
+    mutexRelease(m);
+  }
+}
+
 function snapshot(m, kind) {
   lock(m);
   const out = [];
@@ -270,22 +298,7 @@ class SharedMap {
 
   /** Sets `key` to `value`; returns the map. */
   set(key, value) {
-    checkMap(this, 'set');
-    rt.opStart();
-    checkKey(key);
-    key = canonKey(key);
-    const h = hashKey(key);
-    // Encode outside the lock (may allocate strings); unused bits are just garbage.
-    const valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
-    lock(this);
-    try {
-      const t = tableOf(this);
-      const r = find(t, key, h);
-      if (r >= 0) F64[r + 2] = valueBits;
-      else insertAt(this, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
-    } finally {
-      mutexRelease(this);
-    }
+    put(this, key, value, 'set', true);
     return this;
   }
 
@@ -328,22 +341,7 @@ class SharedMap {
 
   /** The value for `key`; if absent, inserts `value` first. Atomic. */
   getOrInsert(key, value) {
-    checkMap(this, 'getOrInsert');
-    rt.opStart();
-    checkKey(key);
-    key = canonKey(key);
-    const h = hashKey(key);
-    const valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
-    lock(this);
-    try {
-      const t = tableOf(this);
-      const r = find(t, key, h);
-      if (r >= 0) return rt.readSlot(r + 2);
-      insertAt(this, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
-      return value;
-    } finally {
-      mutexRelease(this);
-    }
+    return put(this, key, value, 'getOrInsert', false);
   }
 
   /**
