@@ -529,14 +529,17 @@ impl Marker<'_> {
     }
 }
 
+/// A free span: (start word, length in words).
+type Span = (usize, usize);
+
 /// Sweeps `[HEAP_START, end)`, handing finished free runs to `publish` in batches; returns
 /// how many objects died.
-fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32, publish: &dyn Fn(&[(usize, usize)])) -> u64 {
-    let mut spans: Vec<(usize, usize)> = Vec::new();
+fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32, publish: &dyn Fn(&[Span])) -> u64 {
+    let mut spans: Vec<Span> = Vec::new();
     let mut freed = 0u64;
     let mut run_start = usize::MAX;
     let mut o = layout::HEAP_START;
-    let close = |spans: &mut Vec<(usize, usize)>, start: usize, stop: usize| {
+    let close = |spans: &mut Vec<Span>, start: usize, stop: usize| {
         if start == usize::MAX || stop <= start {
             return;
         }

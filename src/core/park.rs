@@ -286,16 +286,11 @@ impl QueueView<'_> {
         self.q.as_ref().is_some_and(|q| !q.is_empty())
     }
 
-    /// Removes async waiter `id` of `tid`; returns whether it was queued.
-    pub fn remove_async(&mut self, tid: u32, id: u32) -> bool {
-        match self.q.as_mut() {
-            Some(q) => {
-                let before = q.len();
-                q.retain(|w| !(w.tid == tid && matches!(w.wake, Wake::Async(i) if i == id)));
-                q.len() != before
-            }
-            None => false,
-        }
+    /// Removes async waiter `id` of `tid`; returns its kind if it was queued.
+    pub fn remove_async(&mut self, tid: u32, id: u32) -> Option<WaitKind> {
+        let q = self.q.as_mut()?;
+        let i = q.iter().position(|w| w.tid == tid && matches!(w.wake, Wake::Async(x) if x == id))?;
+        q.remove(i).map(|w| w.kind)
     }
 
     /// Takes up to `n` waiters of `kind` in FIFO order; returns their thread ids.

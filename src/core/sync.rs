@@ -27,7 +27,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::park::{ParkResult, ParkingLot, WaitKind};
+use super::park::{ParkResult, ParkingLot, QueueView, WaitKind};
 
 pub const MUTEX_PARKED: u32 = 1 << 30;
 pub const MUTEX_OWNER: u32 = MUTEX_PARKED - 1;
@@ -157,27 +157,30 @@ pub fn cond_wait(
     }
 }
 
+/// A RwLock waiter of `kind` left the queue without the lock (timeout, cancelled async
+/// wait): clear the parked bit of its kind if nobody of that kind waits any more, and if a
+/// writer gave up while no writer holds the lock, let the readers it held back in.
+fn rw_waiter_left(view: &mut QueueView<'_>, state: &AtomicU32, kind: WaitKind) {
+    let parked_bit = if kind == WaitKind::Write { RW_WRITERS_PARKED } else { RW_READERS_PARKED };
+    if view.count(Some(kind)) > 0 {
+        return;
+    }
+    let s = state.fetch_and(!parked_bit, Ordering::AcqRel) & !parked_bit;
+    if kind == WaitKind::Write && s & RW_WRITER == 0 && view.count(Some(WaitKind::Read)) > 0 {
+        let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
+        state.fetch_add(n, Ordering::AcqRel);
+        state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
+    }
+}
+
 /// Cancels async waiter `id` of `tid` on a RwLock (its timeout passed). Returns false if it
-/// was already woken (then the lock was handed to it: the caller must take it). If it was
-/// the last waiter of its kind the parked bit is cleared, and readers held back by a writer
-/// that gave up are let in.
+/// was already woken (then the lock was handed to it: the caller must take it).
 pub fn rw_cancel(lot: &ParkingLot, state: &AtomicU32, key: u32, tid: u32, id: u32) -> bool {
     let mut removed = false;
     lot.release(key, |view| {
-        removed = view.remove_async(tid, id);
-        if !removed {
-            return;
-        }
-        if view.count(Some(WaitKind::Write)) == 0 {
-            let s = state.fetch_and(!RW_WRITERS_PARKED, Ordering::AcqRel) & !RW_WRITERS_PARKED;
-            if s & RW_WRITER == 0 && view.count(Some(WaitKind::Read)) > 0 {
-                let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
-                state.fetch_add(n, Ordering::AcqRel);
-                state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
-            }
-        }
-        if view.count(Some(WaitKind::Read)) == 0 {
-            state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
+        if let Some(kind) = view.remove_async(tid, id) {
+            removed = true;
+            rw_waiter_left(view, state, kind);
         }
     });
     removed
@@ -258,16 +261,7 @@ pub fn rw_lock(
             Ok(ParkResult::TimedOut) => {
                 // Clear our parked bit if nobody of our kind waits any more, and if we were
                 // the writer holding readers back, let them in.
-                lot.release(key, |view| {
-                    if view.count(Some(kind)) == 0 {
-                        let s = state.fetch_and(!parked_bit, Ordering::AcqRel) & !parked_bit;
-                        if exclusive && s & RW_WRITER == 0 && view.count(Some(WaitKind::Read)) > 0 {
-                            let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
-                            state.fetch_add(n, Ordering::AcqRel);
-                            state.fetch_and(!RW_READERS_PARKED, Ordering::AcqRel);
-                        }
-                    }
-                });
+                lot.release(key, |view| rw_waiter_left(view, state, kind));
                 return Acquire::TimedOut;
             }
             Ok(ParkResult::Granted) => return Acquire::Acquired,
