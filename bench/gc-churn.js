@@ -5,7 +5,7 @@
 // counters. One configuration per process (fresh heap): bench/gc.js runs it as
 //
 //   [SHARED_STRUCTS_GC=0] [SHARED_STRUCTS_HEAP_SIZE=...] node --expose-gc bench/gc-churn.js \
-//       --seconds S [--stop-at-fill F]
+//       --seconds S [--stop-at-fill F] [--workers W (default 2)]
 //
 // and reads one JSON object from stdout. --stop-at-fill F stops the run once the heap's
 // high-water mark reaches F x its reservation (for runs with the collector disabled, whose
@@ -25,6 +25,8 @@ const FIELDS = ['id', 'parent', 'left', 'right'];
 const NODE_BYTES = 8 * (1 + FIELDS.length);
 const WORKERS_DEFAULT = 2;
 const SAMPLE_MS = 50;
+/** Counter cells per worker (see the worker side). */
+const CELLS = 5;
 
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -32,12 +34,36 @@ const immediate = () => new Promise((resolve) => setImmediate(resolve));
 // Worker side
 
 if (!isMainThread) {
-  const { SharedStructType } = require('../index.js');
-  const Node = new SharedStructType(FIELDS, 'bench.gc.ChurnNode');
-  // Shared with the main thread: [0] nodes built, [1] trees completed (this worker's cells).
+  // Shared with the main thread: [0] nodes built, [1] trees completed, [2] this isolate's
+  // V8 heap (heapTotal, bytes; updated per tree), [3] bytes of identity tables allocated,
+  // [4] ms spent in native allocation calls (TLAB refills, large objects, identity tables).
   const counters = new Float64Array(workerData.counters);
   const ctl = new Int32Array(workerData.ctl); // [0] go, [1] stop
-  const base = 2 * workerData.index;
+  const base = CELLS * workerData.index;
+  // Diagnostics through the (rare) native allocation calls: the shared-heap bytes of this
+  // thread's identity tables (root tables, reallocated whenever the table is rebuilt), and
+  // the time spent in refills (which may wait for a sweep or run a collection).
+  const { performance } = require('perf_hooks');
+  const native = require('../lib/native.js');
+  const timed = (name, onCall) => {
+    const fn = native[name];
+    if (typeof fn !== 'function') return false;
+    native[name] = function (...args) {
+      if (onCall) onCall(...args);
+      const t0 = performance.now();
+      try {
+        return fn.apply(this, args);
+      } finally {
+        counters[base + 4] += performance.now() - t0;
+      }
+    };
+    return true;
+  };
+  timed('allocTlab');
+  timed('allocLarge');
+  if (!timed('allocRootTable', (tid, capacity) => (counters[base + 3] += 8 * (2 + Math.ceil(capacity / 2))))) counters[base + 3] = NaN;
+  const { SharedStructType } = require('../index.js');
+  const Node = new SharedStructType(FIELDS, 'bench.gc.ChurnNode');
 
   /**
    * Builds a complete binary tree of `count` nodes (node i has children 2i+1, 2i+2), every
@@ -96,6 +122,7 @@ if (!isMainThread) {
         let root = await buildTree(TREE_NODES, true);
         if (root === null) break;
         counters[base + 1]++;
+        counters[base + 2] = process.memoryUsage().heapTotal;
         root = null; // dropped: the whole tree is garbage from here
         await immediate();
       }
@@ -142,7 +169,7 @@ async function main() {
   const opts = parse(process.argv.slice(2));
   const WORKERS = opts.workers;
   const ss = require('../index.js');
-  const counters = new Float64Array(new SharedArrayBuffer(8 * 2 * WORKERS));
+  const counters = new Float64Array(new SharedArrayBuffer(8 * CELLS * WORKERS));
   const ctl = new Int32Array(new SharedArrayBuffer(8));
   const workers = [];
   const results = [];
@@ -180,27 +207,51 @@ async function main() {
   const s0 = ss.heapStats();
   const rss0 = process.memoryUsage().rss;
 
-  // Timeline: [ms since start, nodes, rss, highWaterBytes, liveBytes, collections].
+  // Timeline: [ms since start, nodes, rss, highWaterBytes, liveBytes, collections, bytesInUse,
+  // CPU ms of the whole process since start].
   const timeline = [];
   let peakRss = rss0;
+  let atPeak = null;
   let maxLiveBytes = 0;
   let maxLiveObjects = 0;
   let stopReason = 'deadline';
   const nodes = () => {
     let n = 0;
-    for (let w = 0; w < WORKERS; w++) n += counters[2 * w];
+    for (let w = 0; w < WORKERS; w++) n += counters[CELLS * w];
     return n;
   };
   const sample = (t) => {
     const rss = process.memoryUsage().rss;
     const s = ss.heapStats();
-    if (rss > peakRss) peakRss = rss;
+    if (rss > peakRss) {
+      peakRss = rss;
+      let v8 = process.memoryUsage().heapTotal;
+      for (let w = 0; w < WORKERS; w++) v8 += counters[CELLS * w + 2];
+      atPeak = { ms: Math.round(t), highWaterBytes: s.highWaterBytes, bytesInUse: s.bytesInUse, bytesFree: s.bytesFree, liveBytes: s.liveBytes, v8HeapTotal: v8 };
+    }
     if (s.liveBytes > maxLiveBytes) maxLiveBytes = s.liveBytes;
     if (s.liveObjects > maxLiveObjects) maxLiveObjects = s.liveObjects;
-    timeline.push([Math.round(t), nodes(), rss, s.highWaterBytes, s.liveBytes, s.collections]);
+    timeline.push([Math.round(t), nodes(), rss, s.highWaterBytes, s.liveBytes, s.collections, s.bytesInUse, cpuMs() - cpu0]);
     return s;
   };
 
+  const cpuMs = () => {
+    const c = process.cpuUsage(); // process-wide: every thread, the collector's included
+    return (c.user + c.system) / 1000;
+  };
+  const cpu0 = cpuMs();
+  const tables = () => {
+    let n = 0;
+    for (let w = 0; w < WORKERS; w++) n += counters[CELLS * w + 3];
+    return n;
+  };
+  const tables0 = tables();
+  const allocMs = () => {
+    let n = 0;
+    for (let w = 0; w < WORKERS; w++) n += counters[CELLS * w + 4];
+    return n;
+  };
+  const allocMs0 = allocMs();
   const t0 = now();
   Atomics.store(ctl, 0, 1);
   const deadline = t0 + opts.seconds * 1000;
@@ -227,6 +278,9 @@ async function main() {
   });
   Atomics.store(ctl, 1, 1);
   const tEnd = now();
+  const cpuSpentMs = cpuMs() - cpu0;
+  const tableBytes = tables() - tables0;
+  const allocCallMs = allocMs() - allocMs0;
   const nodesAtEnd = nodes();
   const elapsedMs = tEnd - t0;
   await Promise.all(ended);
@@ -235,7 +289,7 @@ async function main() {
   const full = results.map((r) => r && r.full).find(Boolean) || null;
   if (full) stopReason = 'heap full';
   let trees = 0;
-  for (let w = 0; w < WORKERS; w++) trees += counters[2 * w + 1];
+  for (let w = 0; w < WORKERS; w++) trees += counters[CELLS * w + 1];
   await Promise.all(workers.map((w) => w.terminate()));
 
   // After the workers are gone, everything they built is garbage.
@@ -254,8 +308,11 @@ async function main() {
     nodes: nodesAtEnd,
     trees,
     nodesPerSec: nodesAtEnd / (elapsedMs / 1000),
+    cpuSeconds: cpuSpentMs / 1000,
+    nodesPerCpuSec: nodesAtEnd / (cpuSpentMs / 1000),
     rssBaseline: rss0,
     peakRss,
+    atPeak,
     rssAfter,
     liveObjectsBaseline: s0.liveObjects,
     maxLiveBytes,
@@ -268,6 +325,10 @@ async function main() {
     freedObjects: sEnd.freedObjectsTotal - s0.freedObjectsTotal,
     highWaterBytes: sEnd.highWaterBytes,
     bytesAllocated: sEnd.bytesAllocatedTotal - s0.bytesAllocatedTotal,
+    nodeBytesAllocated: nodesAtEnd * NODE_BYTES,
+    identityTableBytesAllocated: Number.isNaN(tableBytes) ? null : tableBytes,
+    /** Fraction of the workers' time spent in native allocation calls. */
+    allocCallShare: allocCallMs / (WORKERS * elapsedMs),
     bytesInUseEnd: sEnd.bytesInUse,
     liveObjectsAfter: sAfter.liveObjects,
     liveBytesAfter: sAfter.liveBytes,

@@ -552,7 +552,10 @@ function frontHash(off) {
 let tbits = 14;
 let tcap = 1 << tbits;
 let tmask = tcap - 1;
-let tbase = 2 * native.allocRootTable(TID, tcap) + 4;
+let activeOff = native.allocRootTable(TID, tcap);
+let tbase = 2 * activeOff + 4;
+/** The other root table of the same capacity (0 until the first rebuild at this size). */
+let spareOff = 0;
 let tvals = new Int32Array(tcap);
 let tcount = 0;
 /** Arenas sealed since the last rebuild: if none, no entry can have died. */
@@ -673,8 +676,17 @@ function rebuildTable() {
   for (let i = 0; i < oldCap; i++) if (I32[oldBase + i] !== 0 && alive[oldVals[i] >>> ARENA_BITS]) live++;
   let bits = tbits;
   while (live > 1 << (bits - 2)) bits++;
-  // The new table is a root as soon as it exists; the old one stays one until the switch.
-  const off = native.allocRootTable(TID, 1 << bits);
+  // Root tables are double-buffered: two tables of the current capacity, both registered as
+  // roots, rebuilt into each other. The target is a root while it fills (a safepoint then
+  // sees a superset); the old one is zeroed after the switch. Only growth allocates.
+  const grow = bits !== tbits;
+  let off;
+  if (!grow && spareOff !== 0) {
+    off = spareOff;
+    I32.fill(0, 2 * off + 4, 2 * off + 4 + oldCap);
+  } else {
+    off = native.allocRootTable(TID, 1 << bits);
+  }
   tbits = bits;
   tcap = 1 << bits;
   tmask = tcap - 1;
@@ -691,7 +703,15 @@ function rebuildTable() {
       tcount++;
     }
   }
-  native.setRootTable(TID, off);
+  if (grow) {
+    // Frees every other table of this thread (the old one and the spare).
+    native.setRootTable(TID, off);
+    spareOff = 0;
+  } else {
+    spareOff = (oldBase - 4) / 2;
+    I32.fill(0, oldBase, oldBase + oldCap);
+  }
+  activeOff = off;
 }
 
 function setTypeLoader(fn) {

@@ -33,5 +33,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.
 const libName = { linux: 'libshared_structs.so', darwin: 'libshared_structs.dylib', win32: 'shared_structs.dll' }[process.platform] || 'libshared_structs.so';
 const src = path.join(targetDir, release ? 'release' : 'debug', libName);
 const dest = path.join(root, `shared-structs.${platformTriple()}.node`);
-fs.copyFileSync(src, dest);
+// Copy then rename: overwriting a loaded .node in place crashes (SIGBUS) processes using it.
+const tmp = `${dest}.${process.pid}.tmp`;
+fs.copyFileSync(src, tmp);
+fs.renameSync(tmp, dest);
 console.log(`shared-structs: built ${path.basename(dest)}`);

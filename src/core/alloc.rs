@@ -76,7 +76,7 @@ impl Heap {
         let mut st = self.state.lock();
         // While a sweep runs the free lists refill as it goes: rather than grow the heap at
         // once, wait a little for a span (sweeps take milliseconds).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(20);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(5);
         while st.sweeping && !Self::has_span(&st, words, up_to) {
             if self.published.wait_until(&mut st, deadline).timed_out() {
                 break;
