@@ -325,3 +325,56 @@ export declare const atomics: {
   /** Spin-wait hint for hand-written spin loops. */
   pause(n?: number): void;
 };
+
+/** Options of {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Number of workers (default: the available parallelism). */
+  threads?: number;
+  /** Structured-cloneable value handed to the worker module's `setup(data)`; put shared objects in it as share() tokens. */
+  data?: unknown;
+  /** Thread name prefix. */
+  name?: string;
+  execArgv?: string[];
+  resourceLimits?: import('node:worker_threads').ResourceLimits;
+  env?: NodeJS.ProcessEnv | typeof import('node:worker_threads').SHARE_ENV;
+}
+
+/**
+ * A reusable pool of worker threads fed from a work queue in the shared heap (a Mutex, two
+ * Conditions and SharedArrays). Tasks and results are shareable values, never copied. The
+ * worker module exports `handle(task, context, index)` (and optionally `setup(data)`), or is
+ * that function itself.
+ */
+export declare class WorkerPool {
+  /** Starts the workers; each loads `modulePath` and calls its `setup(data)` once. */
+  constructor(modulePath: string, options?: WorkerPoolOptions);
+  /** The Worker objects (to listen for messages that handlers post with parentPort). */
+  readonly workers: import('node:worker_threads').Worker[];
+  /** The error that broke the pool, or null. */
+  readonly failure: Error | null;
+  /** Resolves when every worker has finished setup (rejects if one failed). */
+  ready(): Promise<void>;
+  /**
+   * Runs the handler for every task; resolves to the results in task order. `onResult` is
+   * called in completion order as tasks finish. Rejects with a TaskError if a task throws,
+   * or with the pool's failure if a worker dies.
+   */
+  run<R = any>(tasks: Iterable<Shareable>, options?: { onResult?: (result: R, index: number) => void | Promise<void> }): Promise<R[]>;
+  /** Lets the workers finish and exit (terminating them after `timeoutMs`). */
+  close(timeoutMs?: number): Promise<void>;
+  /** Terminates every worker now. */
+  terminate(): Promise<void>;
+  /**
+   * Groups items into batches, largest first (longest-processing-time scheduling): an item
+   * of `batchSize` or more is its own batch; smaller ones are packed up to `batchSize`.
+   */
+  static batchBySize<T>(items: Iterable<T>, options: { batchSize: number; maxItems?: number; sizeOf?: (item: T) => number }): T[][];
+}
+
+/** The error of a task that threw in a worker. */
+export declare class TaskError extends Error {
+  /** Index of the task that failed. */
+  readonly index: number;
+  /** The worker-side error text (stack when available). */
+  readonly workerMessage: string;
+}

@@ -9,6 +9,7 @@ const native = require('./lib/native');
 const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = require('./lib/sync');
 const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
+const { WorkerPool, TaskError } = require('./lib/pool');
 
 /** Statistics about the shared heap, the collector and this thread's caches. */
 function heapStats() {
@@ -52,6 +53,8 @@ module.exports = {
   UnlockToken,
   AbandonedMutexError,
   SharedMap,
+  WorkerPool,
+  TaskError,
   atomics,
   share,
   open,

@@ -7,7 +7,7 @@
 //   // worker module
 //   module.exports = {
 //     setup(data) { return context; },          // optional, once per worker
-//     handle(task, context, index) { ... },     // required, synchronous; returns a shareable
+//     handle(task, context, index) { ... },     // required; returns a shareable (or a promise of one)
 //   };
 //   // (or module.exports = function handle(task, context, index) { ... })
 //
@@ -153,7 +153,7 @@ class WorkerPool {
     const q = this.#queue;
     const tok = lock(this.#m);
     try {
-      while (q.ready < this.threads && this.#failure === null && q.setupFailure === undefined) {
+      while (q.ready < this.threads && this.#failure === null && q.setupFailure === undefined && !this.#closed) {
         await Condition.waitAsync(q.progress, tok, 200);
       }
     } finally {
@@ -161,12 +161,14 @@ class WorkerPool {
     }
     if (q.setupFailure !== undefined) throw new Error(`WorkerPool: worker setup failed: ${q.setupFailure}`);
     if (this.#failure !== null) throw this.#failure;
+    if (q.ready < this.threads) throw new Error('WorkerPool: the pool was closed before its workers were ready');
   }
 
   /**
    * Runs `handle(task)` for every task (an array or iterable of shareable values) on the
    * workers; resolves to the array of results in task order. `onResult(result, index)` is
-   * called in this thread as each task completes (completion order), while the others run.
+   * called in this thread as each task completes (completion order), while the others run;
+   * if it returns a promise, the next result waits for it.
    * Rejects with a TaskError if a task throws (tasks not yet started are cancelled), or with
    * the pool's failure if a worker dies.
    */
@@ -203,7 +205,7 @@ class WorkerPool {
         let done;
         tok = lock(this.#m);
         try {
-          while (q.done === seen && this.#failure === null && q.setupFailure === undefined) {
+          while (q.done === seen && this.#failure === null && q.setupFailure === undefined && !this.#closed) {
             await Condition.waitAsync(q.progress, tok, 250);
           }
           done = q.done;
@@ -219,7 +221,10 @@ class WorkerPool {
           }
           const r = results.get(i);
           out[i] = r;
-          if (onResult) onResult(r, i);
+          if (onResult) {
+            const p = onResult(r, i);
+            if (p !== null && typeof p === 'object' && typeof p.then === 'function') await p;
+          }
         }
         if (seen < n) {
           if (q.setupFailure !== undefined) {
@@ -230,6 +235,7 @@ class WorkerPool {
             this.#cancel();
             throw this.#failure;
           }
+          if (this.#closed && q.done === seen) throw new Error('WorkerPool: the pool was closed during the run');
         }
       }
       return out;
@@ -314,7 +320,10 @@ class WorkerPool {
 // ---------------------------------------------------------------------------------------
 // Worker side: the loop every pool worker runs.
 
-function workerMain(spec, data) {
+async function workerMain(spec, data) {
+  // The whole library, so that every built-in shared type (SharedMap, ...) can be read in
+  // tasks (lib/pool.js itself only needs structs, locks and tokens).
+  require('../index.js');
   const q = open(spec.queue);
   const m = q.mutex;
   let handle;
@@ -358,7 +367,8 @@ function workerMain(spec, data) {
     }
     let failure;
     try {
-      const r = handle(task, context, i);
+      let r = handle(task, context, i);
+      if (r !== null && typeof r === 'object' && typeof r.then === 'function') r = await r;
       results.set(i, r);
     } catch (e) {
       failure = describeError(e);
@@ -378,11 +388,19 @@ function workerMain(spec, data) {
     } finally {
       tok.unlock();
     }
+    // Let the microtasks queued by the task run (the library releases this thread's
+    // wrapper caches in one at the end of every job) before blocking again.
+    await null;
   }
 }
 
 module.exports = { WorkerPool, TaskError };
 
 if (!isMainThread && workerData && workerData[MARK]) {
-  workerMain(workerData[MARK], workerData.data);
+  workerMain(workerData[MARK], workerData.data).catch((e) => {
+    // Outside any task (the queue itself failed): make the pool see this worker fail.
+    setImmediate(() => {
+      throw e;
+    });
+  });
 }

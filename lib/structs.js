@@ -396,6 +396,15 @@ function loadType(id) {
     const info = native.typeInfo(id);
     if (info) return buildEntry({ id, key: info.key, fields: info.fields, elements: info.elements });
   }
+  // Built-in classes register themselves when their module loads; load it on first sight.
+  if (id === L.TYPE_MUTEX || id === L.TYPE_CONDITION || id === L.TYPE_SHARED_MUTEX) {
+    require('./sync');
+    if (types[id]) return types[id];
+  }
+  if (id === L.TYPE_MAP) {
+    require('./map');
+    if (types[id]) return types[id];
+  }
   if (id === L.TYPE_FREE) throw new TypeError('shared-structs: stale reference to a collected object');
   throw new TypeError(`shared-structs: unknown shared object type ${id}`);
 }

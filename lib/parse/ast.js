@@ -92,14 +92,10 @@ function makeConverter(ts) {
   // are collected at [base, top) and converted before any sibling's.
   let stack = new Array(4096);
   let top = 0;
-  // A child is recorded as itself; a NodeArray as itself (told apart by `kind`).
-  const pushNode = (n) => {
+  // Nodes and NodeArrays are pushed as they are (a TypeScript NodeArray has no `kind`).
+  const push = (x) => {
     if (top === stack.length) stack.length *= 2;
-    stack[top++] = n;
-  };
-  const pushArray = (a) => {
-    if (top === stack.length) stack.length *= 2;
-    stack[top++] = a;
+    stack[top++] = x;
   };
 
   function textOf(n) {
@@ -114,7 +110,7 @@ function makeConverter(ts) {
   function plainNode(n, parent) {
     const p = new PlainNode(n.kind, n.pos, n.end, n.flags, parent, textOf(n));
     const base = top;
-    forEachChild(n, pushNode, pushArray);
+    forEachChild(n, push, push);
     const count = top - base;
     if (count > 0) {
       const children = new Array(count);
@@ -142,7 +138,7 @@ function makeConverter(ts) {
 
   function sharedNode(n, parent) {
     const base = top;
-    forEachChild(n, pushNode, pushArray);
+    forEachChild(n, push, push);
     const count = top - base;
     const s = new SNode(count);
     s.kind = n.kind;

@@ -19,8 +19,9 @@ class InputError extends Error {
 const PKG_ROOT = path.resolve(__dirname, '..', '..');
 
 /**
- * The default corpus: [description, directory, filter, recursive] per dev dependency.
- * typescript's lib/*.d.ts, @types/node, and rxjs's src (real .ts code with function bodies).
+ * The default corpus, per dev dependency: the package, a directory in it, which file names,
+ * and whether to descend. typescript's lib/*.d.ts, all of @types/node, and rxjs's src (real
+ * .ts code with function bodies).
  */
 const DEFAULT_SOURCES = [
   { pkg: 'typescript', dir: 'lib', re: /\.d\.ts$/, recursive: false },

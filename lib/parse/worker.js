@@ -1,7 +1,8 @@
 'use strict';
-// Pool worker of the parse demo (lib/pool.js loads it in every worker). A task is a batch of
-// file paths (a SharedArray of strings). Each file is read, parsed with TypeScript and
-// converted to the generic AST (lib/parse/ast.js):
+// Pool worker of the parse demo (lib/pool.js loads it in every worker). A task is a Batch
+// struct: `paths` (a SharedArray of file paths) and `files` (the run's SharedMap, shared
+// mode). Each file is read, parsed with TypeScript and converted to the generic AST
+// (lib/parse/ast.js):
 //   shared:  into shared structs, stored in the SharedMap `files` (path -> SourceFile);
 //   message: into plain objects, posted to the main thread (structured clone).
 // The task's result is the batch's syntax errors (one string) or undefined.
@@ -12,39 +13,38 @@ module.exports = {
   setup(data) {
     const t0 = performance.now();
     const tsl = require('./typescript');
-    const ts = tsl.load();
+    const ts = tsl.load({ cacheFile: data.cacheFile });
     const conv = require('./ast').makeConverter(ts);
-    let files = null;
-    if (data.mode === 'shared') {
-      const { open } = require('../../index.js');
-      files = open(data.files);
-    }
-    parentPort.postMessage({ setupMs: performance.now() - t0 });
-    return { ts, tsl, conv, files, mode: data.mode };
+    parentPort.postMessage({ setupMs: performance.now() - t0, codeCache: tsl.codeCacheStatus() });
+    return { ts, tsl, conv, mode: data.mode };
   },
 
-  handle(batch, ctx, index) {
-    const { ts, tsl, conv, files } = ctx;
+  async handle(task, ctx, index) {
+    const { ts, tsl, conv } = ctx;
+    const paths = task.paths;
+    const n = paths.length;
     const errors = [];
-    const n = batch.length;
     if (ctx.mode === 'shared') {
+      const files = task.files;
       for (let i = 0; i < n; i++) {
-        const p = batch.get(i);
+        const p = paths.get(i);
         const sf = tsl.parseFile(ts, p);
         errors.push(...tsl.syntaxErrors(ts, sf));
         files.set(p, conv.toShared(sf));
+        // End the job between files: the library then stops holding this file's
+        // wrappers strongly (they are only needed while converting).
+        await null;
       }
     } else {
       const asts = new Array(n);
       for (let i = 0; i < n; i++) {
-        const p = batch.get(i);
-        const sf = tsl.parseFile(ts, p);
+        const sf = tsl.parseFile(ts, paths.get(i));
         errors.push(...tsl.syntaxErrors(ts, sf));
         asts[i] = conv.toPlain(sf);
       }
-      conv.clear();
       parentPort.postMessage({ batch: index, asts });
     }
+    conv.clear();
     return errors.length ? errors.join('\n') : undefined;
   },
 };
