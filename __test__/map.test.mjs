@@ -582,3 +582,53 @@ describe('SharedMap across workers', () => {
     expect([...m].length).toBe(m.size);
   });
 });
+
+describe('SharedMap reads without the lock', () => {
+  it('always return the right value while other workers grow, shrink and clear the map under back-to-back collections', async () => {
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      (async () => {
+      const { Worker } = require('worker_threads');
+      const m = new ss.SharedMap();
+      for (let i = 0; i < 100; i++) m.set('stable-' + i, i);
+      const churn = new ss.SharedMap();
+      const stop = new (new ss.SharedStructType(['v'], 'MapRaceStop'))(); stop.v = false;
+      const code = ${JSON.stringify(`
+        const ss = require(${JSON.stringify(INDEX)});
+        const { workerData, parentPort } = require('worker_threads');
+        const m = ss.open(workerData.m), churn = ss.open(workerData.churn), stop = ss.open(workerData.stop);
+        let n = 0;
+        while (!stop.v) {
+          for (let i = 0; i < 200; i++) { m.set('tmp-' + workerData.id + '-' + (n % 1000), n); churn.set(n % 500, 'v' + n); n++; }
+          if (n % 2000 === 0) churn.clear();
+          for (let i = 0; i < 200; i++) m.delete('tmp-' + workerData.id + '-' + ((n + i) % 1000));
+        }
+        parentPort.postMessage(n);
+      `)};
+      const ws = [1, 2].map((id) => new Worker(code, { eval: true, workerData: { m: ss.share(m), churn: ss.share(churn), stop: ss.share(stop), id } }));
+      let reads = 0, wrong = 0;
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        for (let i = 0; i < 100; i++) { if (m.get('stable-' + i) !== i) wrong++; if (!m.has('stable-' + i)) wrong++; reads++; }
+        const v = churn.get(7);
+        if (v !== undefined && !/^v\\d+$/.test(v)) wrong++;
+        if (reads % 5000 === 0) ss.gc();
+        await new Promise((res) => setImmediate(res));
+      }
+      stop.v = true;
+      const counts = await Promise.all(ws.map((w) => new Promise((res) => w.once('message', res))));
+      console.log(JSON.stringify({ reads, wrong, writes: counts.reduce((a, b) => a + b, 0) }));
+      process.exit(0);
+      })();
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.wrong).toBe(0);
+    expect(out.reads).toBeGreaterThan(1000);
+    expect(out.writes).toBeGreaterThan(1000);
+  });
+});

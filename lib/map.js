@@ -202,6 +202,39 @@ function put(m, key, value, fn, overwrite) {
   }
 }
 
+const MISSING = Symbol('missing');
+
+/**
+ * Reads without the lock (docs/map.md): entries are published hash-last, values change by
+ * single 8-byte stores, and growth or clear() swap the table pointer. So probe the current
+ * table, then re-read the pointer atomically: unchanged means the answer was right at some
+ * moment during the call. A changed pointer, or a throw (an old table the collector already
+ * freed reads as poison), means retry; after a few tries, take the lock.
+ */
+function lookup(m, key, h, wantValue) {
+  const ti = 2 * (m[OFF] + W_TABLE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const t = U32[ti];
+    // A table freed and reused by something else must not be probed with a garbage length.
+    if ((U32[2 * t] & L.TYPE_MASK) !== L.TYPE_MAP_TABLE) continue;
+    let result;
+    try {
+      const r = find(t, key, h);
+      result = r < 0 ? MISSING : wantValue ? rt.readSlot(r + 2) : true;
+    } catch {
+      continue;
+    }
+    if (Atomics.load(U32, ti) === t) return result;
+  }
+  lock(m);
+  try {
+    const r = find(tableOf(m), key, h);
+    return r < 0 ? MISSING : wantValue ? rt.readSlot(r + 2) : true;
+  } finally {
+    mutexRelease(m);
+  }
+}
+
 function snapshot(m, kind) {
   lock(m);
   const out = [];
@@ -273,27 +306,15 @@ class SharedMap {
   get(key) {
     checkMap(this, 'get');
     key = canonKey(key);
-    const h = hashKey(key);
-    lock(this);
-    try {
-      const r = find(tableOf(this), key, h);
-      return r >= 0 ? rt.readSlot(r + 2) : undefined;
-    } finally {
-      mutexRelease(this);
-    }
+    const r = lookup(this, key, hashKey(key), true);
+    return r === MISSING ? undefined : r;
   }
 
   /** Whether `key` is present. */
   has(key) {
     checkMap(this, 'has');
     key = canonKey(key);
-    const h = hashKey(key);
-    lock(this);
-    try {
-      return find(tableOf(this), key, h) >= 0;
-    } finally {
-      mutexRelease(this);
-    }
+    return lookup(this, key, hashKey(key), false) !== MISSING;
   }
 
   /** Sets `key` to `value`; returns the map. */

@@ -366,6 +366,8 @@ function readString(off) {
 const CHUNK = 8192;
 const fcc = String.fromCharCode;
 function decodeString(off) {
+  // A stale offset (only possible in SharedMap's lock-free reads) must not decode garbage.
+  if ((U32[2 * off] & L.TYPE_MASK) !== L.TYPE_STRING) throw new TypeError('shared-structs: read through a stale reference to a collected string');
   const len = U32[2 * off + 2];
   const b = (off + 2) * 4;
   // Short strings (identifiers, names) are most of what an AST holds: build them with one
@@ -411,6 +413,7 @@ function allocBigInt(v) {
 }
 
 function readBigInt(off) {
+  if ((U32[2 * off] & L.TYPE_MASK) !== L.TYPE_BIGINT) throw new TypeError('shared-structs: read through a stale reference to a collected bigint');
   const n = U32[2 * off + 2];
   let v = 0n;
   for (let k = n - 1; k >= 0; k--) v = (v << 64n) | BU64[off + 2 + k];
