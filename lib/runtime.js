@@ -475,7 +475,24 @@ const arenaRegistry = new FinalizationRegistry((aid) => {
   }
   deadArena[aid] = 1;
   deadSinceRebuild++;
+  // Prune soon (after this batch of callbacks), so the objects of dead wrappers stop being
+  // roots before the next collection rather than after it.
+  if (!pruneScheduled && deadSinceRebuild >= 16) {
+    pruneScheduled = true;
+    queueMicrotask(pruneDead);
+  }
 });
+let pruneScheduled = false;
+
+function pruneDead() {
+  pruneScheduled = false;
+  if (deadSinceRebuild === 0) return;
+  try {
+    rebuildTable();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+}
 
 function weaken(a) {
   arenaRefs[a.id] = new WeakRef(a);
