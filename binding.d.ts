@@ -104,8 +104,11 @@ export interface NativeHeapStats {
   freedObjectsTotal: number
 }
 
-/** Resolves a token to the offset of a live object. */
-export declare function openToken(id: number, nonce: number): number
+/**
+ * The object is recorded as young for thread `tid` BEFORE the token unpins it, so it stays a
+ * root until the caller's wrapper is in its identity table (the next operation start).
+ */
+export declare function openToken(id: number, nonce: number, tid: number): number
 
 /**
  * Registers the calling JS thread; `onWake(payload)` is called on this thread's event loop

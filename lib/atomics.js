@@ -8,11 +8,13 @@ const { entryOf } = require('./structs');
 
 const { BI64, OFF } = rt;
 const SB = new BigInt64Array(rt.SF.buffer);
+const TAG_REF = require('./layout').TAG_REF;
 
-function decodeBits(bits) {
+/** Decodes slot bits read from slot `i` (-1: the caller made any reference in-flight). */
+function decodeBits(bits, i) {
   SB[0] = bits;
   const v = rt.SF[0];
-  return v === v ? v : rt.decodeTagged(v);
+  return v === v ? v : rt.decodeTagged(v, i);
 }
 
 function bitsOf(d) {
@@ -52,7 +54,7 @@ function rmw(fn, op) {
     if (typeof operand !== 'number') throw new TypeError(`atomics.${fn}: operand must be a number, got ${rt.describe(operand)}`);
     for (;;) {
       const oldBits = Atomics.load(BI64, i);
-      const old = decodeBits(oldBits);
+      const old = decodeBits(oldBits, i);
       if (typeof old !== 'number') throw new TypeError(`atomics.${fn}: ${label(obj, key)} holds ${rt.describe(old)}, not a number`);
       const next = op(old, operand);
       if (Atomics.compareExchange(BI64, i, oldBits, bitsOf(next === next ? next : NaN)) === oldBits) return old;
@@ -64,7 +66,8 @@ function rmw(fn, op) {
 const atomics = Object.freeze({
   /** Reads the field or element atomically. */
   load(obj, key) {
-    return decodeBits(Atomics.load(BI64, slotIndex(obj, key, 'load')));
+    const i = slotIndex(obj, key, 'load');
+    return decodeBits(Atomics.load(BI64, i), i);
   },
   /** Writes the field or element atomically; returns the value written. */
   store(obj, key, value) {
@@ -77,7 +80,13 @@ const atomics = Object.freeze({
   exchange(obj, key, value) {
     const i = slotIndex(obj, key, 'exchange');
     rt.opStart();
-    return decodeBits(Atomics.exchange(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key)))));
+    const old = Atomics.exchange(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key))));
+    // The old value left the slot: pin a reference in-flight before anything else runs.
+    SB[0] = old;
+    if (rt.SU[1] === TAG_REF) rt.U32[rt.C_INFLIGHT] = rt.SU[0];
+    const r = decodeBits(old, -1);
+    rt.U32[rt.C_INFLIGHT] = 0;
+    return r;
   },
   /** Writes `replacement` if the current value === `expected`; returns the value seen. */
   compareExchange(obj, key, expected, replacement) {
@@ -86,7 +95,7 @@ const atomics = Object.freeze({
     const newBits = bitsOf(rt.encodeValue(replacement, where, label(obj, key)));
     for (;;) {
       const oldBits = Atomics.load(BI64, i);
-      const old = decodeBits(oldBits);
+      const old = decodeBits(oldBits, i);
       if (old !== expected) return old;
       if (Atomics.compareExchange(BI64, i, oldBits, newBits) === oldBits) return old;
     }

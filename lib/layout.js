@@ -39,6 +39,7 @@ module.exports = Object.freeze({
   TB_YOUNG: 4,
   TB_YOUNG_N: 5,
   TB_RING_N: 6,
+  TB_INFLIGHT: 7,
   TB_STR_KEYS: 8 + 2 * 256,
   TB_STR_KEYS_LEN: 8192,
   TB_RING: 8 + 2 * 256 + 8192,

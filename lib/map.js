@@ -13,7 +13,7 @@ const L = require('./layout');
 const rt = require('./runtime');
 const { mutexAcquire, mutexRelease, AbandonedMutexError } = require('./sync');
 
-const { F64, U32, U16, OFF, ARENA, NO_ARENA, INTERNAL, types, SF, SU } = rt;
+const { F64, U32, OFF, ARENA, NO_ARENA, INTERNAL, types, SF, SU } = rt;
 
 const W_TABLE = 2;
 const W_SIZE = 3;
@@ -65,6 +65,12 @@ function hashKey(key) {
       return mix(key[OFF] ^ 0x27d4eb2f);
   }
   throw new TypeError(`SharedMap: a ${typeof key} cannot be a key`);
+}
+
+/** Whether `key` can be a key (others are never present: get/has/delete find nothing). */
+function isKeyable(key) {
+  const t = typeof key;
+  return !(t === 'function' || t === 'symbol' || (t === 'object' && key !== null && !rt.isWrapper(key)));
 }
 
 function checkKey(key) {
@@ -220,8 +226,18 @@ function lookup(m, key, h, wantValue) {
     let result;
     try {
       const r = find(t, key, h);
-      result = r < 0 ? MISSING : wantValue ? rt.readSlot(r + 2) : true;
-    } catch {
+      if (r < 0) {
+        result = MISSING;
+      } else {
+        // The entry may be deleted and its slot reused for another key while we read it:
+        // remember its key bits and check them (and its hash) again after reading the value.
+        const k0 = U32[2 * (r + 1)];
+        const k1 = U32[2 * (r + 1) + 1];
+        result = wantValue ? rt.readSlot(r + 2) : true;
+        if (F64[r] !== h || U32[2 * (r + 1)] !== k0 || U32[2 * (r + 1) + 1] !== k1) continue;
+      }
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
       continue;
     }
     if (Atomics.load(U32, ti) === t) return result;
@@ -305,6 +321,7 @@ class SharedMap {
   /** The value for `key`, or undefined. */
   get(key) {
     checkMap(this, 'get');
+    if (!isKeyable(key)) return undefined;
     key = canonKey(key);
     const r = lookup(this, key, hashKey(key), true);
     return r === MISSING ? undefined : r;
@@ -313,6 +330,7 @@ class SharedMap {
   /** Whether `key` is present. */
   has(key) {
     checkMap(this, 'has');
+    if (!isKeyable(key)) return false;
     key = canonKey(key);
     return lookup(this, key, hashKey(key), false) !== MISSING;
   }
@@ -326,6 +344,7 @@ class SharedMap {
   /** Removes `key`; returns whether it was present. */
   delete(key) {
     checkMap(this, 'delete');
+    if (!isKeyable(key)) return false;
     key = canonKey(key);
     const h = hashKey(key);
     lock(this);
@@ -432,8 +451,5 @@ types[L.TYPE_MAP] = {
   make: (off) => new SharedMap(INTERNAL, off),
   displayName: () => 'SharedMap',
 };
-
-// Strings as keys compare by content: readSlot decodes them (through the per-thread cache).
-void U16;
 
 module.exports = { SharedMap, hashString };

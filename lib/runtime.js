@@ -73,6 +73,7 @@ const C_LIMIT = 2 * BLOCK + L.TB_LIMIT;
 const C_YOUNG = 2 * BLOCK + L.TB_YOUNG;
 const C_YOUNG_N = 2 * BLOCK + L.TB_YOUNG_N;
 const C_RING_N = 2 * BLOCK + L.TB_RING_N;
+const C_INFLIGHT = 2 * BLOCK + L.TB_INFLIGHT;
 const C_STR_KEYS = 2 * BLOCK + L.TB_STR_KEYS;
 const C_RING = 2 * BLOCK + L.TB_RING;
 
@@ -140,6 +141,13 @@ function allocSlow(words) {
 function opStart() {
   U32[C_YOUNG] = U32[C_TOP];
   U32[C_YOUNG_N] = 0;
+  // The string ring (roots of the write cache) is only ever emptied here, between
+  // operations: an offset an operation got from the cache stays a root until it is stored.
+  if (ringN >= STR_OFFSETS_MAX) {
+    strOffsets = new Map();
+    ringN = 0;
+    U32[C_RING_N] = 0;
+  }
 }
 
 /** Fills `count` slots from word `start` with undefined. */
@@ -159,7 +167,7 @@ const TAG_REF = L.TAG_REF;
  * Decodes a slot value that read as NaN (a tag, or the canonical NaN). Small enough to be
  * inlined into the generated getters: cache hits for strings and references return here.
  */
-function decodeTagged(v) {
+function decodeTagged(v, i = -1) {
   SF[0] = v;
   const hi = SU[1];
   const lo = SU[0];
@@ -170,10 +178,10 @@ function decodeTagged(v) {
     const h = strHash(lo);
     if (I32[C_STR_KEYS + h] === lo) return strVals[h];
   }
-  return decodeSlow(hi, lo);
+  return decodeSlow(hi, lo, i);
 }
 
-function decodeSlow(hi, lo) {
+function decodeSlow(hi, lo, i) {
   switch (hi) {
     case L.TAG_UNDEFINED:
       return undefined;
@@ -182,7 +190,7 @@ function decodeSlow(hi, lo) {
     case L.TAG_BOOL:
       return lo !== 0;
     case L.TAG_REF:
-      return wrap(lo);
+      return wrapFrom(lo, i);
     case L.TAG_STRING:
       return readString(lo);
     case L.TAG_BIGINT:
@@ -194,10 +202,31 @@ function decodeSlow(hi, lo) {
   }
 }
 
+/**
+ * The wrapper of an object whose reference was read from slot `i` (-1: the caller has already
+ * made it in-flight). Until the wrapper is in the identity table the object is rooted only by
+ * the slot, which another thread may overwrite: so publish it as this thread's in-flight root,
+ * then check the slot still holds it (if so it was reachable at every collection since the
+ * read), and only then make the wrapper. docs/gc.md.
+ */
+function wrapFrom(off, i) {
+  U32[C_INFLIGHT] = off;
+  if (i >= 0) {
+    SF[0] = F64[i];
+    if (SU[0] !== off || SU[1] !== TAG_REF) {
+      U32[C_INFLIGHT] = 0;
+      return readSlot(i);
+    }
+  }
+  const w = wrap(off);
+  U32[C_INFLIGHT] = 0;
+  return w;
+}
+
 /** Reads slot `i`. */
 function readSlot(i) {
   const v = F64[i];
-  return v === v ? v : decodeTagged(v);
+  return v === v ? v : decodeTagged(v, i);
 }
 
 /** Writes `value` into slot `i`; `where` is called to name the field in a TypeError. */
@@ -321,11 +350,7 @@ function stringOffset(s) {
   let off = strOffsets.get(s);
   if (off !== undefined) return off;
   off = allocString(s);
-  if (s.length <= STR_REMEMBER_MAX) {
-    if (ringN >= STR_OFFSETS_MAX) {
-      strOffsets = new Map();
-      ringN = 0;
-    }
+  if (s.length <= STR_REMEMBER_MAX && ringN < STR_OFFSETS_MAX) {
     strOffsets.set(s, off);
     U32[C_RING + ringN] = off;
     U32[C_RING_N] = ++ringN;
@@ -660,7 +685,15 @@ function insertAt(off, i) {
     tvals[-1 - i] = v;
     tcount++;
   }
-  if (++twrites > tcap >>> 1) rebuildTable();
+  if (++twrites > tcap >>> 1) {
+    try {
+      rebuildTable();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // The heap is full: keep the table; refuse to fill it (probing needs an empty slot).
+      if (tcount > tcap - (tcap >>> 3)) throw e;
+    }
+  }
 }
 
 /** The live wrapper for `off` in this thread, if any (never creates one). */
@@ -676,18 +709,10 @@ function findWrapper(off) {
 
 /** Drops entries of dead arenas; grows the table if it is still half full. */
 function rebuildTable() {
+  // Nothing is changed until the (fallible) table allocation below has succeeded.
   const alive = new Uint8Array(nextArenaId);
   for (let aid = 1; aid < nextArenaId; aid++) {
     alive[aid] = aid < deadArena.length && deadArena[aid] === 1 ? 0 : 1;
-  }
-  sealedSinceRebuild = 0;
-  deadSinceRebuild = 0;
-  for (let aid = 1; aid < nextArenaId; aid++) {
-    if (!alive[aid]) {
-      arenaRefs[aid] = undefined;
-      deadArena[aid] = 0;
-      freeArenaIds.push(aid);
-    }
   }
   const oldBase = tbase;
   const oldCap = tcap;
@@ -705,7 +730,17 @@ function rebuildTable() {
     off = spareOff;
     I32.fill(0, 2 * off + 4, 2 * off + 4 + oldCap);
   } else {
-    off = native.allocRootTable(TID, 1 << bits);
+    off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
+  }
+  // Commit: dead arenas' ids become free (their entries are not copied below).
+  sealedSinceRebuild = 0;
+  deadSinceRebuild = 0;
+  for (let aid = 1; aid < nextArenaId; aid++) {
+    if (!alive[aid]) {
+      arenaRefs[aid] = undefined;
+      deadArena[aid] = 0;
+      freeArenaIds.push(aid);
+    }
   }
   tbits = bits;
   tcap = 1 << bits;
@@ -767,6 +802,7 @@ function debugArenas() {
 }
 
 module.exports = {
+  C_INFLIGHT,
   debugArenas,
   TID,
   opStart,

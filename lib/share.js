@@ -37,7 +37,10 @@ function open(token) {
   }
   const { id, nonce } = token;
   if (typeof id !== 'number' || typeof nonce !== 'number') throw new TypeError('open(): malformed token');
-  return rt.wrap(native.openToken(id, nonce));
+  // Rust records the object as young for this operation before unpinning it, so it stays a
+  // root until its wrapper is in this thread's identity table.
+  rt.opStart();
+  return rt.wrap(native.openToken(id, nonce, rt.TID));
 }
 
 /** Drops a token that will never be opened, unpinning its object. Returns whether it was known. */

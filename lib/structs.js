@@ -313,12 +313,12 @@ function buildEntry(info, builtinName) {
   src += `const acc = {\n`;
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
-    src += `  get [${key}]() { const v = F64[this[OFF] + ${FS + k}]; return v === v ? v : D(v); },\n`;
+    src += `  get [${key}]() { const i = this[OFF] + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); },\n`;
     src += `  set [${key}](x) { const i = this[OFF] + ${FS + k}; if (typeof x === 'number') F64[i] = x === x ? x : K[4]; else W(i, x, where, ${key}); },\n`;
   }
   if (elements) {
     src += `  get length() { return this[LEN]; },\n`;
-    src += `  get(i) { if (i >>> 0 === i && i < this[LEN]) { const v = F64[this[OFF] + ${ES} + i]; return v === v ? v : D(v); } return undefined; },\n`;
+    src += `  get(i) { if (i >>> 0 === i && i < this[LEN]) { const j = this[OFF] + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return undefined; },\n`;
     src += `  set(i, x) { if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this[OFF] + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); },\n`;
   }
   src += `};\nreturn { C: __SharedStruct__, acc };\n`;

@@ -228,7 +228,10 @@ async function mutexAcquireAsync(m, timeoutMs) {
   const i = idx(m);
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
-    if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+    // Free (possibly with PARKED set by other waiters): take it keeping the PARKED bit, so a
+    // waiter woken at its deadline never leaves a free mutex with others still parked.
+    const s = Atomics.load(I32, i);
+    if ((s & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s, TID | (s & M_PARKED)) === s) return true;
     const r = await waitAsync(i, deadline, (id) => native.mutexLockSlow(i, TID, 0, id));
     if (r.timedOut) return false;
     if (!r.woken) {
@@ -237,7 +240,8 @@ async function mutexAcquireAsync(m, timeoutMs) {
       if (r.code === ACQUIRED) return true;
     }
     if (deadline !== Infinity && Date.now() >= deadline) {
-      if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+      const s2 = Atomics.load(I32, i);
+      if ((s2 & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s2, TID | (s2 & M_PARKED)) === s2) return true;
       return false;
     }
   }
@@ -420,7 +424,8 @@ Object.defineProperties(Condition, {
   notify: {
     value: function notify(cv, count = Infinity) {
       checkCondition(cv, 'Condition.notify');
-      if (typeof count !== 'number' || count !== count || count < 0) throw new RangeError(`Condition.notify: count must be a non-negative number, got ${String(count)}`);
+      if (typeof count !== 'number') throw new TypeError(`Condition.notify: count must be a number, got ${rt.describe(count)}`);
+      if (count !== count || count < 0) throw new RangeError(`Condition.notify: count must be a non-negative number, got ${String(count)}`);
       const s = idx(cv);
       Atomics.add(I32, s, 1);
       if (Atomics.load(I32, s + 1) === 0 || count === 0) return 0;

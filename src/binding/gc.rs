@@ -100,6 +100,13 @@ fn push_young(rt: &core::Runtime, block: u32, from: usize, to: usize) {
     }
 }
 
+/// Records one object as young for thread `tid` (a root until its next operation start).
+pub fn note_young(rt: &core::Runtime, tid: u32, off: usize) {
+    if let Some(block) = thread_block(tid) {
+        push_young(rt, block, off, off + 1);
+    }
+}
+
 /// Retires the thread's TLAB and installs a new one (TOP = start, LIMIT = end, YOUNG = start).
 /// Returns the new TLAB's size in words.
 pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> CoreResult<usize> {

@@ -169,11 +169,16 @@ pub fn share_object(offset: u32, stamp: u32) -> Result<TokenParts> {
 }
 
 /// Resolves a token to the offset of a live object.
+/// The object is recorded as young for thread `tid` BEFORE the token unpins it, so it stays a
+/// root until the caller's wrapper is in its identity table (the next operation start).
 #[napi]
-pub fn open_token(id: f64, nonce: f64) -> Result<u32> {
+pub fn open_token(id: f64, nonce: f64, tid: u32) -> Result<u32> {
     let rt = rt()?;
     if !(id.fract() == 0.0 && id >= 1.0 && nonce.fract() == 0.0 && nonce >= 0.0) {
         return Err(to_napi(CoreError::type_error("shared-structs: open(): malformed token")));
+    }
+    if let Some(off) = rt.tokens.peek(id as u64, nonce as u64) {
+        super::gc::note_young(rt, tid, off as usize);
     }
     let e = rt.tokens.open(id as u64, nonce as u64).map_err(to_napi)?;
     check_object(rt, e.offset, Some(e.stamp)).map_err(|_| {

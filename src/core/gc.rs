@@ -500,6 +500,11 @@ impl Marker<'_> {
             let b = self.cell(block, tb::PAIRS + 2 * p + 1).load(Ordering::Relaxed) as usize;
             self.mark_range(a, b);
         }
+        // The object this thread is making a wrapper for (read from a slot, not yet in its table).
+        let inflight = self.cell(block, tb::INFLIGHT).load(Ordering::Relaxed) as usize;
+        if inflight != 0 {
+            self.mark(inflight);
+        }
         // Retire the TLAB so the heap is parsable and the tail can be reused.
         if top != 0 && top < limit {
             write_free(self.region, top, limit - top);

@@ -96,6 +96,8 @@ pub mod tb {
     pub const YOUNG_N: usize = 5;
     /// Number of entries in the string ring.
     pub const RING_N: usize = 6;
+    /// Offset of an object a thread is making a wrapper for right now (a root; 0 = none).
+    pub const INFLIGHT: usize = 7;
     pub const PAIRS: usize = 8;
     pub const MAX_PAIRS: usize = 256;
     /// Offsets of the string read cache (zeroed by the collector).

@@ -3,7 +3,7 @@
 //!
 //! ## Mutex word (u32)
 //! ```text
-//! bits 0..30  owner thread id (0 = unlocked)
+//! bits 0..29  owner thread id (0 = unlocked)
 //! bit  30     PARKED: some waiter may be queued; unlock must come here to wake it
 //! ```
 //! Lock (JS): `CAS(0 -> tid)`. Unlock (JS): `CAS(tid -> 0)`; if that fails PARKED is set,

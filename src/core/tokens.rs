@@ -62,6 +62,11 @@ impl TokenTable {
         (id, nonce)
     }
 
+    /// The offset a valid token names, without unpinning it.
+    pub fn peek(&self, id: u64, nonce: u64) -> Option<u32> {
+        self.entries.lock().get(&id).filter(|e| e.nonce == nonce).map(|e| e.offset)
+    }
+
     /// Looks a token up and unpins it; the caller checks the stamp against the heap.
     pub fn open(&self, id: u64, nonce: u64) -> CoreResult<TokenEntry> {
         let mut entries = self.entries.lock();
