@@ -690,8 +690,10 @@ function insertAt(off, i) {
       rebuildTable();
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      // The heap is full: keep the table; refuse to fill it (probing needs an empty slot).
+      // The heap is full: keep the table; refuse to fill it (probing needs an empty slot),
+      // and do not retry the rebuild at every insert.
       if (tcount > tcap - (tcap >>> 3)) throw e;
+      twrites = tcap >>> 2;
     }
   }
 }

@@ -24,7 +24,23 @@ pub struct Runtime {
     pub gc: gc::Collector,
 }
 
+/// Milliseconds (since the runtime started) of the last collection run because the heap was
+/// full; another one within EMERGENCY_SPACING_MS fails at once instead of thrashing.
+static LAST_EMERGENCY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+const EMERGENCY_SPACING_MS: u64 = 100;
+static START: once_cell::sync::Lazy<std::time::Instant> = once_cell::sync::Lazy::new(std::time::Instant::now);
+
 impl Runtime {
+    fn emergency_allowed(&self) -> bool {
+        let now = START.elapsed().as_millis() as u64 + EMERGENCY_SPACING_MS;
+        let last = LAST_EMERGENCY.load(std::sync::atomic::Ordering::Relaxed);
+        if last != 0 && now < last + EMERGENCY_SPACING_MS {
+            return false;
+        }
+        LAST_EMERGENCY.store(now, std::sync::atomic::Ordering::Relaxed);
+        true
+    }
+
     /// A TLAB for thread JS; may wake the collector, and on a full heap collects once and retries.
     pub fn alloc_tlab(&'static self, min_words: usize, caller: Option<u32>) -> CoreResult<(usize, usize)> {
         self.with_retry(caller, || self.heap.alloc_tlab(&self.region, min_words))
@@ -43,7 +59,7 @@ impl Runtime {
                 self.gc.maybe_trigger(self.heap.since_gc());
                 Ok(v)
             }
-            Err(e) if e.kind == error::ErrorKind::Range && self.gc.enabled() => {
+            Err(e) if e.kind == error::ErrorKind::Range && self.gc.enabled() && self.emergency_allowed() => {
                 if let Some(tid) = caller {
                     self.gc.enter_native(tid);
                     self.gc.collect(self, Some(tid));
