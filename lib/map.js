@@ -42,9 +42,13 @@ function mix(h) {
 }
 
 function hashString(s) {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-  return mix(h ^ s.length);
+  // Two UTF-16 units per multiply; mix() finishes the avalanche.
+  const n = s.length;
+  let h = 0x811c9dc5 ^ n;
+  let k = 0;
+  for (; k + 1 < n; k += 2) h = Math.imul(h ^ (s.charCodeAt(k) | (s.charCodeAt(k + 1) << 16)), 0x01000193);
+  if (k < n) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return mix(h);
 }
 
 function hashKey(key) {
@@ -191,7 +195,7 @@ function put(m, key, value, fn, overwrite) {
   key = canonKey(key);
   const h = hashKey(key);
   // Encode outside the lock (may allocate strings); unused bits are just garbage.
-  const valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
+  const valueBits = typeof value === 'number' ? (value === value ? value : rt.K[4]) : rt.encodeValue(value, nobody, 'SharedMap value');
   lock(m);
   try {
     const t = tableOf(m);
