@@ -84,6 +84,28 @@ describe('parse demo: the generic AST', () => {
     expect(plain.kinds[ts.SyntaxKind.JsxText]).toBeGreaterThan(0);
   });
 
+  it('builds the same shared tree by offset (no wrapper per node) as through wrappers, read either way', () => {
+    const conv = ast.makeConverter(ts);
+    const sums = { wrapWrap: [], rawRaw: [], rawWrap: [], wrapRaw: [] };
+    const stats = Object.fromEntries(Object.keys(sums).map((k) => [k, new ast.WalkStats(ts.SyntaxKind.Identifier)]));
+    for (const f of corpusFiles()) {
+      const sf = ts.createSourceFile(f.path, fs.readFileSync(f.path, 'utf8'), ts.ScriptTarget.Latest, false);
+      const viaWrappers = conv.toShared(sf);
+      const raw = conv.toSharedRaw(sf);
+      sums.wrapWrap.push(ast.walkShared(viaWrappers, stats.wrapWrap));
+      sums.rawRaw.push(ast.walkSharedRaw(raw, stats.rawRaw));
+      sums.rawWrap.push(ast.walkShared(raw, stats.rawWrap));
+      sums.wrapRaw.push(ast.walkSharedRaw(viaWrappers, stats.wrapRaw));
+    }
+    for (const k of ['rawRaw', 'rawWrap', 'wrapRaw']) {
+      expect(sums[k]).toEqual(sums.wrapWrap);
+      expect(stats[k].nodes).toBe(stats.wrapWrap.nodes);
+      expect(stats[k].arrays).toBe(stats.wrapWrap.arrays);
+      expect(stats[k].badParents).toBe(0);
+    }
+    expect(stats.wrapWrap.nodes).toBeGreaterThan(2000);
+  });
+
   it('keeps identifier and literal text, file names and NodeArrays in shared structs', () => {
     const conv = ast.makeConverter(ts);
     const sf = ts.createSourceFile('/x/a.ts', 'let answer = f(42, "s", `t`);', ts.ScriptTarget.Latest, false);

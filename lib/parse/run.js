@@ -197,7 +197,7 @@ async function run({ mode, threads = 1, files, identifierKind, progress: showPro
                 const b = batches[i];
                 for (let k = 0; k < b.length; k++) {
                   const p = b[k].path;
-                  st.fileSums.set(p, ast.walkShared(map.get(p), st));
+                  st.fileSums.set(p, ast.walkSharedRaw(map.get(p), st));
                   await yieldJob();
                 }
                 done += sizes[i];

@@ -30,7 +30,7 @@ module.exports = {
         const p = paths.get(i);
         const sf = tsl.parseFile(ts, p);
         errors.push(...tsl.syntaxErrors(ts, sf));
-        files.set(p, conv.toShared(sf));
+        files.set(p, conv.toSharedRaw(sf));
         // End the job between files: the library then stops holding this file's
         // wrappers strongly (they are only needed while converting).
         await null;
