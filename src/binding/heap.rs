@@ -91,11 +91,16 @@ pub fn alloc_tlab(env: Env, tid: u32, min_words: u32) -> Result<()> {
 /// is how this library learns that wrappers died) only in full collections, and schedules
 /// those partly by external memory: without this, a worker with a small JS heap could churn
 /// through the shared heap without ever letting its dead wrappers go.
+/// Shared bytes are reported to V8 this many times over: V8 starts a full collection after
+/// about 64 MB of external growth, and only full collections let dead wrappers (and so their
+/// shared objects) go; reporting more makes a churning worker let them go sooner.
+const EXTERNAL_FACTOR: i64 = 1;
+
 fn report_external(env: &Env, words: usize) {
     thread_local! {
         static REPORTED: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
     }
-    let bytes = (words * layout::WORD) as i64;
+    let bytes = (words * layout::WORD) as i64 * EXTERNAL_FACTOR;
     let mut adjust = bytes;
     REPORTED.with(|r| {
         let total = r.get() + bytes;
