@@ -69,13 +69,16 @@ function remainingMs(deadline) {
  * Waits asynchronously: `queue(id)` asks Rust to queue async waiter `id` and returns
  * QUEUED, or another code if it resolved at once. Resolves to { code } or { timedOut }.
  */
-function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id)) {
+function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id), available = null) {
   return new Promise((resolve) => {
     let timer = null;
-    const id = rt.addAsyncWaiter((granted) => {
+    let poll = null;
+    const done = (r) => {
       if (timer !== null) clearTimeout(timer);
-      resolve({ woken: true, granted });
-    });
+      if (poll !== null) clearInterval(poll);
+      resolve(r);
+    };
+    const id = rt.addAsyncWaiter((granted) => done({ woken: true, granted }));
     let code;
     try {
       code = queue(id);
@@ -92,9 +95,19 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
       timer = setTimeout(() => {
         if (cancel(id)) {
           rt.removeAsyncWaiter(id);
-          resolve({ timedOut: true });
+          done({ timedOut: true });
         }
       }, Math.max(0, deadline - Date.now()));
+    }
+    // Lock waits also look at the lock every 50 ms: a wake-up meant for a waiter whose thread
+    // died before its doorbell rang is then not lost (the lock is free but nobody retries).
+    if (available !== null) {
+      poll = setInterval(() => {
+        if (available() && cancel(id)) {
+          rt.removeAsyncWaiter(id);
+          done({ woken: true, granted: false });
+        }
+      }, 50);
     }
   });
 }
@@ -232,7 +245,13 @@ async function mutexAcquireAsync(m, timeoutMs) {
     // waiter woken at its deadline never leaves a free mutex with others still parked.
     const s = Atomics.load(I32, i);
     if ((s & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s, TID | (s & M_PARKED)) === s) return true;
-    const r = await waitAsync(i, deadline, (id) => native.mutexLockSlow(i, TID, 0, id));
+    const r = await waitAsync(
+      i,
+      deadline,
+      (id) => native.mutexLockSlow(i, TID, 0, id),
+      undefined,
+      () => (Atomics.load(I32, i) & M_OWNER) === 0,
+    );
     if (r.timedOut) return false;
     if (!r.woken) {
       checkAborted(r.code);
@@ -488,6 +507,10 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
       deadline,
       (id) => native.rwLockSlow(s, s + 1, TID, exclusive, 0, id),
       (id) => native.rwCancelAsync(s, TID, id),
+      () => {
+        const v = Atomics.load(I32, s);
+        return exclusive ? (v & (RW_WRITER | RW_READERS)) === 0 : (v & (RW_WRITER | RW_WRITERS_PARKED)) === 0;
+      },
     );
     if (r.timedOut) return false;
     if (r.woken && r.granted) return true;

@@ -149,7 +149,20 @@ impl ParkingLot {
     /// Parks the calling thread on `key` if `validate()` holds (checked under the queue lock)
     /// until woken, until `deadline`, or until `abort()` (polled every `SLICE`) says to stop.
     /// The waiter stays queued across slices, so a wake is never mistaken or lost.
-    pub fn park(&self, key: u32, kind: WaitKind, tid: u32, validate: impl FnOnce() -> bool, deadline: Option<Instant>, abort: &dyn Fn() -> bool) -> ParkResult {
+    /// With `recheck`, the waiter also re-runs it at every slice and leaves (Invalid) when it
+    /// says the wait is no longer needed: for locks, this bounds any lost wake-up (say a woken
+    /// async waiter whose thread died before its doorbell rang) to one slice.
+    #[allow(clippy::too_many_arguments)]
+    pub fn park(
+        &self,
+        key: u32,
+        kind: WaitKind,
+        tid: u32,
+        validate: impl FnOnce() -> bool,
+        recheck: Option<&dyn Fn() -> bool>,
+        deadline: Option<Instant>,
+        abort: &dyn Fn() -> bool,
+    ) -> ParkResult {
         const SLICE: Duration = Duration::from_millis(50);
         let slot = Arc::new(SyncSlot { woken: Mutex::new(0), cv: Condvar::new() });
         {
@@ -171,8 +184,13 @@ impl ParkingLot {
                     Some(d) => d.min(now + SLICE),
                     None => now + SLICE,
                 };
-                if slot.cv.wait_until(&mut woken, until).timed_out() && *woken == 0 && abort() {
-                    break Some(ParkResult::Aborted);
+                if slot.cv.wait_until(&mut woken, until).timed_out() && *woken == 0 {
+                    if abort() {
+                        break Some(ParkResult::Aborted);
+                    }
+                    if recheck.is_some_and(|r| !r()) {
+                        break Some(ParkResult::Invalid);
+                    }
                 }
             }
         };
@@ -332,10 +350,10 @@ mod tests {
     fn park_times_out_and_unpark_wakes() {
         let lot = Arc::new(ParkingLot::new());
         let tid = lot.register_thread(Box::new(|_| {}));
-        assert_eq!(lot.park(7, WaitKind::Condition, tid, || false, None, &|| false), ParkResult::Invalid);
-        assert_eq!(lot.park(7, WaitKind::Condition, tid, || true, Some(Instant::now() + Duration::from_millis(10)), &|| false), ParkResult::TimedOut);
+        assert_eq!(lot.park(7, WaitKind::Condition, tid, || false, None, None, &|| false), ParkResult::Invalid);
+        assert_eq!(lot.park(7, WaitKind::Condition, tid, || true, None, Some(Instant::now() + Duration::from_millis(10)), &|| false), ParkResult::TimedOut);
         let l2 = lot.clone();
-        let h = std::thread::spawn(move || l2.park(7, WaitKind::Condition, tid, || true, Some(Instant::now() + Duration::from_secs(10)), &|| false));
+        let h = std::thread::spawn(move || l2.park(7, WaitKind::Condition, tid, || true, None, Some(Instant::now() + Duration::from_secs(10)), &|| false));
         while !lot.has_waiters(7, None) {
             std::thread::yield_now();
         }

@@ -50,17 +50,21 @@ pub enum Acquire {
     Queued = 4,
 }
 
-/// Parks with the caller's deadline and abort check; maps an abort to `Err`.
+/// Parks with the caller's deadline and abort check; maps an abort to `Err`. Lock waits
+/// (`recheck`) re-validate at every slice; condition waits must not (a moved sequence would
+/// turn `notify(cv, 1)` into a wake-all).
+#[allow(clippy::too_many_arguments)]
 fn park_until(
     lot: &ParkingLot,
     key: u32,
     kind: WaitKind,
     tid: u32,
     validate: &dyn Fn() -> bool,
+    recheck: bool,
     deadline: Option<Instant>,
     abort: &dyn Fn() -> bool,
 ) -> Result<ParkResult, Acquire> {
-    match lot.park(key, kind, tid, validate, deadline, abort) {
+    match lot.park(key, kind, tid, validate, recheck.then_some(validate), deadline, abort) {
         ParkResult::Aborted => Err(Acquire::Aborted),
         r => Ok(r),
     }
@@ -118,7 +122,7 @@ pub fn mutex_lock(
             }
             continue;
         }
-        match park_until(lot, key, WaitKind::Mutex, tid, &validate, deadline, abort) {
+        match park_until(lot, key, WaitKind::Mutex, tid, &validate, true, deadline, abort) {
             Err(a) => return a,
             Ok(ParkResult::TimedOut) => return Acquire::TimedOut,
             Ok(_) => {}
@@ -150,7 +154,7 @@ pub fn cond_wait(
     abort: &dyn Fn() -> bool,
 ) -> Result<bool, Acquire> {
     let validate = || word.load(Ordering::Acquire) == seq;
-    match park_until(lot, key, WaitKind::Condition, tid, &validate, deadline, abort)? {
+    match park_until(lot, key, WaitKind::Condition, tid, &validate, false, deadline, abort)? {
         ParkResult::TimedOut => Ok(false),
         // Woken by a notify, or the sequence moved before we queued (a notify came first).
         _ => Ok(true),
@@ -256,7 +260,7 @@ pub fn rw_lock(
             }
             continue;
         }
-        match park_until(lot, key, kind, tid, &validate, deadline, abort) {
+        match park_until(lot, key, kind, tid, &validate, true, deadline, abort) {
             Err(a) => return a,
             Ok(ParkResult::TimedOut) => {
                 // Clear our parked bit if nobody of our kind waits any more, and if we were
