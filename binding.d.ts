@@ -81,6 +81,9 @@ export declare function mutexLockSlow(index: number, tid: number, timeoutMs: num
 /** Mutex release slow path (waiters parked). Returns false if `tid` does not own it. */
 export declare function mutexUnlockSlow(index: number, tid: number): boolean
 
+/** Acknowledges a lock granted to async waiter `id` (its doorbell has been received). */
+export declare function ackGrant(tid: number, id: number): void
+
 /** Allocator and collector statistics. */
 export declare function nativeHeapStats(): NativeHeapStats
 

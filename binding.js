@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.ackGrant = nativeBinding.ackGrant
 module.exports.allocLarge = nativeBinding.allocLarge
 module.exports.allocRootTable = nativeBinding.allocRootTable
 module.exports.allocTlab = nativeBinding.allocTlab

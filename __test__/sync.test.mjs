@@ -1194,3 +1194,39 @@ describe('SharedMutex', () => {
     expect(['acquired', 'abandoned']).toContain(outcome);
   });
 });
+
+describe('locks granted to a thread that dies before it hears of them', () => {
+  it('gives back a SharedMutex read lock handed to a worker whose event loop never ran again', () => {
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      (async () => {
+        const { Worker } = require('worker_threads');
+        const rw = new ss.SharedMutex();
+        const tok = ss.SharedMutex.lock(rw);
+        const w = new Worker(${JSON.stringify(`
+          const ss = require(${JSON.stringify(INDEX)});
+          const { workerData, parentPort } = require('worker_threads');
+          const rw = ss.open(workerData.rw);
+          ss.SharedMutex.lockSharedAsync(rw, () => parentPort.postMessage('got it'));
+          setTimeout(() => { parentPort.postMessage('queued'); const t = Date.now(); while (Date.now() - t < 30000) {} }, 100);
+        `)}, { eval: true, workerData: { rw: ss.share(rw) } });
+        await new Promise((res) => w.once('message', res));
+        tok.unlock(); // hands the read lock to the worker's async waiter, whose doorbell cannot run
+        await new Promise((res) => setTimeout(res, 50));
+        const granted = require('util').inspect(rw);
+        await w.terminate();
+        const again = ss.SharedMutex.lockWithTimeout(rw, () => 'exclusive again', 3000);
+        console.log(JSON.stringify({ granted, again }));
+        process.exit(0);
+      })();
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.granted).toMatch(/readers: 1/);
+    expect(out.again).toEqual({ success: true, value: 'exclusive again' });
+  });
+});

@@ -57,11 +57,15 @@ function onDoorbell(payload) {
     return;
   }
   const id = payload & 0x7fffffff;
+  const granted = payload >>> 31 === 1;
+  // A lock handed to this waiter is ours from here on (until then Rust would give it back if
+  // this thread exited).
+  if (granted) native.ackGrant(TID, id);
   const cb = asyncWaiters.get(id);
   if (cb !== undefined) {
     asyncWaiters.delete(id);
     if (asyncWaiters.size === 0) native.doorbellRef(TID, false);
-    cb(payload >>> 31 === 1);
+    cb(granted);
   }
 }
 

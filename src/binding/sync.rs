@@ -157,6 +157,12 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     let entry = ThreadEntry { tid, tsfn: slot, _tid_cell: tid_cell };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
+            // Locks handed to this thread's async waiters but never delivered: give them back.
+            for (key, kind) in rt.lot.take_grants_of(entry.tid) {
+                if let (Some(state), Some(owner)) = (rt.region.u32_at(key), rt.region.u32_at(key + 1)) {
+                    sync::rw_unlock(&rt.lot, state, owner, key, entry.tid, kind == WaitKind::Write);
+                }
+            }
             rt.lot.thread_exit(entry.tid);
             super::gc::thread_exit(rt, entry.tid);
         }
@@ -301,6 +307,13 @@ pub fn rw_unlock_slow(state_index: u32, owner_index: u32, tid: u32, exclusive: b
     let rt = rt()?;
     let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
     Ok(sync::rw_unlock(&rt.lot, s, o, state_index, tid, exclusive))
+}
+
+/// Acknowledges a lock granted to async waiter `id` (its doorbell has been received).
+#[napi]
+pub fn ack_grant(tid: u32, id: u32) -> Result<()> {
+    rt()?.lot.ack_grant(tid, id);
+    Ok(())
 }
 
 /// Whether thread `tid` is alive.

@@ -72,6 +72,7 @@ pub struct Unparked {
     tid: u32,
     wake: Wake,
     granted: bool,
+    kind: WaitKind,
 }
 
 impl Unparked {
@@ -83,6 +84,9 @@ impl Unparked {
 struct Inner {
     queues: HashMap<u32, VecDeque<Waiter>>,
     threads: HashMap<u32, Arc<Doorbell>>,
+    /// Locks handed to async waiters whose thread has not yet acknowledged the doorbell:
+    /// (tid, waiter id) -> (key, kind). If that thread exits first, the lock is given back.
+    grants: HashMap<(u32, u32), (u32, WaitKind)>,
 }
 
 pub struct ParkingLot {
@@ -101,7 +105,7 @@ impl Default for ParkingLot {
 
 impl ParkingLot {
     pub fn new() -> Self {
-        ParkingLot { inner: Mutex::new(Inner { queues: HashMap::new(), threads: HashMap::new() }), next_tid: AtomicU32::new(1) }
+        ParkingLot { inner: Mutex::new(Inner { queues: HashMap::new(), threads: HashMap::new(), grants: HashMap::new() }), next_tid: AtomicU32::new(1) }
     }
 
     /// Registers a thread; returns its id (never 0, never reused).
@@ -132,7 +136,7 @@ impl ParkingLot {
                 let mut keep = VecDeque::new();
                 while let Some(w) = q.pop_front() {
                     if matches!(w.kind, WaitKind::Mutex | WaitKind::Write | WaitKind::Read) {
-                        woken.push(Unparked { tid: w.tid, wake: w.wake, granted: false });
+                        woken.push(Unparked { tid: w.tid, wake: w.wake, granted: false, kind: w.kind });
                     } else {
                         keep.push_back(w);
                     }
@@ -258,6 +262,11 @@ impl ParkingLot {
             if inner.queues.get(&key).is_some_and(|q| q.is_empty()) {
                 inner.queues.remove(&key);
             }
+            for u in &taken {
+                if let (true, Wake::Async(id)) = (u.granted, &u.wake) {
+                    inner.grants.insert((u.tid, *id), (key, u.kind));
+                }
+            }
             taken
         };
         let count = taken.len();
@@ -265,6 +274,18 @@ impl ParkingLot {
             self.wake(u);
         }
         count
+    }
+
+    /// The thread received the doorbell for a granted async wait: the grant is its own now.
+    pub fn ack_grant(&self, tid: u32, id: u32) {
+        self.inner.lock().grants.remove(&(tid, id));
+    }
+
+    /// Grants made to `tid` that it never acknowledged (it is exiting): (key, kind) of each.
+    pub fn take_grants_of(&self, tid: u32) -> Vec<(u32, WaitKind)> {
+        let mut inner = self.inner.lock();
+        let keys: Vec<(u32, u32)> = inner.grants.keys().filter(|(t, _)| *t == tid).copied().collect();
+        keys.into_iter().filter_map(|k| inner.grants.remove(&k)).collect()
     }
 
     /// Whether any waiter of `kind` is queued on `key`.
@@ -319,7 +340,7 @@ impl QueueView<'_> {
             while let Some(w) = q.pop_front() {
                 if tids.len() < n && kind.is_none_or(|k| k == w.kind) {
                     tids.push(w.tid);
-                    self.taken.push(Unparked { tid: w.tid, wake: w.wake, granted });
+                    self.taken.push(Unparked { tid: w.tid, wake: w.wake, granted, kind: w.kind });
                 } else {
                     keep.push_back(w);
                 }
