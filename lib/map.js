@@ -129,7 +129,11 @@ function find(t, key, h) {
   return -1 - firstTomb;
 }
 
+const { I32, TID } = rt;
+
 function lock(m) {
+  // Uncontended: one CAS here (the map's lock word is word 1 lo, as a Mutex's).
+  if (Atomics.compareExchange(I32, 2 * (m[OFF] + 1), 0, TID) === 0) return;
   try {
     mutexAcquire(m, -1, 'SharedMap');
   } catch (e) {
@@ -208,8 +212,12 @@ function put(m, key, value, fn, overwrite) {
     insertAt(m, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
     return value;
   } finally {
-    mutexRelease(m);
+    unlock(m);
   }
+}
+
+function unlock(m) {
+  if (Atomics.compareExchange(I32, 2 * (m[OFF] + 1), TID, 0) !== TID) mutexRelease(m);
 }
 
 const MISSING = Symbol('missing');
