@@ -22,8 +22,9 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
-const { log, fmt, table } = require('./lib');
+const { log, fmt, table, runChild: runChildLib } = require('./lib');
+
+const runChild = (nodeArgs, script, args, env, options = {}) => runChildLib(nodeArgs, script, args, { ...options, env });
 
 const HELP = `usage: node bench/gc.js [--quick] [--json] [--only churn|pause]
   --quick    churn for 5 s instead of 30 s, fewer collections per pause sample
@@ -71,52 +72,6 @@ function addonStamp() {
 }
 
 const wanted = (opts, id) => opts.only.length === 0 || opts.only.some((s) => id.includes(s));
-
-/**
- * Runs `node [nodeArgs] bench/<script> [args]` with extra environment variables and parses
- * the JSON it prints on stdout. Resolves to { ok, data } or { ok: false, error }.
- */
-function runChild(nodeArgs, script, args, env, { timeoutMs = 120000 } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    let err = '';
-    let done = false;
-    const finish = (r) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        resolve(r);
-      }
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish({ ok: false, error: `timed out after ${timeoutMs} ms` });
-    }, timeoutMs);
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => {
-      err += d;
-      process.stderr.write(d);
-    });
-    child.on('error', (e) => finish({ ok: false, error: e.message }));
-    child.on('close', (code, signal) => {
-      if (code !== 0) {
-        const lines = err.split('\n').map((l) => l.trim()).filter(Boolean);
-        const why = lines.find((l) => /error/i.test(l) && !l.startsWith('at ')) || lines.pop();
-        finish({ ok: false, error: `exit ${signal || code}${why ? `: ${why}` : ''}` });
-        return;
-      }
-      try {
-        finish({ ok: true, data: JSON.parse(out.trim().split('\n').pop()) });
-      } catch (e) {
-        finish({ ok: false, error: `bad JSON from ${script}: ${e.message}` });
-      }
-    });
-  });
-}
 
 /**
  * runChild, run again (once) if the child died of SIGBUS while the addon was replaced on disk:

@@ -140,13 +140,15 @@ async function measureBatched(fn, { batch = 1000, warmBatches = 300, batchesPerS
 // Child processes
 
 /**
- * Runs `node [nodeArgs] script [args]` and parses the JSON it prints on stdout.
+ * Runs `node [nodeArgs] script [args]` (with extra environment variables `env`) and parses
+ * the JSON on the last line of its stdout.
  * Resolves to { ok: true, data } or { ok: false, error } (never rejects).
  */
-function runChild(nodeArgs, script, args, { timeoutMs = 120000 } = {}) {
+function runChild(nodeArgs, script, args, { timeoutMs = 120000, env = {} } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     let err = '';
@@ -176,7 +178,7 @@ function runChild(nodeArgs, script, args, { timeoutMs = 120000 } = {}) {
         return;
       }
       try {
-        finish({ ok: true, data: JSON.parse(out) });
+        finish({ ok: true, data: JSON.parse(out.trim().split('\n').pop()) });
       } catch (e) {
         finish({ ok: false, error: `bad JSON from ${script}: ${e.message}` });
       }

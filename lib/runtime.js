@@ -735,6 +735,7 @@ function rebuildTable() {
   if (!grow && spareOff !== 0) {
     off = spareOff;
     I32.fill(0, 2 * off + 4, 2 * off + 4 + oldCap);
+    U32[2 * off + 3] = 0; // in use again: the collector scans it (word 1 hi = "empty" flag)
   } else {
     off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
   }
@@ -771,6 +772,7 @@ function rebuildTable() {
   } else {
     spareOff = (oldBase - 4) / 2;
     I32.fill(0, oldBase, oldBase + oldCap);
+    U32[oldBase - 1] = 1; // zeroed spare: the collector skips it
   }
   activeOff = off;
 }

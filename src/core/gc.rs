@@ -523,6 +523,10 @@ impl Marker<'_> {
         }
         // Identity-table keys: objects this thread holds wrappers for.
         for &t in tables {
+            // Word 1 hi: set by JS on a zeroed spare table (double buffering): nothing to scan.
+            if self.cell(t, 3).load(Ordering::Relaxed) != 0 {
+                continue;
+            }
             let cap = self.cell(t, 2).load(Ordering::Relaxed) as usize;
             for i in 0..cap {
                 let off = self.cell(t, 4 + i).load(Ordering::Relaxed) as usize;
