@@ -307,6 +307,21 @@ class WalkStats {
   }
 }
 
+/** Folds a node's (kind, pos, end) into the checksum. */
+function mixNode(h, k, pos, end) {
+  h = Math.imul(h ^ k, FNV_PRIME);
+  h = Math.imul(h ^ pos, FNV_PRIME);
+  return Math.imul(h ^ end, FNV_PRIME);
+}
+
+/** Adds one file's walk counts to the stats. */
+function addCounts(st, nodes, arrays, ids, bad) {
+  st.nodes += nodes;
+  st.arrays += arrays;
+  st.identifiers += ids;
+  st.badParents += bad;
+}
+
 function hashText(h, s) {
   h = Math.imul(h ^ s.length, FNV_PRIME);
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
@@ -328,9 +343,7 @@ function walkPlain(root, st) {
     nodes++;
     kinds[k]++;
     if (k === idKind) ids++;
-    h = Math.imul(h ^ k, FNV_PRIME);
-    h = Math.imul(h ^ n.pos, FNV_PRIME);
-    h = Math.imul(h ^ n.end, FNV_PRIME);
+    h = mixNode(h, k, n.pos, n.end);
     const t = n.text;
     if (t !== undefined) h = hashText(h, t);
     const cs = n.children;
@@ -338,9 +351,7 @@ function walkPlain(root, st) {
       const c = cs[i];
       if (c.kind === ARRAY_KIND) {
         arrays++;
-        h = Math.imul(h ^ ARRAY_KIND, FNV_PRIME);
-        h = Math.imul(h ^ c.pos, FNV_PRIME);
-        h = Math.imul(h ^ c.end, FNV_PRIME);
+        h = mixNode(h, ARRAY_KIND, c.pos, c.end);
         const es = c.elements;
         for (let j = 0; j < es.length; j++) node(es[j], n);
       } else {
@@ -349,10 +360,7 @@ function walkPlain(root, st) {
     }
   }
   node(root, null);
-  st.nodes += nodes;
-  st.arrays += arrays;
-  st.identifiers += ids;
-  st.badParents += bad;
+  addCounts(st, nodes, arrays, ids, bad);
   return h >>> 0;
 }
 
@@ -372,9 +380,7 @@ function walkShared(root, st) {
     nodes++;
     kinds[k]++;
     if (k === idKind) ids++;
-    h = Math.imul(h ^ k, FNV_PRIME);
-    h = Math.imul(h ^ n.pos, FNV_PRIME);
-    h = Math.imul(h ^ n.end, FNV_PRIME);
+    h = mixNode(h, k, n.pos, n.end);
     const t = n.text;
     if (t !== undefined) h = hashText(h, t);
     const count = n.length;
@@ -382,9 +388,7 @@ function walkShared(root, st) {
       const c = n.get(i);
       if (c instanceof NodeArray) {
         arrays++;
-        h = Math.imul(h ^ ARRAY_KIND, FNV_PRIME);
-        h = Math.imul(h ^ c.pos, FNV_PRIME);
-        h = Math.imul(h ^ c.end, FNV_PRIME);
+        h = mixNode(h, ARRAY_KIND, c.pos, c.end);
         const m = c.length;
         for (let j = 0; j < m; j++) node(c.get(j), n);
       } else {
@@ -393,10 +397,7 @@ function walkShared(root, st) {
     }
   }
   node(root, null);
-  st.nodes += nodes;
-  st.arrays += arrays;
-  st.identifiers += ids;
-  st.badParents += bad;
+  addCounts(st, nodes, arrays, ids, bad);
   return h >>> 0;
 }
 
@@ -423,9 +424,7 @@ function walkSharedRaw(root, st) {
     nodes++;
     kinds[k]++;
     if (k === idKind) ids++;
-    h = Math.imul(h ^ k, FNV_PRIME);
-    h = Math.imul(h ^ F64[o + 3], FNV_PRIME);
-    h = Math.imul(h ^ F64[o + 4], FNV_PRIME);
+    h = mixNode(h, k, F64[o + 3], F64[o + 4]);
     SF[0] = F64[o + 7];
     if (SU[1] === L.TAG_STRING) h = hashText(h, rt.readString(SU[0]));
     const count = U32[2 * o + 2];
@@ -434,9 +433,7 @@ function walkSharedRaw(root, st) {
       const c = SU[0];
       if ((U32[2 * c] & L.TYPE_MASK) === arrayType) {
         arrays++;
-        h = Math.imul(h ^ ARRAY_KIND, FNV_PRIME);
-        h = Math.imul(h ^ F64[c + 2], FNV_PRIME);
-        h = Math.imul(h ^ F64[c + 3], FNV_PRIME);
+        h = mixNode(h, ARRAY_KIND, F64[c + 2], F64[c + 3]);
         const m = U32[2 * c + 2];
         for (let j = 0; j < m; j++) {
           SF[0] = F64[c + 4 + j];
@@ -448,10 +445,7 @@ function walkSharedRaw(root, st) {
     }
   }
   node(root[rt.OFF], 0);
-  st.nodes += nodes;
-  st.arrays += arrays;
-  st.identifiers += ids;
-  st.badParents += bad;
+  addCounts(st, nodes, arrays, ids, bad);
   return h >>> 0;
 }
 
