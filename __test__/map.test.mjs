@@ -356,6 +356,65 @@ describe('SharedMap: growth', () => {
     expect(m.size).toBe(model.size);
     expect(new Map(m)).toEqual(model);
   });
+
+  it('string keys whose 32-bit hashes collide stay distinct keys', () => {
+    const { hashString } = require('../lib/map.js');
+    const seen = new Map();
+    let pair = null;
+    for (let i = 0; !pair && i < 2_000_000; i++) {
+      const s = `c${i}`;
+      const h = hashString(s);
+      if (seen.has(h)) pair = [seen.get(h), s];
+      else seen.set(h, s);
+    }
+    expect(pair).not.toBe(null);
+    const [a, b] = pair;
+    expect(hashString(a)).toBe(hashString(b));
+    const m = new SharedMap();
+    m.set(a, 1);
+    expect(m.get(b)).toBe(undefined);
+    expect(m.has(b)).toBe(false);
+    m.set(b, 2);
+    expect([m.get(a), m.get(b), m.size]).toEqual([1, 2, 2]);
+    m.set(a, 3);
+    expect([m.get(a), m.get(b)]).toEqual([3, 2]);
+    expect(m.delete(a)).toBe(true);
+    expect([m.has(a), m.get(a), m.get(b), m.size]).toEqual([false, undefined, 2, 1]);
+    m.set(a, 4);
+    expect([m.get(a), m.get(b), m.size]).toEqual([4, 2, 2]);
+  });
+
+  it('string keys agree with a Map under churn, string-cache eviction and equal strings that are different objects', () => {
+    // get/has/set have a fast path for string keys that compares through this thread's
+    // string cache; 20,000 distinct keys (more than the cache holds) force the slow paths too.
+    const m = new SharedMap();
+    const model = new Map();
+    let seed = 987;
+    const rnd = (n) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const key = (k) => ['k', String(k)].join(''); // a fresh string object each time
+    for (let i = 0; i < 60000; i++) {
+      const k = key(rnd(20000));
+      const op = rnd(4);
+      if (op === 0) expect(m.delete(k)).toBe(model.delete(k));
+      else if (op === 1) {
+        const q = key(rnd(20000));
+        expect(m.get(q)).toBe(model.get(q));
+        expect(m.has(q)).toBe(model.has(q));
+      }
+      else {
+        m.set(k, i % 3 === 0 ? `v${i}` : i);
+        model.set(k, i % 3 === 0 ? `v${i}` : i);
+      }
+    }
+    expect(m.size).toBe(model.size);
+    for (let k = 0; k < 20000; k++) {
+      expect(m.get(key(k))).toBe(model.get(key(k)));
+      expect(m.has(key(k))).toBe(model.has(key(k)));
+    }
+  });
 });
 
 describe('SharedMap: getOrInsert and getOrInsertComputed', () => {
