@@ -15,6 +15,18 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare function allocLarge(tid: number, words: number): number
 
+/** Arena `aid` if it is still alive, else undefined. */
+export declare function arenaGet(aid: number): object | undefined
+
+/** Ids below `below` of arenas that were held weakly and have been collected. */
+export declare function arenasDead(below: number): Array<number>
+
+/**
+ * Holds arena `aid` of this thread weakly (replacing the reference of a dead arena that
+ * had the same id).
+ */
+export declare function arenaWeak(aid: number, arena: object): void
+
 /**
  * A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
  * Keys start at u32 index `2 * offset + 4`.

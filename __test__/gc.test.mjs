@@ -71,8 +71,11 @@ describe('collection', () => {
     `);
     for (let r = 0; r < 4; r++) expect(o['live' + r]).toBe(o.base);
     expect(o.freed).toBeGreaterThan(4 * 4 * 8000);
-    // freed memory is reused: the heap stops growing after the first round
-    expect(o.highWaters[3]).toBe(o.highWaters[1]);
+    // Freed memory is reused: the heap stops growing after the first round, except that this
+    // thread's identity table may grow once more (by one pair of root tables, <= 1 MiB here:
+    // its size depends on how many wrappers V8 had not yet collected at a rebuild). Leaking
+    // the trees would add ~4 MiB per round.
+    expect(o.highWaters[3] - o.highWaters[1]).toBeLessThanOrEqual(1024 * 1024 + 64);
   });
 
   it('never frees an object reachable from a live wrapper, a struct field or a map', () => {
@@ -262,6 +265,27 @@ describe('threads and safepoints', () => {
 });
 
 describe('memory', () => {
+  it('lets dead wrappers (and their objects) go in a worker that never returns to its event loop', () => {
+    // Dead wrappers used to be learnt from a FinalizationRegistry, whose callbacks only run
+    // from an event-loop task: a worker that churns with only microtask turns (or one long
+    // synchronous loop) kept every wrapper's object rooted for ever.
+    const o = run(`
+      const w = startWorker(\`
+        const { SharedStructType, heapStats } = ss;
+        const T = new SharedStructType(['a', 'b', 'c', 'd', 'e', 'f']);
+        for (let b = 0; b < 300; b++) {
+          for (let i = 0; i < 5000; i++) { const t = new T(); t.a = i; }
+          await null; // a microtask turn only: no event-loop task runs in this loop
+        }
+        parentPort.postMessage(heapStats().thread);
+      \`);
+      out.thread = await w.next();
+      await w.terminate();
+    `);
+    // 1,500,000 wrappers were made; almost all of them are dead and must have been dropped.
+    expect(o.thread.wrappers).toBeLessThan(750000);
+  });
+
   it('reuses freed memory so resident memory stays bounded under churn', () => {
     const o = run(`
       const N = new SharedStructType(['a', 'b', 'parent'], 'GcChurn');

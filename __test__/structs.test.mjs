@@ -397,9 +397,10 @@ describe('SharedStructType: identity after garbage collection', () => {
     const r = runChild(GC_SCRIPT, {}, { nodeArgs: ['--expose-gc'] });
     expect(r.status, r.stderr).toBe(0);
     const { arenas } = JSON.parse(r.stdout);
-    // About 391 arenas hold the 100,000 wrappers of one round; eight rounds must not
-    // accumulate eight rounds' worth.
-    expect(arenas[arenas.length - 1]).toBeLessThan(3 * arenas[1]);
+    // About 391 arenas hold the 100,000 wrappers of one round (fewer are live at a time
+    // when V8 collects during the round); eight rounds must not accumulate eight rounds' worth.
+    const perRound = Math.ceil(100000 / 256);
+    expect(Math.max(...arenas)).toBeLessThan(3 * perRound);
   });
 });
 

@@ -451,12 +451,12 @@ function readBigInt(off) {
 
 // ---------------------------------------------------------------------------------------
 // Wrapper identity: one JS wrapper per shared object per thread while it is reachable
-// (docs/identity.md). A WeakRef per wrapper costs 300-700 ns at scale, so wrappers are
-// grouped into arenas of ARENA_SIZE: an arena holds its wrappers and every wrapper holds
-// its arena, so one WeakRef per arena tells whether ANY of its wrappers is still reachable.
-// An open-addressing table (typed arrays) maps offset -> (arena id, slot). Arenas found
-// through their WeakRef are held strongly until the end of the current job (as V8 does
-// for WeakRef targets), and a small direct-mapped front cache serves repeated reads.
+// (docs/identity.md). A weak reference per wrapper costs 300-700 ns at scale, so wrappers
+// are grouped into arenas of ARENA_SIZE: an arena holds its wrappers and every wrapper holds
+// its arena, so one weak reference per arena tells whether ANY of its wrappers is still
+// reachable. An open-addressing table (typed arrays) maps offset -> (arena id, slot).
+// Arenas found through their weak reference are held strongly until the end of the current
+// job, and a small direct-mapped front cache serves repeated reads.
 
 const ARENA_BITS = 8;
 const ARENA_SIZE = 1 << ARENA_BITS;
@@ -470,11 +470,11 @@ class Arena {
   }
 }
 
-/** aid -> WeakRef(arena) for sealed arenas. */
-const arenaRefs = [];
 /** aid -> arena, for arenas used in the current job (and the current arena). */
 let strongArenas = [];
 const freeArenaIds = [];
+/** aid -> 1 while the arena is held only weakly (sealed, not yet found dead). */
+const weakArena = [];
 let nextArenaId = 1;
 /** The arena field of a wrapper not yet remembered (keeps the field's type stable for V8). */
 const NO_ARENA = new Arena(0);
@@ -489,48 +489,33 @@ function newArena() {
   return a;
 }
 
-/**
- * Arena deaths are learnt from a FinalizationRegistry, never by probing WeakRefs: deref()
- * keeps its target alive to the end of the job, so probing every arena at each prune would
- * keep them all alive for ever when prunes happen every job.
- */
-let deadArena = new Uint8Array(1024);
-let deadSinceRebuild = 0;
-const arenaRegistry = new FinalizationRegistry((aid) => {
-  if (aid >= deadArena.length) {
-    const grown = new Uint8Array(Math.max(aid + 1, deadArena.length * 2));
-    grown.set(deadArena);
-    deadArena = grown;
-  }
-  deadArena[aid] = 1;
-  deadSinceRebuild++;
-  // Prune soon (after this batch of callbacks), so the objects of dead wrappers stop being
-  // roots before the next collection rather than after it.
-  if (!pruneScheduled && deadSinceRebuild >= 16) {
-    pruneScheduled = true;
-    queueMicrotask(pruneDead);
-  }
-});
-let pruneScheduled = false;
+// Sealed arenas are held through native weak references (src/binding/arenas.rs), not
+// WeakRef + FinalizationRegistry: creating or dereferencing a WeakRef keeps its target alive
+// to the end of the job, and finalizers run only from an event-loop task, so a thread in a
+// long synchronous loop (or one that only awaits microtasks) never learnt that its wrappers
+// had died. A native weak reference is cleared by the V8 collection that frees the arena
+// and can be read without keeping anything alive; rebuildTable asks which ones are cleared.
+const nativeBinding = require('../binding.js');
 
-function pruneDead() {
-  pruneScheduled = false;
-  if (deadSinceRebuild === 0) return;
-  try {
-    rebuildTable();
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-  }
-}
+/** Arenas made weak since the last rebuild (only they can have died since). */
+let sealedSinceRebuild = 0;
+/**
+ * Id of the canary: a throwaway object held weakly from each rebuild on. Once V8 has
+ * collected it, a collection has run since the rebuild, so arenas may have died: the end of
+ * the job prunes the table if enough arenas were sealed meanwhile.
+ */
+const CANARY = 0;
 
 function weaken(a) {
-  arenaRefs[a.id] = new WeakRef(a);
-  arenaRegistry.register(a, a.id);
+  native.arenaWeak(a.id, a);
+  weakArena[a.id] = 1;
+  sealedSinceRebuild++;
+  // Only its wrappers keep a sealed arena alive now (not the job's strong set).
+  if (strongArenas[a.id] === a) strongArenas[a.id] = undefined;
 }
 
 function sealArena() {
   weaken(cur);
-  sealedSinceRebuild++;
   scheduleRelease();
   cur = newArena();
 }
@@ -542,12 +527,15 @@ function scheduleRelease() {
   }
 }
 
-/** End of job: drop strong references to arenas and the front cache. */
 let prunedCycle = U32[L.CTL_CYCLE];
 
-/** After a collection: drop entries of wrappers V8 has collected so their objects can go. */
+/**
+ * Drops entries of wrappers V8 has collected so their objects can go: after a shared-heap
+ * collection (so the next one frees them), and after a V8 collection (the canary died) once
+ * enough arenas were sealed to be worth a rebuild.
+ */
 function pruneAfterCollection() {
-  if (U32[L.CTL_CYCLE] !== prunedCycle || deadSinceRebuild > 64) {
+  if (U32[L.CTL_CYCLE] !== prunedCycle || (sealedSinceRebuild >= 16 && nativeBinding.arenaGet(CANARY) === undefined)) {
     prunedCycle = U32[L.CTL_CYCLE];
     try {
       rebuildTable();
@@ -558,13 +546,13 @@ function pruneAfterCollection() {
   }
 }
 
+/** End of job: drop strong references to arenas and the front cache. */
 function releaseJob() {
   releaseScheduled = false;
   pruneAfterCollection();
   // The current arena becomes weak too, so wrappers made in this job can die.
   if (cur.n > 0) {
     weaken(cur);
-    sealedSinceRebuild++;
     cur = newArena();
   }
   strongArenas = [];
@@ -576,9 +564,7 @@ function releaseJob() {
 function arenaFor(aid) {
   const s = strongArenas[aid];
   if (s !== undefined) return s;
-  const r = arenaRefs[aid];
-  if (r === undefined) return undefined;
-  const a = r.deref();
+  const a = nativeBinding.arenaGet(aid);
   if (a !== undefined) {
     strongArenas[aid] = a;
     scheduleRelease();
@@ -601,24 +587,33 @@ function frontHash(off) {
 let tbits = 14;
 let tcap = 1 << tbits;
 let tmask = tcap - 1;
+let tshift = 32 - tbits;
 let activeOff = native.allocRootTable(TID, tcap);
 let tbase = 2 * activeOff + 4;
 /** The other root table of the same capacity (0 until the first rebuild at this size). */
 let spareOff = 0;
 let tvals = new Int32Array(tcap);
 let tcount = 0;
-/** Arenas sealed since the last rebuild: if none, no entry can have died. */
-let sealedSinceRebuild = 0;
 
 // Objects are at least 2 words apart in practice and are usually read in allocation
 // order, so a locality-preserving hash (off / 2) keeps neighbouring lookups in one cache line.
 function tableFind(off) {
   let i = (off >>> 1) & tmask;
-  for (;;) {
+  // Linear probing first (neighbouring slots share cache lines), then double hashing: once
+  // distant TLABs fold onto the same range (freed memory reused), linear runs would grow
+  // to thousands of slots; an odd step from any slot visits every slot of the table.
+  for (let n = 0; n < 8; n++) {
     const k = I32[tbase + i];
     if (k === off) return i;
     if (k === 0) return -1 - i;
     i = (i + 1) & tmask;
+  }
+  const step = (Math.imul(off, 0x9e3779b1) >>> tshift) | 1;
+  for (;;) {
+    const k = I32[tbase + i];
+    if (k === off) return i;
+    if (k === 0) return -1 - i;
+    i = (i + step) & tmask;
   }
 }
 
@@ -716,10 +711,10 @@ function findWrapper(off) {
 /** Drops entries of dead arenas; grows the table if it is still half full. */
 function rebuildTable() {
   // Nothing is changed until the (fallible) table allocation below has succeeded.
-  const alive = new Uint8Array(nextArenaId);
-  for (let aid = 1; aid < nextArenaId; aid++) {
-    alive[aid] = aid < deadArena.length && deadArena[aid] === 1 ? 0 : 1;
-  }
+  const alive = new Uint8Array(nextArenaId).fill(1);
+  // A reused id keeps its dead arena's native ref until it is sealed again: only arenas
+  // currently held weakly can have died.
+  for (const aid of native.arenasDead(nextArenaId)) if (weakArena[aid] === 1) alive[aid] = 0;
   const oldBase = tbase;
   const oldCap = tcap;
   const oldVals = tvals;
@@ -740,18 +735,18 @@ function rebuildTable() {
     off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
   }
   // Commit: dead arenas' ids become free (their entries are not copied below).
-  sealedSinceRebuild = 0;
-  deadSinceRebuild = 0;
   for (let aid = 1; aid < nextArenaId; aid++) {
     if (!alive[aid]) {
-      arenaRefs[aid] = undefined;
-      deadArena[aid] = 0;
+      weakArena[aid] = 0;
       freeArenaIds.push(aid);
     }
   }
+  sealedSinceRebuild = 0;
+  native.arenaWeak(CANARY, {});
   tbits = bits;
   tcap = 1 << bits;
   tmask = tcap - 1;
+  tshift = 32 - tbits;
   tbase = 2 * off + 4;
   tvals = new Int32Array(tcap);
   tcount = 0;
@@ -803,7 +798,7 @@ function collect() {
 function debugArenas() {
   const out = [];
   for (let aid = 1; aid < nextArenaId; aid++) {
-    const a = strongArenas[aid] || (arenaRefs[aid] && arenaRefs[aid].deref());
+    const a = strongArenas[aid] || nativeBinding.arenaGet(aid);
     if (a) out.push({ id: aid, n: a.n, current: a === cur, strong: strongArenas[aid] !== undefined });
   }
   return out;

@@ -4,6 +4,7 @@
 //! `core::runtime()`. Errors cross as a plain `Error` whose message starts with the JS
 //! class to throw (`TypeError: ...`); `lib/native.js` rethrows it as that class.
 
+mod arenas;
 mod gc;
 mod heap;
 mod sync;
