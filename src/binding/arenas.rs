@@ -46,7 +46,10 @@ impl ToNapiValue for RawOut {
         }
         let mut undef = std::ptr::null_mut();
         // SAFETY: `env` is the live env of the current call (napi-rs passes it).
-        check(unsafe { sys::napi_get_undefined(env, &mut undef) }, "napi_get_undefined")?;
+        check(
+            unsafe { sys::napi_get_undefined(env, &mut undef) },
+            "napi_get_undefined",
+        )?;
         Ok(undef)
     }
 }
@@ -73,7 +76,10 @@ fn check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
     } else {
-        Err(Error::new(Status::GenericFailure, format!("{what} failed: {status}")))
+        Err(Error::new(
+            Status::GenericFailure,
+            format!("{what} failed: {status}"),
+        ))
     }
 }
 
@@ -97,7 +103,10 @@ fn with_refs<R>(env: sys::napi_env, f: impl FnOnce(&mut Vec<sys::napi_ref>) -> R
 unsafe fn ref_value(env: sys::napi_env, r: sys::napi_ref) -> Result<sys::napi_value> {
     let mut value = std::ptr::null_mut();
     // SAFETY: guaranteed by the caller.
-    check(unsafe { sys::napi_get_reference_value(env, r, &mut value) }, "napi_get_reference_value")?;
+    check(
+        unsafe { sys::napi_get_reference_value(env, r, &mut value) },
+        "napi_get_reference_value",
+    )?;
     Ok(value)
 }
 
@@ -113,13 +122,19 @@ pub fn arena_weak(env: Env, aid: u32, arena: RawArg) -> Result<()> {
         }
         if !refs[i].is_null() {
             // SAFETY: refs[i] was created with this env (with_refs forgets other envs' refs).
-            check(unsafe { sys::napi_delete_reference(env, refs[i]) }, "napi_delete_reference")?;
+            check(
+                unsafe { sys::napi_delete_reference(env, refs[i]) },
+                "napi_delete_reference",
+            )?;
             refs[i] = std::ptr::null_mut();
         }
         let mut r = std::ptr::null_mut();
         // SAFETY: `env` is this call's live env and `arena.0` a value of this call; count 0
         // makes the reference weak.
-        check(unsafe { sys::napi_create_reference(env, arena.0, 0, &mut r) }, "napi_create_reference")?;
+        check(
+            unsafe { sys::napi_create_reference(env, arena.0, 0, &mut r) },
+            "napi_create_reference",
+        )?;
         refs[i] = r;
         Ok(())
     })

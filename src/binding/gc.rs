@@ -36,11 +36,17 @@ static V8: Lazy<Option<V8Api>> = Lazy::new(|| {
     // SAFETY: dlsym(RTLD_DEFAULT) only looks names up in the loaded image; see above for types.
     unsafe {
         let gc = libc::dlsym(libc::RTLD_DEFAULT, c"_ZN2v87Isolate10GetCurrentEv".as_ptr());
-        let ri = libc::dlsym(libc::RTLD_DEFAULT, c"_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_".as_ptr());
+        let ri = libc::dlsym(
+            libc::RTLD_DEFAULT,
+            c"_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_".as_ptr(),
+        );
         if gc.is_null() || ri.is_null() {
             return None;
         }
-        Some(V8Api { get_current: std::mem::transmute::<*mut c_void, GetCurrentFn>(gc), request_interrupt: std::mem::transmute::<*mut c_void, RequestInterruptFn>(ri) })
+        Some(V8Api {
+            get_current: std::mem::transmute::<*mut c_void, GetCurrentFn>(gc),
+            request_interrupt: std::mem::transmute::<*mut c_void, RequestInterruptFn>(ri),
+        })
     }
 });
 
@@ -66,18 +72,28 @@ pub fn request_interrupt(isolate: usize, tid: u32) {
         // closure that calls this is dropped (under the collector's lock, which the caller
         // holds) by the thread's env cleanup hook, which runs before the isolate is disposed.
         // SAFETY: as above; the callback only reads `data` as an integer.
-        unsafe { (v8.request_interrupt)(isolate as *mut c_void, on_interrupt, tid as usize as *mut c_void) };
+        unsafe {
+            (v8.request_interrupt)(
+                isolate as *mut c_void,
+                on_interrupt,
+                tid as usize as *mut c_void,
+            )
+        };
     }
 }
 
 fn block_cell(rt: &core::Runtime, block: u32, i: usize) -> &std::sync::atomic::AtomicU32 {
-    rt.region.u32_at(block * 2 + i as u32).expect("thread block inside the heap")
+    rt.region
+        .u32_at(block * 2 + i as u32)
+        .expect("thread block inside the heap")
 }
 
 /// Allocates and zeroes a thread block.
 pub fn alloc_thread_block(rt: &'static core::Runtime) -> Result<u32> {
     let header = ((tb::WORDS as u64) << 32) | layout::TYPE_THREAD_BLOCK as u64;
-    let off = rt.alloc_large(tb::WORDS, Some(header), None).map_err(to_napi)?;
+    let off = rt
+        .alloc_large(tb::WORDS, Some(header), None)
+        .map_err(to_napi)?;
     for w in off + 1..off + tb::WORDS {
         rt.region.word(w).store(0, Ordering::Relaxed);
     }
@@ -89,7 +105,8 @@ fn thread_block(tid: u32) -> Option<u32> {
     BLOCKS.lock().get(&tid).copied()
 }
 
-static BLOCKS: Lazy<parking_lot::Mutex<std::collections::HashMap<u32, u32>>> = Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
+static BLOCKS: Lazy<parking_lot::Mutex<std::collections::HashMap<u32, u32>>> =
+    Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
 
 fn push_young(rt: &core::Runtime, block: u32, from: usize, to: usize) {
     let n = block_cell(rt, block, tb::YOUNG_N).load(Ordering::Relaxed) as usize;
@@ -110,7 +127,8 @@ pub fn note_young(rt: &core::Runtime, tid: u32, off: usize) {
 /// Retires the thread's TLAB and installs a new one (TOP = start, LIMIT = end, YOUNG = start).
 /// Returns the new TLAB's size in words.
 pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> CoreResult<usize> {
-    let block = thread_block(tid).ok_or_else(|| core::CoreError::type_error("shared-structs: unknown thread"))?;
+    let block = thread_block(tid)
+        .ok_or_else(|| core::CoreError::type_error("shared-structs: unknown thread"))?;
     let top = block_cell(rt, block, tb::TOP).load(Ordering::Relaxed) as usize;
     let limit = block_cell(rt, block, tb::LIMIT).load(Ordering::Relaxed) as usize;
     let young = block_cell(rt, block, tb::YOUNG).load(Ordering::Relaxed) as usize;
@@ -167,11 +185,15 @@ pub fn alloc_root_table(tid: u32, capacity: u32) -> Result<u32> {
     let rt = rt()?;
     let words = 2 + (capacity as usize).div_ceil(2);
     let header = ((words as u64) << 32) | layout::TYPE_ROOT_TABLE as u64;
-    let off = rt.alloc_large(words, Some(header), Some(tid)).map_err(to_napi)?;
+    let off = rt
+        .alloc_large(words, Some(header), Some(tid))
+        .map_err(to_napi)?;
     for w in off + 2..off + words {
         rt.region.word(w).store(0, Ordering::Relaxed);
     }
-    rt.region.word(off + 1).store(capacity as u64, Ordering::Relaxed);
+    rt.region
+        .word(off + 1)
+        .store(capacity as u64, Ordering::Relaxed);
     rt.gc.add_root_table(tid, off as u32);
     Ok(off as u32)
 }

@@ -54,7 +54,10 @@ pub fn heap_buffer(env: Env) -> Result<RawValue> {
         )));
     }
     if status != sys::Status::napi_ok {
-        return Err(Error::new(Status::GenericFailure, format!("napi_create_external_arraybuffer failed: {status}")));
+        return Err(Error::new(
+            Status::GenericFailure,
+            format!("napi_create_external_arraybuffer failed: {status}"),
+        ));
     }
     Ok(RawValue(value))
 }
@@ -125,7 +128,9 @@ fn report_external(env: &Env, words: usize) {
 #[napi]
 pub fn alloc_large(env: Env, tid: u32, words: f64) -> Result<u32> {
     if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
-        return Err(to_napi(CoreError::range(format!("shared-structs: cannot allocate {words} words"))));
+        return Err(to_napi(CoreError::range(format!(
+            "shared-structs: cannot allocate {words} words"
+        ))));
     }
     let rt = rt()?;
     let off = super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)?;
@@ -170,7 +175,10 @@ pub fn share_object(offset: u32, stamp: u32) -> Result<TokenParts> {
     let rt = rt()?;
     check_object(rt, offset, Some(stamp)).map_err(to_napi)?;
     let (id, nonce) = rt.tokens.share(offset, stamp);
-    Ok(TokenParts { id: id as f64, nonce: nonce as f64 })
+    Ok(TokenParts {
+        id: id as f64,
+        nonce: nonce as f64,
+    })
 }
 
 /// Resolves a token to the offset of a live object.
@@ -180,14 +188,18 @@ pub fn share_object(offset: u32, stamp: u32) -> Result<TokenParts> {
 pub fn open_token(id: f64, nonce: f64, tid: u32) -> Result<u32> {
     let rt = rt()?;
     if !(id.fract() == 0.0 && id >= 1.0 && nonce.fract() == 0.0 && nonce >= 0.0) {
-        return Err(to_napi(CoreError::type_error("shared-structs: open(): malformed token")));
+        return Err(to_napi(CoreError::type_error(
+            "shared-structs: open(): malformed token",
+        )));
     }
     if let Some(off) = rt.tokens.peek(id as u64, nonce as u64) {
         super::gc::note_young(rt, tid, off as usize);
     }
     let e = rt.tokens.open(id as u64, nonce as u64).map_err(to_napi)?;
     check_object(rt, e.offset, Some(e.stamp)).map_err(|_| {
-        to_napi(CoreError::type_error("shared-structs: open(): stale token (its object has been collected)"))
+        to_napi(CoreError::type_error(
+            "shared-structs: open(): stale token (its object has been collected)",
+        ))
     })?;
     Ok(e.offset)
 }
@@ -204,11 +216,16 @@ fn check_object(rt: &core::Runtime, offset: u32, stamp: Option<u32>) -> core::Co
     if off < layout::HEAP_START || off >= rt.region.words() {
         return Err(CoreError::type_error("shared-structs: not a shared object"));
     }
-    let header = rt.region.word(off).load(std::sync::atomic::Ordering::Acquire);
+    let header = rt
+        .region
+        .word(off)
+        .load(std::sync::atomic::Ordering::Acquire);
     let ty = (header as u32) & layout::TYPE_MASK;
     let st = (header >> 32) as u32;
     if ty == layout::TYPE_FREE || stamp.is_some_and(|s| s != st) {
-        return Err(CoreError::type_error("shared-structs: not a live shared object"));
+        return Err(CoreError::type_error(
+            "shared-structs: not a live shared object",
+        ));
     }
     Ok(())
 }

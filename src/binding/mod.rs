@@ -18,5 +18,8 @@ pub(crate) fn to_napi(e: CoreError) -> napi::Error {
         ErrorKind::Range => "RangeError",
         ErrorKind::Other => "Error",
     };
-    napi::Error::new(napi::Status::GenericFailure, format!("{class}: {}", e.message))
+    napi::Error::new(
+        napi::Status::GenericFailure,
+        format!("{class}: {}", e.message),
+    )
 }

@@ -23,7 +23,11 @@ fn rt() -> Result<&'static core::Runtime> {
 }
 
 fn word(rt: &core::Runtime, index: u32) -> Result<&std::sync::atomic::AtomicU32> {
-    rt.region.u32_at(index).ok_or_else(|| to_napi(CoreError::type_error("shared-structs: not a lock word of the shared heap")))
+    rt.region.u32_at(index).ok_or_else(|| {
+        to_napi(CoreError::type_error(
+            "shared-structs: not a lock word of the shared heap",
+        ))
+    })
 }
 
 /// The threadsafe function behind a doorbell; None once released.
@@ -32,13 +36,19 @@ type TsfnSlot = Arc<parking_lot::Mutex<Option<usize>>>;
 /// Doorbell payload asking the thread to stop for a collection (never an async waiter id).
 pub const GC_PAYLOAD: u32 = 0x7fff_ffff;
 
-unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, data: *mut c_void) {
+unsafe extern "C" fn call_js(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    context: *mut c_void,
+    data: *mut c_void,
+) {
     if data as usize as u32 == GC_PAYLOAD {
         // Idle in the event loop: a safepoint with no JS on the stack.
         if let Ok(rt) = core::runtime() {
             // SAFETY: the context is the AtomicU32 kept alive by the thread's ThreadEntry for as
             // long as the tsfn exists (it is released in the same cleanup hook, after the tsfn).
-            let tid = unsafe { &*(context as *const std::sync::atomic::AtomicU32) }.load(std::sync::atomic::Ordering::Acquire);
+            let tid = unsafe { &*(context as *const std::sync::atomic::AtomicU32) }
+                .load(std::sync::atomic::Ordering::Acquire);
             rt.gc.safepoint(tid);
         }
         // Fall through: JS prunes wrappers V8 has collected (it is idle, so this is cheap).
@@ -80,8 +90,9 @@ struct ThreadEntry {
     _tid_cell: Arc<std::sync::atomic::AtomicU32>,
 }
 
-static DOORBELLS: once_cell::sync::Lazy<parking_lot::Mutex<std::collections::HashMap<u32, TsfnSlot>>> =
-    once_cell::sync::Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
+static DOORBELLS: once_cell::sync::Lazy<
+    parking_lot::Mutex<std::collections::HashMap<u32, TsfnSlot>>,
+> = once_cell::sync::Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
 
 #[napi(object)]
 pub struct ThreadRegistration {
@@ -104,7 +115,12 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     // SAFETY: raw_env is this call's env; the function value comes from this call's
     // arguments; the created threadsafe function is released in the env cleanup hook below.
     unsafe {
-        sys::napi_create_string_utf8(raw_env, c"shared-structs doorbell".as_ptr(), -1isize, &mut name);
+        sys::napi_create_string_utf8(
+            raw_env,
+            c"shared-structs doorbell".as_ptr(),
+            -1isize,
+            &mut name,
+        );
         let status = sys::napi_create_threadsafe_function(
             raw_env,
             on_wake.raw(),
@@ -119,7 +135,10 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
             &mut tsfn,
         );
         if status != sys::Status::napi_ok {
-            return Err(Error::new(Status::GenericFailure, format!("napi_create_threadsafe_function failed: {status}")));
+            return Err(Error::new(
+                Status::GenericFailure,
+                format!("napi_create_threadsafe_function failed: {status}"),
+            ));
         }
         sys::napi_unref_threadsafe_function(raw_env, tsfn);
     }
@@ -132,7 +151,11 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
             // slot under this lock before releasing it); calling a tsfn from any thread is
             // what it is for. The payload is an integer, not a pointer.
             unsafe {
-                sys::napi_call_threadsafe_function(t as sys::napi_threadsafe_function, payload as usize as *mut c_void, sys::ThreadsafeFunctionCallMode::nonblocking);
+                sys::napi_call_threadsafe_function(
+                    t as sys::napi_threadsafe_function,
+                    payload as usize as *mut c_void,
+                    sys::ThreadsafeFunctionCallMode::nonblocking,
+                );
             }
         }
     }));
@@ -149,18 +172,35 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
             if let Some(t) = *guard {
                 // SAFETY: as for the doorbell above: the tsfn is alive while the slot holds it.
                 unsafe {
-                    sys::napi_call_threadsafe_function(t as sys::napi_threadsafe_function, GC_PAYLOAD as usize as *mut c_void, sys::ThreadsafeFunctionCallMode::nonblocking);
+                    sys::napi_call_threadsafe_function(
+                        t as sys::napi_threadsafe_function,
+                        GC_PAYLOAD as usize as *mut c_void,
+                        sys::ThreadsafeFunctionCallMode::nonblocking,
+                    );
                 }
             }
         }),
     );
-    let entry = ThreadEntry { tid, tsfn: slot, _tid_cell: tid_cell };
+    let entry = ThreadEntry {
+        tid,
+        tsfn: slot,
+        _tid_cell: tid_cell,
+    };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
             // Locks handed to this thread's async waiters but never delivered: give them back.
             for (key, kind) in rt.lot.take_grants_of(entry.tid) {
-                if let (Some(state), Some(owner)) = (rt.region.u32_at(key), rt.region.u32_at(key + 1)) {
-                    sync::rw_unlock(&rt.lot, state, owner, key, entry.tid, kind == WaitKind::Write);
+                if let (Some(state), Some(owner)) =
+                    (rt.region.u32_at(key), rt.region.u32_at(key + 1))
+                {
+                    sync::rw_unlock(
+                        &rt.lot,
+                        state,
+                        owner,
+                        key,
+                        entry.tid,
+                        kind == WaitKind::Write,
+                    );
                 }
             }
             rt.lot.thread_exit(entry.tid);
@@ -171,7 +211,10 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
             // SAFETY: the slot held the only handle and is now empty, so no doorbell call can
             // use it after this release.
             unsafe {
-                sys::napi_release_threadsafe_function(t as sys::napi_threadsafe_function, sys::ThreadsafeFunctionReleaseMode::abort);
+                sys::napi_release_threadsafe_function(
+                    t as sys::napi_threadsafe_function,
+                    sys::ThreadsafeFunctionReleaseMode::abort,
+                );
             }
         }
     })?;
@@ -187,9 +230,15 @@ pub fn doorbell_ref(env: Env, tid: u32, keep_alive: bool) -> Result<()> {
             // SAFETY: the tsfn belongs to this env (tid registered from this thread) and is alive.
             unsafe {
                 if keep_alive {
-                    sys::napi_ref_threadsafe_function(env.raw(), t as sys::napi_threadsafe_function);
+                    sys::napi_ref_threadsafe_function(
+                        env.raw(),
+                        t as sys::napi_threadsafe_function,
+                    );
                 } else {
-                    sys::napi_unref_threadsafe_function(env.raw(), t as sys::napi_threadsafe_function);
+                    sys::napi_unref_threadsafe_function(
+                        env.raw(),
+                        t as sys::napi_threadsafe_function,
+                    );
                 }
             }
         }
@@ -222,11 +271,27 @@ fn abort_check(env: &Env) -> impl Fn() -> bool + '_ {
 /// Mutex acquire slow path. `async_id < 0` blocks (up to `timeout_ms`, negative = forever);
 /// otherwise queues async waiter `async_id`. Returns a core::sync::Acquire code.
 #[napi]
-pub fn mutex_lock_slow(env: Env, index: u32, tid: u32, timeout_ms: f64, async_id: i32) -> Result<u32> {
+pub fn mutex_lock_slow(
+    env: Env,
+    index: u32,
+    tid: u32,
+    timeout_ms: f64,
+    async_id: i32,
+) -> Result<u32> {
     let rt = rt()?;
     let w = word(rt, index)?;
     let abort = abort_check(&env);
-    let a = blocking(rt, tid, async_id < 0, || sync::mutex_lock(&rt.lot, w, index, tid, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort));
+    let a = blocking(rt, tid, async_id < 0, || {
+        sync::mutex_lock(
+            &rt.lot,
+            w,
+            index,
+            tid,
+            sync::deadline_after(timeout_ms),
+            (async_id >= 0).then_some(async_id as u32),
+            &abort,
+        )
+    });
     Ok(a as u32)
 }
 
@@ -243,18 +308,34 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
     let rt = rt()?;
     let w = word(rt, index)?;
     let abort = abort_check(&env);
-    Ok(match blocking(rt, tid, true, || sync::cond_wait(&rt.lot, w, index, tid, seq, sync::deadline_after(timeout_ms), &abort)) {
-        Ok(true) => 1,
-        Ok(false) => 0,
-        Err(a) => {
-            // The thread is terminating: its JS `finally` will not run, so give back the
-            // waiter count it took (word hi, right after the sequence word).
-            if let Some(waiters) = rt.region.u32_at(index + 1) {
-                let _ = waiters.fetch_update(std::sync::atomic::Ordering::AcqRel, std::sync::atomic::Ordering::Relaxed, |v| v.checked_sub(1));
+    Ok(
+        match blocking(rt, tid, true, || {
+            sync::cond_wait(
+                &rt.lot,
+                w,
+                index,
+                tid,
+                seq,
+                sync::deadline_after(timeout_ms),
+                &abort,
+            )
+        }) {
+            Ok(true) => 1,
+            Ok(false) => 0,
+            Err(a) => {
+                // The thread is terminating: its JS `finally` will not run, so give back the
+                // waiter count it took (word hi, right after the sequence word).
+                if let Some(waiters) = rt.region.u32_at(index + 1) {
+                    let _ = waiters.fetch_update(
+                        std::sync::atomic::Ordering::AcqRel,
+                        std::sync::atomic::Ordering::Relaxed,
+                        |v| v.checked_sub(1),
+                    );
+                }
+                a as u32
             }
-            a as u32
-        }
-    })
+        },
+    )
 }
 
 /// Queues an async condition waiter if the sequence is still `seq`; false means "already notified".
@@ -262,7 +343,9 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
 pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> {
     let rt = rt()?;
     let w = word(rt, index)?;
-    Ok(rt.lot.park_async(index, WaitKind::Condition, tid, id, || w.load(std::sync::atomic::Ordering::Acquire) == seq))
+    Ok(rt.lot.park_async(index, WaitKind::Condition, tid, id, || {
+        w.load(std::sync::atomic::Ordering::Acquire) == seq
+    }))
 }
 
 /// Wakes up to `count` condition waiters (Infinity = all); returns how many.
@@ -270,7 +353,11 @@ pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> 
 pub fn cond_notify(index: u32, count: f64) -> Result<u32> {
     let rt = rt()?;
     word(rt, index)?;
-    let n = if count.is_finite() { count.max(0.0) as usize } else { usize::MAX };
+    let n = if count.is_finite() {
+        count.max(0.0) as usize
+    } else {
+        usize::MAX
+    };
     Ok(sync::cond_notify(&rt.lot, index, n) as u32)
 }
 
@@ -283,12 +370,30 @@ pub fn cancel_async(index: u32, tid: u32, id: u32) -> Result<bool> {
 
 /// Reader-writer lock acquire slow path; same conventions as mutex_lock_slow.
 #[napi]
-pub fn rw_lock_slow(env: Env, state_index: u32, owner_index: u32, tid: u32, exclusive: bool, timeout_ms: f64, async_id: i32) -> Result<u32> {
+pub fn rw_lock_slow(
+    env: Env,
+    state_index: u32,
+    owner_index: u32,
+    tid: u32,
+    exclusive: bool,
+    timeout_ms: f64,
+    async_id: i32,
+) -> Result<u32> {
     let rt = rt()?;
     let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
     let abort = abort_check(&env);
     let a = blocking(rt, tid, async_id < 0, || {
-        sync::rw_lock(&rt.lot, s, o, state_index, tid, exclusive, sync::deadline_after(timeout_ms), (async_id >= 0).then_some(async_id as u32), &abort)
+        sync::rw_lock(
+            &rt.lot,
+            s,
+            o,
+            state_index,
+            tid,
+            exclusive,
+            sync::deadline_after(timeout_ms),
+            (async_id >= 0).then_some(async_id as u32),
+            &abort,
+        )
     });
     Ok(a as u32)
 }
@@ -303,7 +408,12 @@ pub fn rw_cancel_async(state_index: u32, tid: u32, id: u32) -> Result<bool> {
 
 /// Reader-writer lock release slow path. Returns false if not held that way.
 #[napi]
-pub fn rw_unlock_slow(state_index: u32, owner_index: u32, tid: u32, exclusive: bool) -> Result<bool> {
+pub fn rw_unlock_slow(
+    state_index: u32,
+    owner_index: u32,
+    tid: u32,
+    exclusive: bool,
+) -> Result<bool> {
     let rt = rt()?;
     let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
     Ok(sync::rw_unlock(&rt.lot, s, o, state_index, tid, exclusive))

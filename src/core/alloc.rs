@@ -62,7 +62,13 @@ impl Heap {
     pub fn new(region: &Region) -> Heap {
         Heap {
             published: Condvar::new(),
-            state: Mutex::new(State { top: layout::HEAP_START, limit: region.words(), free: BTreeSet::new(), free_words: 0, sweeping: false }),
+            state: Mutex::new(State {
+                top: layout::HEAP_START,
+                limit: region.words(),
+                free: BTreeSet::new(),
+                free_words: 0,
+                sweeping: false,
+            }),
             since_gc: AtomicU64::new(0),
             allocated_total: AtomicU64::new(0),
             large_objects: AtomicU64::new(0),
@@ -72,7 +78,13 @@ impl Heap {
 
     /// Takes `words` (at least; with `up_to` a span may give up to that many) from the free
     /// lists or the bump pointer. Returns (start, words taken).
-    fn take(&self, region: &Region, words: usize, up_to: usize, header: Option<u64>) -> CoreResult<(usize, usize)> {
+    fn take(
+        &self,
+        region: &Region,
+        words: usize,
+        up_to: usize,
+        header: Option<u64>,
+    ) -> CoreResult<(usize, usize)> {
         let mut st = self.state.lock();
         // While a sweep runs the free lists refill as it goes: rather than grow the heap at
         // once, wait a little for a span (sweeps take milliseconds).
@@ -96,19 +108,35 @@ impl Heap {
         st.free.range((want, 0)..).next().is_some()
     }
 
-    fn take_locked(&self, st: &mut State, region: &Region, words: usize, up_to: usize) -> CoreResult<(usize, usize)> {
+    fn take_locked(
+        &self,
+        st: &mut State,
+        region: &Region,
+        words: usize,
+        up_to: usize,
+    ) -> CoreResult<(usize, usize)> {
         {
             let tlab = up_to > words;
             let want = words.max(if tlab { MIN_REUSE_WORDS } else { 0 });
             // Large objects: best fit. TLABs: the largest span (worst fit), so a fragmented
             // heap hands out its big holes first and small ones are still used in the end.
-            let pick = if tlab { st.free.iter().next_back().filter(|&&(len, _)| len >= want).copied() } else { st.free.range((want, 0)..).next().copied() };
+            let pick = if tlab {
+                st.free
+                    .iter()
+                    .next_back()
+                    .filter(|&&(len, _)| len >= want)
+                    .copied()
+            } else {
+                st.free.range((want, 0)..).next().copied()
+            };
             if let Some((len, start)) = pick {
                 st.free.remove(&(len, start));
                 if verify_enabled() {
                     let h = region.word(start).load(Ordering::Acquire);
                     if (h as u32) & layout::TYPE_MASK != layout::TYPE_FREE {
-                        eprintln!("shared-structs VERIFY: free-list span {start}+{len} has header {h:#x}");
+                        eprintln!(
+                            "shared-structs VERIFY: free-list span {start}+{len} has header {h:#x}"
+                        );
                     }
                 }
                 st.free_words -= len;
@@ -149,21 +177,34 @@ impl Heap {
 
     fn account(&self, words: usize) {
         self.since_gc.fetch_add(words as u64, Ordering::Relaxed);
-        self.allocated_total.fetch_add(words as u64, Ordering::Relaxed);
+        self.allocated_total
+            .fetch_add(words as u64, Ordering::Relaxed);
     }
 
     /// A TLAB of at least `min_words` words: returns `(start, end)` word offsets.
     pub fn alloc_tlab(&self, region: &Region, min_words: usize) -> CoreResult<(usize, usize)> {
-        let (start, words) = self.take(region, min_words.max(1), layout::TLAB_WORDS.max(min_words), None)?;
+        let (start, words) = self.take(
+            region,
+            min_words.max(1),
+            layout::TLAB_WORDS.max(min_words),
+            None,
+        )?;
         self.tlabs.fetch_add(1, Ordering::Relaxed);
         Ok((start, start + words))
     }
 
     /// A block of exactly `words` words for one large object, its first word set to
     /// `header` (default: a FREE header covering the block, so it is parsable at once).
-    pub fn alloc_large(&self, region: &Region, words: usize, header: Option<u64>) -> CoreResult<usize> {
+    pub fn alloc_large(
+        &self,
+        region: &Region,
+        words: usize,
+        header: Option<u64>,
+    ) -> CoreResult<usize> {
         if words == 0 {
-            return Err(CoreError::range("shared-structs: cannot allocate zero words"));
+            return Err(CoreError::range(
+                "shared-structs: cannot allocate zero words",
+            ));
         }
         let h = header.unwrap_or((words as u64) << 32 | layout::TYPE_FREE as u64);
         let (start, _) = self.take(region, words, words, Some(h))?;
@@ -217,20 +258,26 @@ impl Heap {
             free_bytes: (st.free_words * layout::WORD) as u64,
             tlabs: self.tlabs.load(Ordering::Relaxed),
             large_objects: self.large_objects.load(Ordering::Relaxed),
-            allocated_bytes_total: self.allocated_total.load(Ordering::Relaxed) * layout::WORD as u64,
+            allocated_bytes_total: self.allocated_total.load(Ordering::Relaxed)
+                * layout::WORD as u64,
         }
     }
 }
 
 /// `SHARED_STRUCTS_GC_VERIFY=1`: extra consistency checks (slow), for debugging.
 pub fn verify_enabled() -> bool {
-    static V: once_cell::sync::Lazy<bool> = once_cell::sync::Lazy::new(|| std::env::var("SHARED_STRUCTS_GC_VERIFY").is_ok_and(|v| v == "1"));
+    static V: once_cell::sync::Lazy<bool> = once_cell::sync::Lazy::new(|| {
+        std::env::var("SHARED_STRUCTS_GC_VERIFY").is_ok_and(|v| v == "1")
+    });
     *V
 }
 
 /// Writes a FREE span header: type 0, length in the high word.
 pub fn write_free(region: &Region, start: usize, len: usize) {
-    region.word(start).store((len as u64) << 32 | layout::TYPE_FREE as u64, Ordering::Release);
+    region.word(start).store(
+        (len as u64) << 32 | layout::TYPE_FREE as u64,
+        Ordering::Release,
+    );
 }
 
 #[cfg(test)]
@@ -257,7 +304,11 @@ mod tests {
         heap.add_free(&[(1000, 200), (2000, 100)]);
         heap.end_sweep();
         let top_before = heap.top();
-        assert_eq!(heap.alloc_large(&region, 90, None).unwrap(), 2000, "best fit picks the 100-word span");
+        assert_eq!(
+            heap.alloc_large(&region, 90, None).unwrap(),
+            2000,
+            "best fit picks the 100-word span"
+        );
         assert_eq!(heap.top(), top_before, "no bump allocation");
         // a TLAB takes the largest span (worst fit)
         let (s, e) = heap.alloc_tlab(&region, 1).unwrap();

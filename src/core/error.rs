@@ -21,13 +21,22 @@ pub struct CoreError {
 
 impl CoreError {
     pub fn type_error(message: impl Into<String>) -> Self {
-        CoreError { kind: ErrorKind::Type, message: message.into() }
+        CoreError {
+            kind: ErrorKind::Type,
+            message: message.into(),
+        }
     }
     pub fn range(message: impl Into<String>) -> Self {
-        CoreError { kind: ErrorKind::Range, message: message.into() }
+        CoreError {
+            kind: ErrorKind::Range,
+            message: message.into(),
+        }
     }
     pub fn other(message: impl Into<String>) -> Self {
-        CoreError { kind: ErrorKind::Other, message: message.into() }
+        CoreError {
+            kind: ErrorKind::Other,
+            message: message.into(),
+        }
     }
 }
 

@@ -111,7 +111,9 @@ pub enum Outcome {
 
 impl Collector {
     pub fn new() -> Self {
-        let enabled = std::env::var("SHARED_STRUCTS_GC").map(|v| v != "0" && v != "off").unwrap_or(true);
+        let enabled = std::env::var("SHARED_STRUCTS_GC")
+            .map(|v| v != "0" && v != "off")
+            .unwrap_or(true);
         Collector {
             st: Mutex::new(GcState::default()),
             cv: Condvar::new(),
@@ -145,7 +147,14 @@ impl Collector {
         while st.collecting {
             self.cv.wait(&mut st);
         }
-        st.threads.insert(tid, ThreadRec { block, tables: Vec::new(), ring: Arc::new(ring) });
+        st.threads.insert(
+            tid,
+            ThreadRec {
+                block,
+                tables: Vec::new(),
+                ring: Arc::new(ring),
+            },
+        );
     }
 
     /// The thread is gone: its roots go with it. Waits while marking reads them. Retires
@@ -158,8 +167,15 @@ impl Collector {
             self.cv.wait(&mut st);
         }
         if let Some(rec) = st.threads.get(&tid) {
-            let cell = |i: usize| region.u32_at(rec.block * 2 + i as u32).expect("thread block inside the heap");
-            let (top, limit) = (cell(tb::TOP).load(Ordering::Relaxed) as usize, cell(tb::LIMIT).load(Ordering::Relaxed) as usize);
+            let cell = |i: usize| {
+                region
+                    .u32_at(rec.block * 2 + i as u32)
+                    .expect("thread block inside the heap")
+            };
+            let (top, limit) = (
+                cell(tb::TOP).load(Ordering::Relaxed) as usize,
+                cell(tb::LIMIT).load(Ordering::Relaxed) as usize,
+            );
             if top != 0 && top < limit {
                 write_free(region, top, limit - top);
             }
@@ -210,7 +226,11 @@ impl Collector {
     /// stopped, report arrival and block until marking is over.
     pub fn safepoint(&self, tid: u32) {
         let mut st = self.st.lock();
-        if !st.collecting || st.arrived.contains(&tid) || !st.threads.contains_key(&tid) || st.in_native.contains_key(&tid) {
+        if !st.collecting
+            || st.arrived.contains(&tid)
+            || !st.threads.contains_key(&tid)
+            || st.in_native.contains_key(&tid)
+        {
             return;
         }
         let cycle = st.cycle;
@@ -288,21 +308,27 @@ impl Collector {
         let mut st = self.st.lock();
         st.collecting = true;
         st.arrived.clear();
-        region.u32_cell(layout::CTL_GC_ACTIVE).store(1, Ordering::Release);
+        region
+            .u32_cell(layout::CTL_GC_ACTIVE)
+            .store(1, Ordering::Release);
         let mut last_ring = Instant::now() - Duration::from_secs(1);
         loop {
             let pending: Vec<u32> = st
                 .threads
                 .keys()
                 .copied()
-                .filter(|t| !st.arrived.contains(t) && !st.in_native.contains_key(t) && Some(*t) != caller)
+                .filter(|t| {
+                    !st.arrived.contains(t) && !st.in_native.contains_key(t) && Some(*t) != caller
+                })
                 .collect();
             if pending.is_empty() {
                 break;
             }
             if t0.elapsed() > ARRIVAL_DEADLINE {
                 st.collecting = false;
-                region.u32_cell(layout::CTL_GC_ACTIVE).store(0, Ordering::Release);
+                region
+                    .u32_cell(layout::CTL_GC_ACTIVE)
+                    .store(0, Ordering::Release);
                 self.cv.notify_all();
                 self.stats.lock().aborted += 1;
                 return Outcome::Aborted;
@@ -321,11 +347,23 @@ impl Collector {
         st.marking = true;
         st.epoch = st.epoch % 127 + 1;
         let epoch = st.epoch;
-        let threads: Vec<(u32, Vec<u32>)> = st.threads.values().map(|r| (r.block, r.tables.clone())).collect();
+        let threads: Vec<(u32, Vec<u32>)> = st
+            .threads
+            .values()
+            .map(|r| (r.block, r.tables.clone()))
+            .collect();
         drop(st);
         let sweep_end = rt.heap.begin_sweep();
         let shapes = Shapes::snapshot(rt);
-        let mut m = Marker { region, shapes: &shapes, end: sweep_end, epoch, stack: Vec::new(), live_objects: 0, live_words: 0 };
+        let mut m = Marker {
+            region,
+            shapes: &shapes,
+            end: sweep_end,
+            epoch,
+            stack: Vec::new(),
+            live_objects: 0,
+            live_words: 0,
+        };
         for (block, tables) in &threads {
             m.thread_roots(*block, tables);
         }
@@ -342,16 +380,23 @@ impl Collector {
         st.marking = false;
         st.collecting = false;
         st.cycle += 1;
-        region.u32_cell(layout::CTL_CYCLE).store(st.cycle as u32, Ordering::Release);
-        region.u32_cell(layout::CTL_GC_ACTIVE).store(0, Ordering::Release);
+        region
+            .u32_cell(layout::CTL_CYCLE)
+            .store(st.cycle as u32, Ordering::Release);
+        region
+            .u32_cell(layout::CTL_GC_ACTIVE)
+            .store(0, Ordering::Release);
         self.cv.notify_all();
         drop(st);
         let pause = t0.elapsed().as_nanos() as u64;
         // 4. Sweep concurrently with JS.
         let t1 = Instant::now();
-        let freed = sweep(region, &shapes, sweep_end, epoch, &|spans| rt.heap.add_free(spans));
+        let freed = sweep(region, &shapes, sweep_end, epoch, &|spans| {
+            rt.heap.add_free(spans)
+        });
         rt.heap.end_sweep();
-        rt.tokens.retain(|off, stamp| is_live(region, off as usize, stamp));
+        rt.tokens
+            .retain(|off, stamp| is_live(region, off as usize, stamp));
         let next = (live_words * 2).max(MIN_TRIGGER_WORDS);
         self.threshold.store(next, Ordering::Relaxed);
         let mut s = self.stats.lock();
@@ -385,7 +430,11 @@ impl Shapes {
     fn snapshot(rt: &Runtime) -> Shapes {
         let n = rt.types.count();
         let user = (0..n)
-            .map(|i| rt.types.get(layout::FIRST_USER_TYPE + i as u32).map_or((0, false), |t| (t.fields.len() as u32, t.elements)))
+            .map(|i| {
+                rt.types
+                    .get(layout::FIRST_USER_TYPE + i as u32)
+                    .map_or((0, false), |t| (t.fields.len() as u32, t.elements))
+            })
             .collect();
         Shapes { user }
     }
@@ -398,7 +447,9 @@ impl Shapes {
         let hi = (h >> 32) as usize;
         let w1 = || region.word(off + 1).load(Ordering::Relaxed) as u32 as usize;
         Some(match ty {
-            layout::TYPE_FREE | layout::TYPE_THREAD_BLOCK | layout::TYPE_ROOT_TABLE => (hi.max(1), 0, 0),
+            layout::TYPE_FREE | layout::TYPE_THREAD_BLOCK | layout::TYPE_ROOT_TABLE => {
+                (hi.max(1), 0, 0)
+            }
             layout::TYPE_STRING => (2 + w1().div_ceil(4), 0, 0),
             layout::TYPE_BIGINT => (2 + w1(), 0, 0),
             layout::TYPE_ARRAY => (2 + w1(), 2, w1()),
@@ -439,7 +490,11 @@ impl Marker<'_> {
         let h = cell.load(Ordering::Relaxed);
         let lo = h as u32;
         let ty = lo & layout::TYPE_MASK;
-        if (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == self.epoch || ty == layout::TYPE_FREE || ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE {
+        if (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == self.epoch
+            || ty == layout::TYPE_FREE
+            || ty == layout::TYPE_THREAD_BLOCK
+            || ty == layout::TYPE_ROOT_TABLE
+        {
             return;
         }
         let lo2 = (lo & !layout::MARK_MASK) | (self.epoch << layout::MARK_SHIFT);
@@ -449,7 +504,9 @@ impl Marker<'_> {
 
     fn drain(&mut self) {
         while let Some(off) = self.stack.pop() {
-            let Some((size, first, count)) = self.shapes.layout(self.region, off) else { continue };
+            let Some((size, first, count)) = self.shapes.layout(self.region, off) else {
+                continue;
+            };
             self.live_objects += 1;
             self.live_words += size as u64;
             for k in 0..count {
@@ -469,14 +526,18 @@ impl Marker<'_> {
     fn mark_range(&mut self, from: usize, to: usize) {
         let mut o = from;
         while o < to && o < self.end {
-            let Some((size, _, _)) = self.shapes.layout(self.region, o) else { break };
+            let Some((size, _, _)) = self.shapes.layout(self.region, o) else {
+                break;
+            };
             self.mark(o);
             o += size;
         }
     }
 
     fn cell(&self, block: u32, i: usize) -> &std::sync::atomic::AtomicU32 {
-        self.region.u32_at(block * 2 + i as u32).expect("thread block inside the heap")
+        self.region
+            .u32_at(block * 2 + i as u32)
+            .expect("thread block inside the heap")
     }
 
     /// Roots of one thread; also retires its TLAB and clears its string read cache.
@@ -489,15 +550,20 @@ impl Marker<'_> {
         if young != 0 && young < top {
             self.mark_range(young, top);
             if n < tb::MAX_PAIRS {
-                self.cell(block, tb::PAIRS + 2 * n).store(young as u32, Ordering::Relaxed);
-                self.cell(block, tb::PAIRS + 2 * n + 1).store(top as u32, Ordering::Relaxed);
+                self.cell(block, tb::PAIRS + 2 * n)
+                    .store(young as u32, Ordering::Relaxed);
+                self.cell(block, tb::PAIRS + 2 * n + 1)
+                    .store(top as u32, Ordering::Relaxed);
                 n += 1;
-                self.cell(block, tb::YOUNG_N).store(n as u32, Ordering::Relaxed);
+                self.cell(block, tb::YOUNG_N)
+                    .store(n as u32, Ordering::Relaxed);
             }
         }
         for p in 0..n.min(tb::MAX_PAIRS) {
             let a = self.cell(block, tb::PAIRS + 2 * p).load(Ordering::Relaxed) as usize;
-            let b = self.cell(block, tb::PAIRS + 2 * p + 1).load(Ordering::Relaxed) as usize;
+            let b = self
+                .cell(block, tb::PAIRS + 2 * p + 1)
+                .load(Ordering::Relaxed) as usize;
             self.mark_range(a, b);
         }
         // The object this thread is making a wrapper for (read from a slot, not yet in its table).
@@ -514,9 +580,11 @@ impl Marker<'_> {
         self.cell(block, tb::YOUNG).store(0, Ordering::Relaxed);
         // String caches: the read cache is cleared (offsets may be reused), the ring is a root.
         for i in 0..tb::STR_KEYS_LEN {
-            self.cell(block, tb::STR_KEYS + i).store(0, Ordering::Relaxed);
+            self.cell(block, tb::STR_KEYS + i)
+                .store(0, Ordering::Relaxed);
         }
-        let ring = (self.cell(block, tb::RING_N).load(Ordering::Relaxed) as usize).min(tb::RING_LEN);
+        let ring =
+            (self.cell(block, tb::RING_N).load(Ordering::Relaxed) as usize).min(tb::RING_LEN);
         for i in 0..ring {
             let off = self.cell(block, tb::RING + i).load(Ordering::Relaxed) as usize;
             self.mark(off);
@@ -543,7 +611,13 @@ type Span = (usize, usize);
 
 /// Sweeps `[HEAP_START, end)`, handing finished free runs to `publish` in batches; returns
 /// how many objects died.
-fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32, publish: &dyn Fn(&[Span])) -> u64 {
+fn sweep(
+    region: &super::region::Region,
+    shapes: &Shapes,
+    end: usize,
+    epoch: u32,
+    publish: &dyn Fn(&[Span]),
+) -> u64 {
     let mut spans: Vec<Span> = Vec::new();
     let mut freed = 0u64;
     let mut run_start = usize::MAX;
@@ -563,7 +637,10 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32
     while o < end {
         let Some((size, _, _)) = shapes.layout(region, o) else {
             if super::alloc::verify_enabled() {
-                eprintln!("shared-structs VERIFY: unparsable word {o} ({:#x}) while sweeping to {end}", region.word(o).load(Ordering::Relaxed));
+                eprintln!(
+                    "shared-structs VERIFY: unparsable word {o} ({:#x}) while sweeping to {end}",
+                    region.word(o).load(Ordering::Relaxed)
+                );
             }
             // An unparsable word: leave the rest alone (never free what we cannot read).
             close(&mut spans, run_start, o);
@@ -589,7 +666,10 @@ fn sweep(region: &super::region::Region, shapes: &Shapes, end: usize, epoch: u32
             for w in o + 1..o + size {
                 region.word(w).store(layout::POISON, Ordering::Relaxed);
             }
-            cell.store((size as u64) << 32 | layout::TYPE_FREE as u64, Ordering::Relaxed);
+            cell.store(
+                (size as u64) << 32 | layout::TYPE_FREE as u64,
+                Ordering::Relaxed,
+            );
             if run_start == usize::MAX {
                 run_start = o;
             }
@@ -611,7 +691,11 @@ fn release_pages(region: &super::region::Region, start: usize, stop: usize) {
         // object, no header: the span's header is at `start < first`); MADV_DONTNEED on a
         // private anonymous mapping just makes those pages read as zero afterwards.
         unsafe {
-            libc::madvise(region.base().add(first * layout::WORD).cast(), (last - first) * layout::WORD, libc::MADV_DONTNEED);
+            libc::madvise(
+                region.base().add(first * layout::WORD).cast(),
+                (last - first) * layout::WORD,
+                libc::MADV_DONTNEED,
+            );
         }
     }
 }

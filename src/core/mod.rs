@@ -1,12 +1,12 @@
 //! The N-API-free core: region, allocator, layouts, types and tokens.
 
 pub mod alloc;
-pub mod gc;
-pub mod park;
-pub mod sync;
 pub mod error;
+pub mod gc;
 pub mod layout;
+pub mod park;
 pub mod region;
+pub mod sync;
 pub mod tokens;
 pub mod types;
 
@@ -28,7 +28,8 @@ pub struct Runtime {
 /// full; another one within EMERGENCY_SPACING_MS fails at once instead of thrashing.
 static LAST_EMERGENCY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 const EMERGENCY_SPACING_MS: u64 = 100;
-static START: once_cell::sync::Lazy<std::time::Instant> = once_cell::sync::Lazy::new(std::time::Instant::now);
+static START: once_cell::sync::Lazy<std::time::Instant> =
+    once_cell::sync::Lazy::new(std::time::Instant::now);
 
 impl Runtime {
     fn emergency_allowed(&self) -> bool {
@@ -42,24 +43,43 @@ impl Runtime {
     }
 
     /// A TLAB for thread JS; may wake the collector, and on a full heap collects once and retries.
-    pub fn alloc_tlab(&'static self, min_words: usize, caller: Option<u32>) -> CoreResult<(usize, usize)> {
+    pub fn alloc_tlab(
+        &'static self,
+        min_words: usize,
+        caller: Option<u32>,
+    ) -> CoreResult<(usize, usize)> {
         self.with_retry(caller, || self.heap.alloc_tlab(&self.region, min_words))
     }
 
     /// A large object whose first word is `header` (None: a FREE header over the block);
     /// same policy as `alloc_tlab`.
-    pub fn alloc_large(&'static self, words: usize, header: Option<u64>, caller: Option<u32>) -> CoreResult<usize> {
-        self.with_retry(caller, || self.heap.alloc_large(&self.region, words, header))
+    pub fn alloc_large(
+        &'static self,
+        words: usize,
+        header: Option<u64>,
+        caller: Option<u32>,
+    ) -> CoreResult<usize> {
+        self.with_retry(caller, || {
+            self.heap.alloc_large(&self.region, words, header)
+        })
     }
 
-    fn with_retry<T>(&'static self, caller: Option<u32>, f: impl Fn() -> CoreResult<T>) -> CoreResult<T> {
+    fn with_retry<T>(
+        &'static self,
+        caller: Option<u32>,
+        f: impl Fn() -> CoreResult<T>,
+    ) -> CoreResult<T> {
         match f() {
             Ok(v) => {
                 self.gc.start_thread(self);
                 self.gc.maybe_trigger(self.heap.since_gc());
                 Ok(v)
             }
-            Err(e) if e.kind == error::ErrorKind::Range && self.gc.enabled() && self.emergency_allowed() => {
+            Err(e)
+                if e.kind == error::ErrorKind::Range
+                    && self.gc.enabled()
+                    && self.emergency_allowed() =>
+            {
                 if let Some(tid) = caller {
                     self.gc.enter_native(tid);
                     self.gc.collect(self, Some(tid));
@@ -79,8 +99,9 @@ static RUNTIME: OnceCell<Runtime> = OnceCell::new();
 /// Heap size in bytes: `SHARED_STRUCTS_HEAP_SIZE` (accepts `k`, `m`, `g` suffixes), else the default.
 fn configured_heap_size() -> CoreResult<usize> {
     match std::env::var("SHARED_STRUCTS_HEAP_SIZE") {
-        Ok(s) => layout::parse_size(&s)
-            .ok_or_else(|| CoreError::range(format!("SHARED_STRUCTS_HEAP_SIZE: cannot parse {s:?}"))),
+        Ok(s) => layout::parse_size(&s).ok_or_else(|| {
+            CoreError::range(format!("SHARED_STRUCTS_HEAP_SIZE: cannot parse {s:?}"))
+        }),
         Err(_) => Ok(layout::DEFAULT_HEAP_BYTES),
     }
 }
@@ -91,6 +112,13 @@ pub fn runtime() -> CoreResult<&'static Runtime> {
         let bytes = layout::clamp_heap_size(configured_heap_size()?);
         let region = region::Region::reserve(bytes)?;
         let heap = alloc::Heap::new(&region);
-        Ok(Runtime { region, heap, types: types::TypeRegistry::new(), tokens: tokens::TokenTable::new(), lot: park::ParkingLot::new(), gc: gc::Collector::new() })
+        Ok(Runtime {
+            region,
+            heap,
+            types: types::TypeRegistry::new(),
+            tokens: tokens::TokenTable::new(),
+            lot: park::ParkingLot::new(),
+            gc: gc::Collector::new(),
+        })
     })
 }

@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-
 /// What a waiter waits for (used to decide whom a thread's death must wake).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitKind {
@@ -105,7 +104,14 @@ impl Default for ParkingLot {
 
 impl ParkingLot {
     pub fn new() -> Self {
-        ParkingLot { inner: Mutex::new(Inner { queues: HashMap::new(), threads: HashMap::new(), grants: HashMap::new() }), next_tid: AtomicU32::new(1) }
+        ParkingLot {
+            inner: Mutex::new(Inner {
+                queues: HashMap::new(),
+                threads: HashMap::new(),
+                grants: HashMap::new(),
+            }),
+            next_tid: AtomicU32::new(1),
+        }
     }
 
     /// Registers a thread; returns its id (never 0, never reused).
@@ -136,7 +142,12 @@ impl ParkingLot {
                 let mut keep = VecDeque::new();
                 while let Some(w) = q.pop_front() {
                     if matches!(w.kind, WaitKind::Mutex | WaitKind::Write | WaitKind::Read) {
-                        woken.push(Unparked { tid: w.tid, wake: w.wake, granted: false, kind: w.kind });
+                        woken.push(Unparked {
+                            tid: w.tid,
+                            wake: w.wake,
+                            granted: false,
+                            kind: w.kind,
+                        });
                     } else {
                         keep.push_back(w);
                     }
@@ -168,13 +179,20 @@ impl ParkingLot {
         abort: &dyn Fn() -> bool,
     ) -> ParkResult {
         const SLICE: Duration = Duration::from_millis(50);
-        let slot = Arc::new(SyncSlot { woken: Mutex::new(0), cv: Condvar::new() });
+        let slot = Arc::new(SyncSlot {
+            woken: Mutex::new(0),
+            cv: Condvar::new(),
+        });
         {
             let mut inner = self.inner.lock();
             if !validate() {
                 return ParkResult::Invalid;
             }
-            inner.queues.entry(key).or_default().push_back(Waiter { kind, tid, wake: Wake::Sync(slot.clone()) });
+            inner.queues.entry(key).or_default().push_back(Waiter {
+                kind,
+                tid,
+                wake: Wake::Sync(slot.clone()),
+            });
         }
         let outcome = {
             let mut woken = slot.woken.lock();
@@ -201,7 +219,11 @@ impl ParkingLot {
         if let Some(r) = outcome {
             // Leave the queue, unless an unparker already took us off it.
             let mut inner = self.inner.lock();
-            let removed = remove_where(&mut inner.queues, key, |w| matches!(&w.wake, Wake::Sync(s) if Arc::ptr_eq(s, &slot)));
+            let removed = remove_where(
+                &mut inner.queues,
+                key,
+                |w| matches!(&w.wake, Wake::Sync(s) if Arc::ptr_eq(s, &slot)),
+            );
             if removed {
                 return r;
             }
@@ -221,19 +243,32 @@ impl ParkingLot {
 
     /// Queues async waiter `id` of thread `tid` on `key` if `validate()` holds.
     /// Returns false if validation failed (the caller retries at once).
-    pub fn park_async(&self, key: u32, kind: WaitKind, tid: u32, id: u32, validate: impl FnOnce() -> bool) -> bool {
+    pub fn park_async(
+        &self,
+        key: u32,
+        kind: WaitKind,
+        tid: u32,
+        id: u32,
+        validate: impl FnOnce() -> bool,
+    ) -> bool {
         let mut inner = self.inner.lock();
         if !inner.threads.contains_key(&tid) || !validate() {
             return false;
         }
-        inner.queues.entry(key).or_default().push_back(Waiter { kind, tid, wake: Wake::Async(id) });
+        inner.queues.entry(key).or_default().push_back(Waiter {
+            kind,
+            tid,
+            wake: Wake::Async(id),
+        });
         true
     }
 
     /// Removes async waiter `id` of `tid` from `key` (timeout); false if it was already woken.
     pub fn cancel_async(&self, key: u32, tid: u32, id: u32, after: impl FnOnce(bool)) -> bool {
         let mut inner = self.inner.lock();
-        let removed = remove_where(&mut inner.queues, key, |w| w.tid == tid && matches!(w.wake, Wake::Async(i) if i == id));
+        let removed = remove_where(&mut inner.queues, key, |w| {
+            w.tid == tid && matches!(w.wake, Wake::Async(i) if i == id)
+        });
         let remaining = inner.queues.get(&key).is_some_and(|q| !q.is_empty());
         after(remaining);
         removed
@@ -242,7 +277,14 @@ impl ParkingLot {
     /// Takes up to `n` waiters of `kind` (any kind if None) off `key` and wakes them; `after`
     /// runs under the queue lock with the taken waiters and whether any remain. Returns how
     /// many were woken.
-    pub fn unpark(&self, key: u32, n: usize, kind: Option<WaitKind>, handoff: bool, after: impl FnOnce(&[Unparked], bool)) -> usize {
+    pub fn unpark(
+        &self,
+        key: u32,
+        n: usize,
+        kind: Option<WaitKind>,
+        handoff: bool,
+        after: impl FnOnce(&[Unparked], bool),
+    ) -> usize {
         self.release(key, |view| {
             view.take(kind, n, handoff);
             let remaining = view.remaining();
@@ -256,7 +298,10 @@ impl ParkingLot {
     pub fn release(&self, key: u32, f: impl FnOnce(&mut QueueView<'_>)) -> usize {
         let taken = {
             let mut inner = self.inner.lock();
-            let mut view = QueueView { q: inner.queues.get_mut(&key), taken: Vec::new() };
+            let mut view = QueueView {
+                q: inner.queues.get_mut(&key),
+                taken: Vec::new(),
+            };
             f(&mut view);
             let taken = std::mem::take(&mut view.taken);
             if inner.queues.get(&key).is_some_and(|q| q.is_empty()) {
@@ -284,13 +329,24 @@ impl ParkingLot {
     /// Grants made to `tid` that it never acknowledged (it is exiting): (key, kind) of each.
     pub fn take_grants_of(&self, tid: u32) -> Vec<(u32, WaitKind)> {
         let mut inner = self.inner.lock();
-        let keys: Vec<(u32, u32)> = inner.grants.keys().filter(|(t, _)| *t == tid).copied().collect();
-        keys.into_iter().filter_map(|k| inner.grants.remove(&k)).collect()
+        let keys: Vec<(u32, u32)> = inner
+            .grants
+            .keys()
+            .filter(|(t, _)| *t == tid)
+            .copied()
+            .collect();
+        keys.into_iter()
+            .filter_map(|k| inner.grants.remove(&k))
+            .collect()
     }
 
     /// Whether any waiter of `kind` is queued on `key`.
     pub fn has_waiters(&self, key: u32, kind: Option<WaitKind>) -> bool {
-        self.inner.lock().queues.get(&key).is_some_and(|q| q.iter().any(|w| kind.is_none_or(|k| k == w.kind)))
+        self.inner
+            .lock()
+            .queues
+            .get(&key)
+            .is_some_and(|q| q.iter().any(|w| kind.is_none_or(|k| k == w.kind)))
     }
 
     fn wake(&self, u: Unparked) {
@@ -318,7 +374,11 @@ pub struct QueueView<'a> {
 impl QueueView<'_> {
     /// Waiters of `kind` (any if None) still queued.
     pub fn count(&self, kind: Option<WaitKind>) -> usize {
-        self.q.as_ref().map_or(0, |q| q.iter().filter(|w| kind.is_none_or(|k| k == w.kind)).count())
+        self.q.as_ref().map_or(0, |q| {
+            q.iter()
+                .filter(|w| kind.is_none_or(|k| k == w.kind))
+                .count()
+        })
     }
 
     pub fn remaining(&self) -> bool {
@@ -328,7 +388,9 @@ impl QueueView<'_> {
     /// Removes async waiter `id` of `tid`; returns its kind if it was queued.
     pub fn remove_async(&mut self, tid: u32, id: u32) -> Option<WaitKind> {
         let q = self.q.as_mut()?;
-        let i = q.iter().position(|w| w.tid == tid && matches!(w.wake, Wake::Async(x) if x == id))?;
+        let i = q
+            .iter()
+            .position(|w| w.tid == tid && matches!(w.wake, Wake::Async(x) if x == id))?;
         q.remove(i).map(|w| w.kind)
     }
 
@@ -340,7 +402,12 @@ impl QueueView<'_> {
             while let Some(w) = q.pop_front() {
                 if tids.len() < n && kind.is_none_or(|k| k == w.kind) {
                     tids.push(w.tid);
-                    self.taken.push(Unparked { tid: w.tid, wake: w.wake, granted, kind: w.kind });
+                    self.taken.push(Unparked {
+                        tid: w.tid,
+                        wake: w.wake,
+                        granted,
+                        kind: w.kind,
+                    });
                 } else {
                     keep.push_back(w);
                 }
@@ -351,8 +418,14 @@ impl QueueView<'_> {
     }
 }
 
-fn remove_where(queues: &mut HashMap<u32, VecDeque<Waiter>>, key: u32, pred: impl Fn(&Waiter) -> bool) -> bool {
-    let Some(q) = queues.get_mut(&key) else { return false };
+fn remove_where(
+    queues: &mut HashMap<u32, VecDeque<Waiter>>,
+    key: u32,
+    pred: impl Fn(&Waiter) -> bool,
+) -> bool {
+    let Some(q) = queues.get_mut(&key) else {
+        return false;
+    };
     let before = q.len();
     q.retain(|w| !pred(w));
     let removed = q.len() != before;
@@ -371,10 +444,34 @@ mod tests {
     fn park_times_out_and_unpark_wakes() {
         let lot = Arc::new(ParkingLot::new());
         let tid = lot.register_thread(Box::new(|_| {}));
-        assert_eq!(lot.park(7, WaitKind::Condition, tid, || false, None, None, &|| false), ParkResult::Invalid);
-        assert_eq!(lot.park(7, WaitKind::Condition, tid, || true, None, Some(Instant::now() + Duration::from_millis(10)), &|| false), ParkResult::TimedOut);
+        assert_eq!(
+            lot.park(7, WaitKind::Condition, tid, || false, None, None, &|| false),
+            ParkResult::Invalid
+        );
+        assert_eq!(
+            lot.park(
+                7,
+                WaitKind::Condition,
+                tid,
+                || true,
+                None,
+                Some(Instant::now() + Duration::from_millis(10)),
+                &|| false
+            ),
+            ParkResult::TimedOut
+        );
         let l2 = lot.clone();
-        let h = std::thread::spawn(move || l2.park(7, WaitKind::Condition, tid, || true, None, Some(Instant::now() + Duration::from_secs(10)), &|| false));
+        let h = std::thread::spawn(move || {
+            l2.park(
+                7,
+                WaitKind::Condition,
+                tid,
+                || true,
+                None,
+                Some(Instant::now() + Duration::from_secs(10)),
+                &|| false,
+            )
+        });
         while !lot.has_waiters(7, None) {
             std::thread::yield_now();
         }
@@ -391,12 +488,20 @@ mod tests {
             r2.fetch_add(id as usize, Ordering::SeqCst);
         }));
         assert!(lot.park_async(3, WaitKind::Mutex, tid, 5, || true));
-        assert_eq!(lot.unpark(3, 1, None, false, |taken, rem| assert!(taken.len() == 1 && !rem)), 1);
+        assert_eq!(
+            lot.unpark(3, 1, None, false, |taken, rem| assert!(
+                taken.len() == 1 && !rem
+            )),
+            1
+        );
         assert_eq!(rung.load(Ordering::SeqCst), 5);
         assert!(lot.park_async(3, WaitKind::Mutex, tid, 6, || true));
         lot.thread_exit(tid);
         assert!(!lot.has_waiters(3, None));
         assert!(!lot.is_alive(tid));
-        assert!(!lot.park_async(3, WaitKind::Mutex, tid, 7, || true), "a dead thread cannot queue");
+        assert!(
+            !lot.park_async(3, WaitKind::Mutex, tid, 7, || true),
+            "a dead thread cannot queue"
+        );
     }
 }

@@ -41,8 +41,13 @@ impl Region {
                 std::io::Error::last_os_error()
             )));
         }
-        let region = Region { base: ptr.cast(), bytes };
-        region.u32_cell(layout::CTL_MAGIC).store(layout::MAGIC, std::sync::atomic::Ordering::Release);
+        let region = Region {
+            base: ptr.cast(),
+            bytes,
+        };
+        region
+            .u32_cell(layout::CTL_MAGIC)
+            .store(layout::MAGIC, std::sync::atomic::Ordering::Release);
         Ok(region)
     }
 

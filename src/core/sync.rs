@@ -64,7 +64,15 @@ fn park_until(
     deadline: Option<Instant>,
     abort: &dyn Fn() -> bool,
 ) -> Result<ParkResult, Acquire> {
-    match lot.park(key, kind, tid, validate, recheck.then_some(validate), deadline, abort) {
+    match lot.park(
+        key,
+        kind,
+        tid,
+        validate,
+        recheck.then_some(validate),
+        deadline,
+        abort,
+    ) {
         ParkResult::Aborted => Err(Acquire::Aborted),
         r => Ok(r),
     }
@@ -96,8 +104,20 @@ pub fn mutex_lock(
         let s = word.load(Ordering::Acquire);
         let owner = s & MUTEX_OWNER;
         if owner == 0 || (owner != tid && !lot.is_alive(owner)) {
-            if word.compare_exchange(s, tid | (s & MUTEX_PARKED), Ordering::Acquire, Ordering::Relaxed).is_ok() {
-                return if owner == 0 { Acquire::Acquired } else { Acquire::Abandoned };
+            if word
+                .compare_exchange(
+                    s,
+                    tid | (s & MUTEX_PARKED),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                return if owner == 0 {
+                    Acquire::Acquired
+                } else {
+                    Acquire::Abandoned
+                };
             }
             continue;
         }
@@ -109,7 +129,11 @@ pub fn mutex_lock(
             }
             continue;
         }
-        if s & MUTEX_PARKED == 0 && word.compare_exchange(s, s | MUTEX_PARKED, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        if s & MUTEX_PARKED == 0
+            && word
+                .compare_exchange(s, s | MUTEX_PARKED, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             continue;
         }
         let validate = || {
@@ -122,7 +146,16 @@ pub fn mutex_lock(
             }
             continue;
         }
-        match park_until(lot, key, WaitKind::Mutex, tid, &validate, true, deadline, abort) {
+        match park_until(
+            lot,
+            key,
+            WaitKind::Mutex,
+            tid,
+            &validate,
+            true,
+            deadline,
+            abort,
+        ) {
             Err(a) => return a,
             Ok(ParkResult::TimedOut) => return Acquire::TimedOut,
             Ok(_) => {}
@@ -154,7 +187,16 @@ pub fn cond_wait(
     abort: &dyn Fn() -> bool,
 ) -> Result<bool, Acquire> {
     let validate = || word.load(Ordering::Acquire) == seq;
-    match park_until(lot, key, WaitKind::Condition, tid, &validate, false, deadline, abort)? {
+    match park_until(
+        lot,
+        key,
+        WaitKind::Condition,
+        tid,
+        &validate,
+        false,
+        deadline,
+        abort,
+    )? {
         ParkResult::TimedOut => Ok(false),
         // Woken by a notify, or the sequence moved before we queued (a notify came first).
         _ => Ok(true),
@@ -165,7 +207,11 @@ pub fn cond_wait(
 /// wait): clear the parked bit of its kind if nobody of that kind waits any more, and if a
 /// writer gave up while no writer holds the lock, let the readers it held back in.
 fn rw_waiter_left(view: &mut QueueView<'_>, state: &AtomicU32, kind: WaitKind) {
-    let parked_bit = if kind == WaitKind::Write { RW_WRITERS_PARKED } else { RW_READERS_PARKED };
+    let parked_bit = if kind == WaitKind::Write {
+        RW_WRITERS_PARKED
+    } else {
+        RW_READERS_PARKED
+    };
     if view.count(Some(kind)) > 0 {
         return;
     }
@@ -208,13 +254,20 @@ pub fn rw_lock(
     async_id: Option<u32>,
     abort: &dyn Fn() -> bool,
 ) -> Acquire {
-    let (kind, parked_bit) = if exclusive { (WaitKind::Write, RW_WRITERS_PARKED) } else { (WaitKind::Read, RW_READERS_PARKED) };
+    let (kind, parked_bit) = if exclusive {
+        (WaitKind::Write, RW_WRITERS_PARKED)
+    } else {
+        (WaitKind::Read, RW_READERS_PARKED)
+    };
     loop {
         let s = state.load(Ordering::Acquire);
         if exclusive {
             if s & (RW_WRITER | RW_READERS) == 0 {
                 // Free: take it, keeping the parked flags (parked writers stay queued).
-                if state.compare_exchange(s, s | RW_WRITER, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                if state
+                    .compare_exchange(s, s | RW_WRITER, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
                     owner.store(tid, Ordering::Relaxed);
                     return Acquire::Acquired;
                 }
@@ -223,35 +276,56 @@ pub fn rw_lock(
             let o = owner.load(Ordering::Relaxed);
             if s & RW_WRITER != 0 && o != 0 && o != tid && !lot.is_alive(o) {
                 // The writer died holding it: take it over.
-                if state.compare_exchange(s, s, Ordering::Acquire, Ordering::Relaxed).is_ok()
-                    && owner.compare_exchange(o, tid, Ordering::Acquire, Ordering::Relaxed).is_ok()
+                if state
+                    .compare_exchange(s, s, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                    && owner
+                        .compare_exchange(o, tid, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
                 {
                     return Acquire::Abandoned;
                 }
                 continue;
             }
         } else if s & (RW_WRITER | RW_WRITERS_PARKED) == 0 && s & RW_READERS < RW_READERS {
-            if state.compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            if state
+                .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
                 return Acquire::Acquired;
             }
             continue;
         } else if s & RW_WRITER != 0 {
             let o = owner.load(Ordering::Relaxed);
-            if o != 0 && o != tid && !lot.is_alive(o) && owner.compare_exchange(o, 0, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            if o != 0
+                && o != tid
+                && !lot.is_alive(o)
+                && owner
+                    .compare_exchange(o, 0, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            {
                 // The writer died holding it: this reader takes it over (shared) and reports it.
                 state.fetch_add(1, Ordering::AcqRel);
                 state.fetch_and(!RW_WRITER, Ordering::AcqRel);
                 return Acquire::Abandoned;
             }
         }
-        if s & parked_bit == 0 && state.compare_exchange(s, s | parked_bit, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        if s & parked_bit == 0
+            && state
+                .compare_exchange(s, s | parked_bit, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             continue;
         }
         // Park while the lock is still unavailable to us and our parked bit is set. The
         // releaser hands the lock to us directly (Woken = acquired), so re-check on wake.
         let validate = || {
             let v = state.load(Ordering::Relaxed);
-            let blocked = if exclusive { v & (RW_WRITER | RW_READERS) != 0 } else { v & (RW_WRITER | RW_WRITERS_PARKED) != 0 };
+            let blocked = if exclusive {
+                v & (RW_WRITER | RW_READERS) != 0
+            } else {
+                v & (RW_WRITER | RW_WRITERS_PARKED) != 0
+            };
             blocked && v & parked_bit != 0
         };
         if let Some(id) = async_id {
@@ -277,7 +351,14 @@ pub fn rw_lock(
 /// RwLock release when the fast path failed (parked bits set). `exclusive` says which hold
 /// is released. Returns false if the caller does not hold the lock that way. Everything is
 /// decided under the queue lock, so a waiter cannot queue between decision and store.
-pub fn rw_unlock(lot: &ParkingLot, state: &AtomicU32, owner: &AtomicU32, key: u32, tid: u32, exclusive: bool) -> bool {
+pub fn rw_unlock(
+    lot: &ParkingLot,
+    state: &AtomicU32,
+    owner: &AtomicU32,
+    key: u32,
+    tid: u32,
+    exclusive: bool,
+) -> bool {
     let mut ok = true;
     lot.release(key, |view| {
         let s = state.load(Ordering::Acquire);
@@ -292,11 +373,17 @@ pub fn rw_unlock(lot: &ParkingLot, state: &AtomicU32, owner: &AtomicU32, key: u3
             if readers > 0 {
                 // Grant every parked reader; parked writers stay and block new readers.
                 let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
-                state.store(n | if writers > 0 { RW_WRITERS_PARKED } else { 0 }, Ordering::Release);
+                state.store(
+                    n | if writers > 0 { RW_WRITERS_PARKED } else { 0 },
+                    Ordering::Release,
+                );
             } else if writers > 0 {
                 let w = view.take(Some(WaitKind::Write), 1, true)[0];
                 owner.store(w, Ordering::Relaxed);
-                state.store(RW_WRITER | if writers > 1 { RW_WRITERS_PARKED } else { 0 }, Ordering::Release);
+                state.store(
+                    RW_WRITER | if writers > 1 { RW_WRITERS_PARKED } else { 0 },
+                    Ordering::Release,
+                );
             } else {
                 state.store(0, Ordering::Release);
             }
@@ -312,7 +399,10 @@ pub fn rw_unlock(lot: &ParkingLot, state: &AtomicU32, owner: &AtomicU32, key: u3
                 let w = view.take(Some(WaitKind::Write), 1, true)[0];
                 owner.store(w, Ordering::Relaxed);
                 let rp = if readers > 0 { RW_READERS_PARKED } else { 0 };
-                state.store(RW_WRITER | rp | if writers > 1 { RW_WRITERS_PARKED } else { 0 }, Ordering::Release);
+                state.store(
+                    RW_WRITER | rp | if writers > 1 { RW_WRITERS_PARKED } else { 0 },
+                    Ordering::Release,
+                );
             } else if readers > 0 {
                 // Readers parked behind a writer that gave up (timed out): let them in.
                 let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
@@ -341,12 +431,21 @@ mod tests {
                 std::thread::spawn(move || {
                     let tid = lot.register_thread(Box::new(|_| {}));
                     for _ in 0..2000 {
-                        if word.compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed).is_err() {
-                            assert_eq!(mutex_lock(&lot, &word, 1, tid, None, None, &|| false), Acquire::Acquired);
+                        if word
+                            .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
+                            .is_err()
+                        {
+                            assert_eq!(
+                                mutex_lock(&lot, &word, 1, tid, None, None, &|| false),
+                                Acquire::Acquired
+                            );
                         }
                         let v = counter.load(Ordering::Relaxed);
                         counter.store(v + 1, Ordering::Relaxed);
-                        if word.compare_exchange(tid, 0, Ordering::Release, Ordering::Relaxed).is_err() {
+                        if word
+                            .compare_exchange(tid, 0, Ordering::Release, Ordering::Relaxed)
+                            .is_err()
+                        {
                             assert!(mutex_unlock(&lot, &word, 1, tid));
                         }
                     }
@@ -366,7 +465,10 @@ mod tests {
         let me = lot.register_thread(Box::new(|_| {}));
         let word = AtomicU32::new(dead);
         lot.thread_exit(dead);
-        assert_eq!(mutex_lock(&lot, &word, 1, me, None, None, &|| false), Acquire::Abandoned);
+        assert_eq!(
+            mutex_lock(&lot, &word, 1, me, None, None, &|| false),
+            Acquire::Abandoned
+        );
         assert_eq!(word.load(Ordering::SeqCst) & MUTEX_OWNER, me);
     }
 

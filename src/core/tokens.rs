@@ -44,7 +44,11 @@ const NONCE_MASK: u64 = (1 << 53) - 1;
 
 impl TokenTable {
     pub fn new() -> Self {
-        TokenTable { entries: Mutex::new(HashMap::new()), next: AtomicU64::new(1), seed: RandomState::new() }
+        TokenTable {
+            entries: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(1),
+            seed: RandomState::new(),
+        }
     }
 
     fn nonce(&self, id: u64) -> u64 {
@@ -58,13 +62,25 @@ impl TokenTable {
     pub fn share(&self, offset: u32, stamp: u32) -> (u64, u64) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let nonce = self.nonce(id);
-        self.entries.lock().insert(id, TokenEntry { offset, stamp, nonce, pinned: true });
+        self.entries.lock().insert(
+            id,
+            TokenEntry {
+                offset,
+                stamp,
+                nonce,
+                pinned: true,
+            },
+        );
         (id, nonce)
     }
 
     /// The offset a valid token names, without unpinning it.
     pub fn peek(&self, id: u64, nonce: u64) -> Option<u32> {
-        self.entries.lock().get(&id).filter(|e| e.nonce == nonce).map(|e| e.offset)
+        self.entries
+            .lock()
+            .get(&id)
+            .filter(|e| e.nonce == nonce)
+            .map(|e| e.offset)
     }
 
     /// Looks a token up and unpins it; the caller checks the stamp against the heap.
@@ -96,12 +112,19 @@ impl TokenTable {
 
     /// Offsets of pinned tokens (collector roots).
     pub fn pinned_offsets(&self) -> Vec<u32> {
-        self.entries.lock().values().filter(|e| e.pinned).map(|e| e.offset).collect()
+        self.entries
+            .lock()
+            .values()
+            .filter(|e| e.pinned)
+            .map(|e| e.offset)
+            .collect()
     }
 
     /// Drops entries whose object is dead (`alive` says whether `(offset, stamp)` still names a live object).
     pub fn retain(&self, mut alive: impl FnMut(u32, u32) -> bool) {
-        self.entries.lock().retain(|_, e| e.pinned || alive(e.offset, e.stamp));
+        self.entries
+            .lock()
+            .retain(|_, e| e.pinned || alive(e.offset, e.stamp));
     }
 
     pub fn len(&self) -> usize {
@@ -127,7 +150,10 @@ mod tests {
         let e = t.open(id, nonce).unwrap();
         assert_eq!(e.offset, 600);
         assert!(t.pinned_offsets().is_empty());
-        assert!(t.open(id, nonce).is_ok(), "a token can be opened again while its object lives");
+        assert!(
+            t.open(id, nonce).is_ok(),
+            "a token can be opened again while its object lives"
+        );
         t.retain(|_, _| false);
         assert!(t.open(id, nonce).is_err());
         let (id2, n2) = t.share(700, 1);

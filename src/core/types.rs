@@ -23,7 +23,11 @@ pub struct TypeInfo {
 impl TypeInfo {
     /// Words before the first named field: the header, plus the length word for element types.
     pub fn fields_start(&self) -> usize {
-        if self.elements { 2 } else { 1 }
+        if self.elements {
+            2
+        } else {
+            1
+        }
     }
 }
 
@@ -45,15 +49,27 @@ impl Default for TypeRegistry {
 
 impl TypeRegistry {
     pub fn new() -> Self {
-        TypeRegistry { inner: RwLock::new(Inner { types: Vec::new(), by_key: HashMap::new() }) }
+        TypeRegistry {
+            inner: RwLock::new(Inner {
+                types: Vec::new(),
+                by_key: HashMap::new(),
+            }),
+        }
     }
 
     /// Registers a type (or finds the keyed one). Field names must be unique.
-    pub fn register(&self, key: Option<String>, fields: Vec<String>, elements: bool) -> CoreResult<u32> {
+    pub fn register(
+        &self,
+        key: Option<String>,
+        fields: Vec<String>,
+        elements: bool,
+    ) -> CoreResult<u32> {
         let mut seen = std::collections::HashSet::new();
         for f in &fields {
             if !seen.insert(f.as_str()) {
-                return Err(CoreError::type_error(format!("SharedStructType: duplicate field name {f:?}")));
+                return Err(CoreError::type_error(format!(
+                    "SharedStructType: duplicate field name {f:?}"
+                )));
             }
         }
         let mut inner = self.inner.write();
@@ -76,7 +92,12 @@ impl TypeRegistry {
         if id > layout::MAX_TYPES {
             return Err(CoreError::range("SharedStructType: too many struct types"));
         }
-        inner.types.push(Arc::new(TypeInfo { id, key: key.clone(), fields, elements }));
+        inner.types.push(Arc::new(TypeInfo {
+            id,
+            key: key.clone(),
+            fields,
+            elements,
+        }));
         if let Some(k) = key {
             inner.by_key.insert(k, id);
         }
