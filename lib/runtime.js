@@ -471,7 +471,18 @@ class Arena {
 }
 
 /** aid -> arena, for arenas used in the current job (and the current arena). */
-let strongArenas = [];
+const strongArenas = [];
+/** Ids set in strongArenas during this job (cleared at its end). The array itself is kept
+ * dense (never reset to []): a sparse array falls into dictionary mode and every lookup
+ * becomes a hash probe. */
+const strongIds = [];
+
+function holdArena(a) {
+  const id = a.id;
+  while (strongArenas.length <= id) strongArenas.push(undefined);
+  strongArenas[id] = a;
+  strongIds.push(id);
+}
 const freeArenaIds = [];
 /** aid -> 1 while the arena is held only weakly (sealed, not yet found dead). */
 const weakArena = [];
@@ -485,7 +496,7 @@ function newArena() {
   const id = freeArenaIds.length ? freeArenaIds.pop() : nextArenaId++;
   if (id >= 1 << (31 - ARENA_BITS)) throw new RangeError('shared-structs: too many live wrappers in this thread');
   const a = new Arena(id);
-  strongArenas[id] = a;
+  holdArena(a);
   return a;
 }
 
@@ -555,8 +566,9 @@ function releaseJob() {
     weaken(cur);
     cur = newArena();
   }
-  strongArenas = [];
-  strongArenas[cur.id] = cur;
+  for (let k = 0; k < strongIds.length; k++) strongArenas[strongIds[k]] = undefined;
+  strongIds.length = 0;
+  holdArena(cur);
   frontKeys.fill(0);
   frontVals.fill(null);
 }
@@ -566,7 +578,7 @@ function arenaFor(aid) {
   if (s !== undefined) return s;
   const a = nativeBinding.arenaGet(aid);
   if (a !== undefined) {
-    strongArenas[aid] = a;
+    holdArena(a);
     scheduleRelease();
   }
   return a;
