@@ -108,10 +108,6 @@ function allocTable(cap) {
 
 /** Slot index of the entry for `key` in table t, or -(insertion slot) - 1 if absent. */
 function find(t, key, h) {
-  return typeof key === 'string' ? findStr(t, key, h) : findAny(t, key, h);
-}
-
-function findAny(t, key, h) {
   const cap = capOf(t);
   const mask = cap - 1;
   let i = h & mask;
@@ -126,30 +122,6 @@ function findAny(t, key, h) {
       if (firstTomb < 0) firstTomb = e;
     } else if (hv === h && sameKey(rt.readSlot(e + 1), key)) {
       return e;
-    }
-    i = (i + 1) & mask;
-  }
-  return -1 - firstTomb;
-}
-
-/**
- * find() for a string key: compares the stored key's string offset through this thread's
- * string read cache instead of decoding an arbitrary slot (the common case, kept small so
- * it inlines).
- */
-function findStr(t, key, h) {
-  const cap = capOf(t);
-  const mask = cap - 1;
-  let i = h & mask;
-  let firstTomb = -1;
-  for (let n = 0; n < cap; n++) {
-    const e = t + 2 + 3 * i;
-    const hv = F64[e];
-    if (hv === h) {
-      if (U32[2 * e + 3] === L.TAG_STRING && rt.readString(U32[2 * e + 2]) === key) return e;
-    } else if (hv !== hv) {
-      if (U32[2 * e + 1] === L.TAG_UNDEFINED) return -1 - (firstTomb >= 0 ? firstTomb : e);
-      if (firstTomb < 0) firstTomb = e;
     }
     i = (i + 1) & mask;
   }
@@ -260,10 +232,7 @@ const TAG_UNDEFINED = L.TAG_UNDEFINED;
  * key stored by another thread that is not in this thread's cache) goes to lookup().
  */
 function lookupStr(m, key, wantValue) {
-  const n = key.length;
-  let h = 0x811c9dc5 ^ n;
-  for (let k = 0; k < n; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-  h = mix(h);
+  const h = hashString(key);
   const ti = 2 * (m[OFF] + W_TABLE);
   const t = U32[ti];
   if ((U32[2 * t] & L.TYPE_MASK) === L.TYPE_MAP_TABLE) {
@@ -309,10 +278,7 @@ function lookupStr(m, key, wantValue) {
  * is only encoded (and its string stored in the heap) when it is inserted.
  */
 function setStr(m, key, value) {
-  const n = key.length;
-  let h = 0x811c9dc5 ^ n;
-  for (let k = 0; k < n; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-  h = mix(h);
+  const h = hashString(key);
   let valueBits;
   let started = false;
   if (typeof value === 'number') {
@@ -328,7 +294,7 @@ function setStr(m, key, value) {
   try {
     const t = U32[2 * (o + W_TABLE)];
     // Probe for an existing entry whose key this thread has cached (the common case of
-    // overwriting); anything else goes through findStr.
+    // overwriting); anything else goes through find.
     const cap = U32[2 * t + 2];
     const mask = cap - 1;
     let i = h & mask;
@@ -351,7 +317,7 @@ function setStr(m, key, value) {
       }
       i = (i + 1) & mask;
     }
-    const r = findStr(t, key, h);
+    const r = find(t, key, h);
     if (r >= 0) {
       F64[r + 2] = valueBits;
     } else {
