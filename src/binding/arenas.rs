@@ -63,6 +63,9 @@ impl TypeName for RawOut {
     }
 }
 
+/// Arena ids are below 2^23 (lib/runtime.js: 31 bits of arena id and slot, 8 for the slot).
+const MAX_ARENAS: u32 = 1 << 23;
+
 struct Refs {
     env: sys::napi_env,
     refs: Vec<sys::napi_ref>,
@@ -114,6 +117,11 @@ unsafe fn ref_value(env: sys::napi_env, r: sys::napi_ref) -> Result<sys::napi_va
 /// had the same id).
 #[napi]
 pub fn arena_weak(env: Env, aid: u32, arena: RawArg) -> Result<()> {
+    if aid >= MAX_ARENAS {
+        return Err(super::to_napi(crate::core::CoreError::range(format!(
+            "shared-structs: arena id {aid} out of range"
+        ))));
+    }
     let env = env.raw();
     with_refs(env, |refs| {
         let i = aid as usize;
