@@ -46,10 +46,8 @@ impl ToNapiValue for RawOut {
         }
         let mut undef = std::ptr::null_mut();
         // SAFETY: `env` is the live env of the current call (napi-rs passes it).
-        check(
-            unsafe { sys::napi_get_undefined(env, &mut undef) },
-            "napi_get_undefined",
-        )?;
+        let status = unsafe { sys::napi_get_undefined(env, &mut undef) };
+        check(status, "napi_get_undefined")?;
         Ok(undef)
     }
 }
@@ -106,10 +104,8 @@ fn with_refs<R>(env: sys::napi_env, f: impl FnOnce(&mut Vec<sys::napi_ref>) -> R
 unsafe fn ref_value(env: sys::napi_env, r: sys::napi_ref) -> Result<sys::napi_value> {
     let mut value = std::ptr::null_mut();
     // SAFETY: guaranteed by the caller.
-    check(
-        unsafe { sys::napi_get_reference_value(env, r, &mut value) },
-        "napi_get_reference_value",
-    )?;
+    let status = unsafe { sys::napi_get_reference_value(env, r, &mut value) };
+    check(status, "napi_get_reference_value")?;
     Ok(value)
 }
 
@@ -130,19 +126,15 @@ pub fn arena_weak(env: Env, aid: u32, arena: RawArg) -> Result<()> {
         }
         if !refs[i].is_null() {
             // SAFETY: refs[i] was created with this env (with_refs forgets other envs' refs).
-            check(
-                unsafe { sys::napi_delete_reference(env, refs[i]) },
-                "napi_delete_reference",
-            )?;
+            let status = unsafe { sys::napi_delete_reference(env, refs[i]) };
+            check(status, "napi_delete_reference")?;
             refs[i] = std::ptr::null_mut();
         }
         let mut r = std::ptr::null_mut();
         // SAFETY: `env` is this call's live env and `arena.0` a value of this call; count 0
         // makes the reference weak.
-        check(
-            unsafe { sys::napi_create_reference(env, arena.0, 0, &mut r) },
-            "napi_create_reference",
-        )?;
+        let status = unsafe { sys::napi_create_reference(env, arena.0, 0, &mut r) };
+        check(status, "napi_create_reference")?;
         refs[i] = r;
         Ok(())
     })
