@@ -174,14 +174,32 @@ async function main() {
 
   // 3. coordination (child processes: shared-structs, and harmony's Atomics.Mutex)
   if (sync.length) {
-    log('coordination: shared-structs (child process)');
-    const a = await runChild([], 'sync.js', ['--side', 'shared']);
-    if (!a.ok) errors.push(`sync: ${a.error}`);
-    log('coordination: harmony (child process)');
-    const h = await runChild(['--harmony-struct'], 'sync.js', ['--side', 'harmony']);
-    if (!h.ok) errors.push(`harmony sync: ${h.error}`);
-    const sd = a.ok ? a.data : {};
-    const hd = h.ok ? h.data : {};
+    // The two sides alternate, SYNC_ROUNDS child processes each, and every figure is the
+    // median over a side's rounds: this VM's speed drifts over seconds, and one child per
+    // side compared whichever state each happened to run in.
+    const SYNC_ROUNDS = 3;
+    const runsA = [];
+    const runsH = [];
+    for (let r = 0; r < SYNC_ROUNDS; r++) {
+      log(`coordination: shared-structs (child process, round ${r + 1}/${SYNC_ROUNDS})`);
+      const a = await runChild([], 'sync.js', ['--side', 'shared']);
+      if (a.ok) runsA.push(a.data);
+      else errors.push(`sync: ${a.error}`);
+      log(`coordination: harmony (child process, round ${r + 1}/${SYNC_ROUNDS})`);
+      const h = await runChild(['--harmony-struct'], 'sync.js', ['--side', 'harmony']);
+      if (h.ok) runsH.push(h.data);
+      else errors.push(`harmony sync: ${h.error}`);
+    }
+    const medianOf = (runs) => {
+      const out = {};
+      for (const k of new Set(runs.flatMap((d) => Object.keys(d)))) {
+        const v = runs.map((d) => d[k]).filter((x) => typeof x === 'number').sort((x, y) => x - y);
+        if (v.length) out[k] = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+      }
+      return out;
+    };
+    const sd = medianOf(runsA);
+    const hd = medianOf(runsH);
     for (const b of sync) {
       if (b.id === 'mutex-lock') results.push(row(b, sd.callback ?? null, sd.mutexLock ?? null, hd.mutexLock ?? null));
       else if (b.id === 'mutex-contended') results.push(row(b, null, sd.contendedMs ?? null, hd.contendedMs ?? null));
