@@ -220,6 +220,14 @@ function mutexRelease(m) {
 function mutexAcquire(m, timeoutMs, fn) {
   const i = idx(m);
   if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+  return mutexAcquireContended(m, i, timeoutMs, fn);
+}
+
+/**
+ * mutexAcquire after a failed CAS on word i. Spins on plain loads first: another CAS right
+ * away would take the cache line from the owner for nothing (a failed CAS writes too).
+ */
+function mutexAcquireContended(m, i, timeoutMs, fn) {
   if ((Atomics.load(I32, i) & M_OWNER) === TID) {
     throw new TypeError(`${fn}: this thread already holds the mutex (locking it again would deadlock)`);
   }
@@ -292,12 +300,11 @@ Object.defineProperties(Mutex, {
       // compiles it as a unit with the caller's loop.
       if (typeof cb === 'function' && Mutex.has(m)) {
         const i = 2 * (m[OFF] + 1);
-        if (Atomics.compareExchange(I32, i, 0, TID) === 0) {
-          try {
-            return cb();
-          } finally {
-            if (Atomics.compareExchange(I32, i, TID, 0) !== TID) mutexRelease(m);
-          }
+        if (Atomics.compareExchange(I32, i, 0, TID) !== 0) mutexAcquireContended(m, i, -1, 'Mutex.lock');
+        try {
+          return cb();
+        } finally {
+          if (Atomics.compareExchange(I32, i, TID, 0) !== TID) mutexRelease(m);
         }
       }
       checkMutex(m, 'Mutex.lock');
