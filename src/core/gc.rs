@@ -13,6 +13,9 @@
 //!    tokens. Each thread's TLAB is retired (FREE header over the unused tail) and its
 //!    string read cache cleared. Marking writes the cycle's *epoch* (1..=127) into the
 //!    header's flags byte and follows every slot holding a reference, string or bigint tag.
+//!    A large heap is marked by several threads (the JS threads are all stopped, so their
+//!    cores are free): after [`PARALLEL_AFTER`] objects the coordinator starts helpers; each
+//!    marks with a compare-exchange on the header and hands half its stack to an idle one.
 //!    Epochs instead of a mark bit that the sweep clears: if a sweep ever stops early (an
 //!    unparsable word), objects after it merely keep an old epoch, which the next cycle
 //!    reads as "unmarked", so nothing is skipped during tracing; at worst memory leaks.
@@ -370,7 +373,7 @@ impl Collector {
         for off in rt.tokens.pinned_offsets() {
             m.mark(off as usize);
         }
-        m.drain();
+        m.drain(marking_helpers());
         let (live_objects, live_words) = (m.live_objects, m.live_words);
         if super::alloc::verify_enabled() {
             eprintln!("shared-structs VERIFY: cycle {} live {live_objects} (threads {}, pinned tokens {})", epoch, threads.len(), rt.tokens.pinned_offsets().len());
@@ -418,6 +421,23 @@ pub fn is_live(region: &super::region::Region, off: usize, stamp: u32) -> bool {
     }
     let h = region.word(off).load(Ordering::Acquire);
     (h as u32) & layout::TYPE_MASK != layout::TYPE_FREE && (h >> 32) as u32 == stamp
+}
+
+/// Helper threads for marking: one fewer than the cores (JS threads are all stopped while
+/// marking, so the cores are free), at most 3; `SHARED_STRUCTS_GC_THREADS=1` marks alone.
+fn marking_helpers() -> usize {
+    static HELPERS: once_cell::sync::Lazy<usize> = once_cell::sync::Lazy::new(|| {
+        let threads = std::env::var("SHARED_STRUCTS_GC_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(4)
+            });
+        threads.max(1) - 1
+    });
+    *HELPERS
 }
 
 /// Slot layout of every type id, snapshot at the start of a collection.
@@ -480,46 +500,191 @@ struct Marker<'a> {
     live_words: u64,
 }
 
-impl Marker<'_> {
-    /// Marks the object at `off` (if valid and unmarked) and queues it for scanning.
-    fn mark(&mut self, off: usize) {
-        if off < layout::HEAP_START || off >= self.end {
-            return;
-        }
-        let cell = self.region.word(off);
-        let h = cell.load(Ordering::Relaxed);
+/// Objects the coordinator scans alone before it asks helper threads to mark with it (a
+/// small heap never pays for a thread).
+const PARALLEL_AFTER: u64 = 1 << 16;
+/// Offsets handed from one marking thread to another at a time.
+const CHUNK: usize = 1024;
+
+/// Sets this cycle's epoch in the header of the object at `off` if it is a valid, unmarked
+/// object of the heap below `end`. Returns true if this call marked it (the caller then
+/// scans it). With `SHARED` (several marking threads) a compare-exchange, so that exactly
+/// one thread wins; alone, a plain store.
+fn try_mark<const SHARED: bool>(
+    region: &super::region::Region,
+    end: usize,
+    epoch: u32,
+    off: usize,
+) -> bool {
+    if off < layout::HEAP_START || off >= end {
+        return false;
+    }
+    let cell = region.word(off);
+    let mut h = cell.load(Ordering::Relaxed);
+    loop {
         let lo = h as u32;
         let ty = lo & layout::TYPE_MASK;
-        if (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == self.epoch
+        if (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == epoch
             || ty == layout::TYPE_FREE
             || ty == layout::TYPE_THREAD_BLOCK
             || ty == layout::TYPE_ROOT_TABLE
         {
-            return;
+            return false;
         }
-        let lo2 = (lo & !layout::MARK_MASK) | (self.epoch << layout::MARK_SHIFT);
-        cell.store((h & !0xffff_ffff) | lo2 as u64, Ordering::Relaxed);
-        self.stack.push(off);
+        let lo2 = (lo & !layout::MARK_MASK) | (epoch << layout::MARK_SHIFT);
+        if !SHARED {
+            cell.store((h & !0xffff_ffff) | lo2 as u64, Ordering::Relaxed);
+            return true;
+        }
+        match cell.compare_exchange_weak(
+            h,
+            (h & !0xffff_ffff) | lo2 as u64,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => return true,
+            Err(now) => h = now,
+        }
     }
+}
 
-    fn drain(&mut self) {
-        while let Some(off) = self.stack.pop() {
-            let Some((size, first, count)) = self.shapes.layout(self.region, off) else {
-                continue;
-            };
-            self.live_objects += 1;
-            self.live_words += size as u64;
-            for k in 0..count {
-                let w = off + first + k;
-                if w >= self.region.words() {
-                    break;
-                }
-                let v = self.region.word(w).load(Ordering::Relaxed);
-                if layout::tag_is_pointer((v >> 32) as u32) {
-                    self.mark(v as u32 as usize);
-                }
+/// Scans the (marked) object at `off`: marks what its slots reference, pushing the newly
+/// marked onto `stack`. Returns the object's size in words, or None for an invalid header.
+fn scan<const SHARED: bool>(
+    region: &super::region::Region,
+    shapes: &Shapes,
+    end: usize,
+    epoch: u32,
+    off: usize,
+    stack: &mut Vec<usize>,
+) -> Option<usize> {
+    let (size, first, count) = shapes.layout(region, off)?;
+    for k in 0..count {
+        let w = off + first + k;
+        if w >= region.words() {
+            break;
+        }
+        let v = region.word(w).load(Ordering::Relaxed);
+        if layout::tag_is_pointer((v >> 32) as u32) {
+            let child = v as u32 as usize;
+            if try_mark::<SHARED>(region, end, epoch, child) {
+                stack.push(child);
             }
         }
+    }
+    Some(size)
+}
+
+/// Work shared by the marking threads of one parallel drain.
+struct Pool {
+    /// Chunks of marked, unscanned offsets; `idle` threads wait for one.
+    chunks: Vec<Vec<usize>>,
+    idle: usize,
+    done: bool,
+}
+
+impl Marker<'_> {
+    /// Marks the object at `off` (if valid and unmarked) and queues it for scanning.
+    fn mark(&mut self, off: usize) {
+        if try_mark::<false>(self.region, self.end, self.epoch, off) {
+            self.stack.push(off);
+        }
+    }
+
+    /// Scans until nothing is left; with `helpers` > 0, a large heap is marked by
+    /// `helpers + 1` threads.
+    fn drain(&mut self, helpers: usize) {
+        let mut scanned = 0u64;
+        while let Some(off) = self.stack.pop() {
+            if let Some(size) = scan::<false>(
+                self.region,
+                self.shapes,
+                self.end,
+                self.epoch,
+                off,
+                &mut self.stack,
+            ) {
+                self.live_objects += 1;
+                self.live_words += size as u64;
+            }
+            scanned += 1;
+            if helpers > 0 && scanned >= PARALLEL_AFTER && self.stack.len() >= 2 {
+                self.drain_parallel(helpers);
+                return;
+            }
+        }
+    }
+
+    /// The rest of the drain on `helpers + 1` threads (this one included). Each thread works
+    /// on its own stack and hands a chunk to the shared pool when another thread is idle;
+    /// marking is a compare-exchange, so every object is scanned exactly once. It ends when
+    /// every thread is idle and the pool is empty (decided under the pool's lock).
+    fn drain_parallel(&mut self, helpers: usize) {
+        let (region, shapes, end, epoch) = (self.region, self.shapes, self.end, self.epoch);
+        let threads = helpers + 1;
+        let pool = Mutex::new(Pool {
+            chunks: Vec::new(),
+            idle: 0,
+            done: false,
+        });
+        let wake = Condvar::new();
+        let idle_hint = std::sync::atomic::AtomicUsize::new(0);
+        let work = |mut local: Vec<usize>| -> (u64, u64) {
+            let (mut objects, mut words) = (0u64, 0u64);
+            loop {
+                while let Some(off) = local.pop() {
+                    if let Some(size) = scan::<true>(region, shapes, end, epoch, off, &mut local) {
+                        objects += 1;
+                        words += size as u64;
+                    }
+                    if local.len() >= 2 && idle_hint.load(Ordering::Relaxed) > 0 {
+                        // Give the bottom half (the oldest entries: in a depth-first walk,
+                        // the largest pending subtrees) to the idle thread.
+                        let chunk = local.drain(..(local.len() / 2).min(CHUNK)).collect();
+                        pool.lock().chunks.push(chunk);
+                        wake.notify_one();
+                    }
+                }
+                let mut g = pool.lock();
+                if let Some(chunk) = g.chunks.pop() {
+                    local = chunk;
+                    continue;
+                }
+                g.idle += 1;
+                idle_hint.store(g.idle, Ordering::Relaxed);
+                if g.idle == threads {
+                    g.done = true;
+                    wake.notify_all();
+                    return (objects, words);
+                }
+                loop {
+                    wake.wait(&mut g);
+                    if g.done {
+                        return (objects, words);
+                    }
+                    if let Some(chunk) = g.chunks.pop() {
+                        g.idle -= 1;
+                        idle_hint.store(g.idle, Ordering::Relaxed);
+                        local = chunk;
+                        break;
+                    }
+                }
+            }
+        };
+        let mine = std::mem::take(&mut self.stack);
+        let totals = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..helpers).map(|_| s.spawn(|| work(Vec::new()))).collect();
+            let mut t = work(mine);
+            for h in handles {
+                // A helper that panicked (an assertion on a corrupt heap) re-raises here.
+                let (o, w) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                t.0 += o;
+                t.1 += w;
+            }
+            t
+        });
+        self.live_objects += totals.0;
+        self.live_words += totals.1;
     }
 
     /// Marks every object in `[from, to)` (a run of objects allocated back to back).
@@ -696,6 +861,98 @@ fn release_pages(region: &super::region::Region, start: usize, stop: usize) {
                 (last - first) * layout::WORD,
                 libc::MADV_DONTNEED,
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::region::Region;
+
+    /// Writes `n` objects of a 3-slot user type back to back from HEAP_START: a binary tree
+    /// (slots 0, 1 = children), plus a pseudo-random extra edge (slot 2) that makes cycles
+    /// and cross links; objects from `n / 2` on are unreachable from the root (garbage with
+    /// cycles of its own). Returns the offsets.
+    fn build(region: &Region, n: usize) -> Vec<usize> {
+        let offs: Vec<usize> = (0..n).map(|i| layout::HEAP_START + 4 * i).collect();
+        let refv = |o: usize| ((layout::TAG_REF as u64) << 32) | o as u64;
+        let undef = (layout::TAG_UNDEFINED as u64) << 32;
+        let half = n / 2;
+        let mut seed = 0x9e37_79b9_u32;
+        for (i, &o) in offs.iter().enumerate() {
+            region
+                .word(o)
+                .store(layout::FIRST_USER_TYPE as u64, Ordering::Relaxed);
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let base = if i < half { 0 } else { half };
+            let child = |c: usize| {
+                if i < half {
+                    c
+                } else {
+                    half + (c - half) % (n - half)
+                }
+            };
+            for (k, c) in [(1, l), (2, r)] {
+                let v = if (i < half && c < half) || (i >= half && c - base < n - half) {
+                    refv(offs[child(c)])
+                } else {
+                    undef
+                };
+                region.word(o + k).store(v, Ordering::Relaxed);
+            }
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let span = if i < half { half } else { n - half };
+            let extra = base + (seed as usize >> 8) % span;
+            region
+                .word(o + 3)
+                .store(refv(offs[extra]), Ordering::Relaxed);
+        }
+        offs
+    }
+
+    fn marked(region: &Region, offs: &[usize], epoch: u32) -> Vec<bool> {
+        offs.iter()
+            .map(|&o| {
+                (region.word(o).load(Ordering::Relaxed) as u32 & layout::MARK_MASK)
+                    >> layout::MARK_SHIFT
+                    == epoch
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parallel_marking_marks_exactly_what_sequential_marking_marks() {
+        let region = Region::reserve(64 << 20).unwrap();
+        let n = 400_000;
+        let offs = build(&region, n);
+        let end = offs[n - 1] + 4;
+        let shapes = Shapes {
+            user: vec![(3, false)],
+        };
+        let mut results = Vec::new();
+        for (epoch, helpers) in [(1u32, 0usize), (2, 1), (3, 3)] {
+            let mut m = Marker {
+                region: &region,
+                shapes: &shapes,
+                end,
+                epoch,
+                stack: Vec::new(),
+                live_objects: 0,
+                live_words: 0,
+            };
+            m.mark(offs[0]);
+            m.drain(helpers);
+            results.push((m.live_objects, m.live_words, marked(&region, &offs, epoch)));
+        }
+        let (objects, words, ref set) = results[0];
+        // Everything reachable from the root is the first half, and nothing of the second.
+        assert_eq!(objects, (n / 2) as u64);
+        assert_eq!(words, 4 * (n / 2) as u64);
+        assert!(set[..n / 2].iter().all(|&b| b) && !set[n / 2..].iter().any(|&b| b));
+        for r in &results[1..] {
+            assert_eq!((r.0, r.1), (objects, words));
+            assert!(r.2 == *set);
         }
     }
 }
