@@ -200,7 +200,7 @@ async function runChurn(opts, errors) {
       detail: `on ${fmt(A.nodesPerCpuSec / 1e6)} (${fmt(A.cpuSeconds)} CPU-s in ${fmt(A.seconds)} s) vs off ${fmt(B.nodesPerCpuSec / 1e6)} (${fmt(B.cpuSeconds)} CPU-s in ${fmt(B.seconds)} s) M nodes/CPU-s`,
     });
     row('alloc-wait', "workers' time inside native allocation calls, on / off", A.allocCallShare * 100, '%', {
-      detail: `off: ${fmt(B.allocCallShare * 100)}% (TLAB refills wait up to 20 ms for a running sweep's spans, or run a collection on a full heap)`,
+      detail: `off: ${fmt(B.allocCallShare * 100)}% (TLAB refills wait up to 30 ms for a running sweep's spans, or run a collection on a full heap)`,
     });
   }
   if (A) {
