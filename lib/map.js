@@ -225,49 +225,66 @@ const { strVals: STR_VALS, C_STR_KEYS, STRING_CACHE_MASK } = rt;
 const TAG_STRING = L.TAG_STRING;
 const TAG_UNDEFINED = L.TAG_UNDEFINED;
 
+const ABSENT = -1;
+const UNSURE = -2;
+
 /**
- * lookup() for a string key on a genuine SharedMap, specialised and written out in
- * one function (hash, probe, key check through the string read cache, value, re-checks),
- * so V8 compiles it as a unit. Anything unusual (a table being swapped, a stale table, a
- * key stored by another thread that is not in this thread's cache) goes to lookup().
+ * Probes table t for string key `key` (hash h) comparing stored keys through this thread's
+ * string read cache. Returns the entry's slot index, ABSENT (an empty slot ends the probe),
+ * or UNSURE (an entry with this hash whose key is not a string cached in this thread, or
+ * no empty slot: the general find() must decide). Tombstones are skipped.
+ */
+function probeStr(t, key, h) {
+  const cap = U32[2 * t + 2];
+  const mask = cap - 1;
+  let i = h & mask;
+  for (let c = 0; c < cap; c++) {
+    const e = t + 2 + 3 * i;
+    const hv = F64[e];
+    if (hv === h) {
+      const k0 = U32[2 * e + 2];
+      const sh = (k0 >>> 1) & STRING_CACHE_MASK;
+      if (U32[2 * e + 3] !== TAG_STRING || I32[C_STR_KEYS + sh] !== k0) return UNSURE;
+      if (STR_VALS[sh] === key) return e;
+    } else if (hv !== hv && U32[2 * e + 1] === TAG_UNDEFINED) {
+      return ABSENT;
+    }
+    i = (i + 1) & mask;
+  }
+  return UNSURE;
+}
+
+/**
+ * lookup() for a string key on a genuine SharedMap, specialised (hash, probeStr, value,
+ * the same re-checks as lookup()) so V8 compiles it as a unit. Anything unusual (a table
+ * being swapped, a stale table, a key stored by another thread that is not in this
+ * thread's cache) goes to lookup().
  */
 function lookupStr(m, key, wantValue) {
   const h = hashString(key);
   const ti = 2 * (m[OFF] + W_TABLE);
   const t = U32[ti];
   if ((U32[2 * t] & L.TYPE_MASK) === L.TYPE_MAP_TABLE) {
-    const cap = U32[2 * t + 2];
-    const mask = cap - 1;
-    let i = h & mask;
-    for (let c = 0; c < cap; c++) {
-      const e = t + 2 + 3 * i;
-      const hv = F64[e];
-      if (hv === h) {
-        const k0 = U32[2 * e + 2];
-        const k1 = U32[2 * e + 3];
-        const sh = (k0 >>> 1) & STRING_CACHE_MASK;
-        if (k1 !== TAG_STRING || I32[C_STR_KEYS + sh] !== k0) break; // not cached here: slow path
-        if (STR_VALS[sh] === key) {
-          let value = true;
-          if (wantValue) {
-            const v = F64[e + 2];
-            if (v === v) value = v;
-            else {
-              try {
-                value = rt.decodeTagged(v, e + 2);
-              } catch {
-                break; // a stale table the collector freed: the slow path retries
-              }
-            }
+    const e = probeStr(t, key, h);
+    if (e === ABSENT) {
+      if (Atomics.load(U32, ti) === t) return MISSING;
+    } else if (e !== UNSURE) {
+      const k0 = U32[2 * e + 2];
+      const k1 = U32[2 * e + 3];
+      let value = true;
+      let ok = true;
+      if (wantValue) {
+        const v = F64[e + 2];
+        if (v === v) value = v;
+        else {
+          try {
+            value = rt.decodeTagged(v, e + 2);
+          } catch {
+            ok = false; // a stale table the collector freed: the slow path retries
           }
-          if (F64[e] !== h || U32[2 * e + 2] !== k0 || U32[2 * e + 3] !== k1 || Atomics.load(U32, ti) !== t) break;
-          return value;
         }
-      } else if (hv !== hv && U32[2 * e + 1] === TAG_UNDEFINED) {
-        if (Atomics.load(U32, ti) !== t) break;
-        return MISSING;
       }
-      i = (i + 1) & mask;
+      if (ok && F64[e] === h && U32[2 * e + 2] === k0 && U32[2 * e + 3] === k1 && Atomics.load(U32, ti) === t) return value;
     }
   }
   return lookup(m, key, h, wantValue);
@@ -293,29 +310,12 @@ function setStr(m, key, value) {
   if (Atomics.compareExchange(I32, li, 0, TID) !== 0) lock(m);
   try {
     const t = U32[2 * (o + W_TABLE)];
-    // Probe for an existing entry whose key this thread has cached (the common case of
-    // overwriting); anything else goes through find.
-    const cap = U32[2 * t + 2];
-    const mask = cap - 1;
-    let i = h & mask;
-    for (let c = 0; c < cap; c++) {
-      const e = t + 2 + 3 * i;
-      const hv = F64[e];
-      if (hv === h) {
-        const k0 = U32[2 * e + 2];
-        const sh = (k0 >>> 1) & STRING_CACHE_MASK;
-        if (U32[2 * e + 3] === TAG_STRING && I32[C_STR_KEYS + sh] === k0) {
-          if (STR_VALS[sh] === key) {
-            F64[e + 2] = valueBits;
-            return;
-          }
-        } else {
-          break;
-        }
-      } else if (hv !== hv) {
-        break;
-      }
-      i = (i + 1) & mask;
+    // Overwriting an entry whose key this thread has cached is the common case; inserts
+    // and anything probeStr is unsure of go through find (which also picks the slot).
+    const e = probeStr(t, key, h);
+    if (e >= 0) {
+      F64[e + 2] = valueBits;
+      return;
     }
     const r = find(t, key, h);
     if (r >= 0) {
