@@ -28,7 +28,7 @@ const SAMPLE_MS = 50;
 /** Counter cells per worker (see the worker side). */
 const CELLS = 5;
 
-const immediate = () => new Promise((resolve) => setImmediate(resolve));
+const { immediate, settle } = require('./lib');
 
 // ---------------------------------------------------------------------------------------
 // Worker side
@@ -151,19 +151,6 @@ function parse(argv) {
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const mb = (b) => b / (1 << 20);
-
-async function settle(ss) {
-  // V8 first (drops dead wrappers), then the shared heap twice (threads prune after one).
-  for (let i = 0; i < 3; i++) {
-    await immediate();
-    if (global.gc) global.gc();
-  }
-  ss.gc();
-  await immediate();
-  if (global.gc) global.gc();
-  ss.gc();
-  await immediate();
-}
 
 async function main() {
   const opts = parse(process.argv.slice(2));

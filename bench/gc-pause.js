@@ -36,7 +36,7 @@ if (!isMainThread) {
   return;
 }
 
-const immediate = () => new Promise((resolve) => setImmediate(resolve));
+const { immediate, settle } = require('./lib');
 const now = () => process.hrtime.bigint();
 const msSince = (t0) => Number(now() - t0) / 1e6;
 
@@ -98,18 +98,6 @@ function countTree(root) {
     if (r) stack.push(r);
   }
   return n;
-}
-
-async function settle(ss) {
-  for (let i = 0; i < 3; i++) {
-    await immediate();
-    if (global.gc) global.gc();
-  }
-  ss.gc();
-  await immediate();
-  if (global.gc) global.gc();
-  ss.gc();
-  await immediate();
 }
 
 async function main() {

@@ -224,8 +224,25 @@ function table(headers, rows, right) {
   return [line(headers), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/**
+ * Lets V8 drop dead wrappers (global.gc with --expose-gc, between event-loop turns), then
+ * collects the shared heap twice (threads prune their identity tables after one).
+ */
+async function settle(ss) {
+  for (let i = 0; i < 3; i++) {
+    await immediate();
+    if (global.gc) global.gc();
+  }
+  ss.gc();
+  await immediate();
+  if (global.gc) global.gc();
+  ss.gc();
+  await immediate();
+}
+
 module.exports = {
   now,
+  settle,
   msSince,
   immediate,
   sink,

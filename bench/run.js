@@ -193,8 +193,8 @@ async function main() {
     const medianOf = (runs) => {
       const out = {};
       for (const k of new Set(runs.flatMap((d) => Object.keys(d)))) {
-        const v = runs.map((d) => d[k]).filter((x) => typeof x === 'number').sort((x, y) => x - y);
-        if (v.length) out[k] = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        const v = runs.map((d) => d[k]).filter((x) => typeof x === 'number');
+        if (v.length) out[k] = median(v);
       }
       return out;
     };

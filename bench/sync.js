@@ -7,6 +7,7 @@
 
 const { Worker, isMainThread, workerData, parentPort } = require('worker_threads');
 const path = require('path');
+const { median } = require('./lib');
 
 const side = process.argv[process.argv.indexOf('--side') + 1];
 const TOTAL = 1_000_000; // contended increments in all
@@ -17,8 +18,7 @@ const TRIALS = 5;
 async function medianMs(trial) {
   const ms = [];
   for (let k = 0; k < TRIALS; k++) ms.push(await trial());
-  ms.sort((a, b) => a - b);
-  return ms[(TRIALS - 1) >> 1];
+  return median(ms);
 }
 const N = 1000;
 
@@ -30,8 +30,7 @@ function nsPerOp(fn, ops, reps = 300) {
     for (let r = 0; r < reps; r++) fn();
     samples.push(Number(process.hrtime.bigint() - t0) / (reps * ops));
   }
-  samples.sort((a, b) => a - b);
-  return samples[3];
+  return median(samples);
 }
 
 function mainShared() {

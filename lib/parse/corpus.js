@@ -37,15 +37,19 @@ function packageDir(name) {
   }
 }
 
-function listDir(dir, re, recursive, out) {
+/** The entries of `dir` sorted by name (InputError if it cannot be read). */
+function readDirSorted(dir) {
   let entries;
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     throw new InputError(`cannot read directory ${dir}: ${e.code || e.message}`);
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function listDir(dir, re, recursive, out) {
+  for (const e of readDirSorted(dir)) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
       if (recursive && e.name !== 'node_modules' && !e.name.startsWith('.')) listDir(p, re, recursive, out);
@@ -132,14 +136,7 @@ function expandGlob(pattern) {
   if (!fs.existsSync(base)) return [];
   const all = [];
   (function walk(dir, rel) {
-    let entries;
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      throw new InputError(`cannot read directory ${dir}: ${e.code || e.message}`);
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
+    for (const e of readDirSorted(dir)) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
