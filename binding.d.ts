@@ -9,23 +9,14 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Acknowledges a lock granted to async waiter `id` (its doorbell has been received). */
+export declare function ackGrant(tid: number, id: number): void
+
 /**
  * One large object of `words` words for thread `tid`; returns its word offset. The object
  * is added to the thread's young ranges (rooted until its operation ends).
  */
 export declare function allocLarge(tid: number, words: number): number
-
-/** Arena `aid` if it is still alive, else undefined. */
-export declare function arenaGet(aid: number): object | undefined
-
-/** Ids below `below` of arenas that were held weakly and have been collected. */
-export declare function arenasDead(below: number): Array<number>
-
-/**
- * Holds arena `aid` of this thread weakly (replacing the reference of a dead arena that
- * had the same id).
- */
-export declare function arenaWeak(aid: number, arena: object): void
 
 /**
  * A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
@@ -38,6 +29,18 @@ export declare function allocRootTable(tid: number, capacity: number): number
  * block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
  */
 export declare function allocTlab(tid: number, minWords: number): void
+
+/** Arena `aid` if it is still alive, else undefined. */
+export declare function arenaGet(aid: number): object | undefined
+
+/** Ids below `below` of arenas that were held weakly and have been collected. */
+export declare function arenasDead(below: number): Array<number>
+
+/**
+ * Holds arena `aid` of this thread weakly (replacing the reference of a dead arena that
+ * had the same id).
+ */
+export declare function arenaWeak(aid: number, arena: object): void
 
 /** Records the block of a registered thread (called by JS right after registerThread). */
 export declare function bindThreadBlock(tid: number, block: number): void
@@ -93,9 +96,6 @@ export declare function mutexLockSlow(index: number, tid: number, timeoutMs: num
 /** Mutex release slow path (waiters parked). Returns false if `tid` does not own it. */
 export declare function mutexUnlockSlow(index: number, tid: number): boolean
 
-/** Acknowledges a lock granted to async waiter `id` (its doorbell has been received). */
-export declare function ackGrant(tid: number, id: number): void
-
 /** Allocator and collector statistics. */
 export declare function nativeHeapStats(): NativeHeapStats
 
@@ -120,6 +120,7 @@ export interface NativeHeapStats {
 }
 
 /**
+ * Resolves a token to the offset of a live object.
  * The object is recorded as young for thread `tid` BEFORE the token unpins it, so it stays a
  * root until the caller's wrapper is in its identity table (the next operation start).
  */

@@ -836,12 +836,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ackGrant = nativeBinding.ackGrant
-module.exports.arenaGet = nativeBinding.arenaGet
-module.exports.arenasDead = nativeBinding.arenasDead
-module.exports.arenaWeak = nativeBinding.arenaWeak
 module.exports.allocLarge = nativeBinding.allocLarge
 module.exports.allocRootTable = nativeBinding.allocRootTable
 module.exports.allocTlab = nativeBinding.allocTlab
+module.exports.arenaGet = nativeBinding.arenaGet
+module.exports.arenasDead = nativeBinding.arenasDead
+module.exports.arenaWeak = nativeBinding.arenaWeak
 module.exports.bindThreadBlock = nativeBinding.bindThreadBlock
 module.exports.cancelAsync = nativeBinding.cancelAsync
 module.exports.collect = nativeBinding.collect

@@ -112,7 +112,7 @@ unsafe fn ref_value(env: sys::napi_env, r: sys::napi_ref) -> Result<sys::napi_va
 /// Holds arena `aid` of this thread weakly (replacing the reference of a dead arena that
 /// had the same id).
 #[napi]
-pub fn arena_weak(env: Env, aid: u32, arena: RawArg) -> Result<()> {
+pub fn arena_weak(env: Env, aid: u32, #[napi(ts_arg_type = "object")] arena: RawArg) -> Result<()> {
     if aid >= MAX_ARENAS {
         return Err(super::to_napi(crate::core::CoreError::range(format!(
             "shared-structs: arena id {aid} out of range"
