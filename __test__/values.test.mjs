@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray, canBeShared, share } = require('../index.js');
-const { uniqueKey, runChild } = require('./helpers.js');
+const { uniqueKey, runChild, runWorker } = require('./helpers.js');
 
 const Box = new SharedStructType(['v', 'w'], uniqueKey('Box'));
 
@@ -156,6 +156,21 @@ describe('values: strings', () => {
       expect(r.length).toBe(str.length);
     });
   }
+
+  it('decodes strings of every short length in a thread that did not write them', async () => {
+    // The writer's string cache answers its own reads; a worker decodes from the heap.
+    const units = [0x41, 0x7a, 0xe9, 0x4e16, 0xd83d, 0xdc4d, 0xdc00, 0xd800, 0xffff, 0, 0x30];
+    const strs = [];
+    for (let len = 0; len <= 80; len++) {
+      let s = '';
+      for (let k = 0; k < len; k++) s += String.fromCharCode(units[(k * 7 + len) % units.length]);
+      strs.push(s);
+    }
+    const arr = SharedArray.from(strs);
+    const got = await runWorker('const a = open(data.t); const out = []; for (let i = 0; i < a.length; i++) out.push(a.get(i)); return out;', { t: share(arr) });
+    expect(got.length).toBe(strs.length);
+    for (let len = 0; len <= 80; len++) expect(got[len]).toBe(strs[len]);
+  });
 
   it('round-trips every UTF-16 code unit', () => {
     let all = '';

@@ -191,8 +191,11 @@ function makeConverter(ts) {
     return o;
   }
 
-  /** Fills Node `o` from TypeScript node `n` (its children are allocated, linked, filled). */
-  function rawFill(o, n, parentOff) {
+  /**
+   * Fills Node `o` from TypeScript node `n`, whose `count` children are on the scratch stack
+   * at `base` (each child is allocated, linked into `o`, then filled).
+   */
+  function rawFill(o, n, parentOff, base, count) {
     const { rt, F64 } = raw;
     F64[o + 2] = n.kind;
     F64[o + 3] = n.pos;
@@ -202,9 +205,6 @@ function makeConverter(ts) {
     const k = n.kind;
     const t = textKinds[k] === 1 ? n.text : k === SOURCE_FILE ? n.fileName : undefined;
     if (t !== undefined) F64[o + 7] = rt.encodeValue(t, null, null);
-    const base = top;
-    forEachChild(n, push, push);
-    const count = top - base;
     for (let i = 0; i < count; i++) {
       const c = stack[base + i];
       if (c.kind === undefined) {
@@ -213,29 +213,26 @@ function makeConverter(ts) {
         F64[o + 8 + i] = rt.refBits(a);
         F64[a + 2] = c.pos;
         F64[a + 3] = c.end;
-        for (let j = 0; j < m; j++) {
-          const cn = c[j];
-          const co = rawAlloc(raw.node, 6, childCount(cn));
-          F64[a + 4 + j] = rt.refBits(co);
-          rawFill(co, cn, o);
-        }
+        for (let j = 0; j < m; j++) rawNode(c[j], o, a + 4 + j);
       } else {
-        const co = rawAlloc(raw.node, 6, childCount(c));
-        F64[o + 8 + i] = rt.refBits(co);
-        rawFill(co, c, o);
+        rawNode(c, o, o + 8 + i);
       }
     }
-    top = base;
   }
 
-  let counter = 0;
-  const countOne = () => {
-    counter++;
-  };
-  function childCount(n) {
-    counter = 0;
-    forEachChild(n, countOne, countOne);
-    return counter;
+  /**
+   * Converts TypeScript node `n` (child of the Node at `parentOff`) and links it into word
+   * `slot`. Its children are collected first (one forEachChild), so the Node is allocated at
+   * its final size and linked before anything else is allocated.
+   */
+  function rawNode(n, parentOff, slot) {
+    const base = top;
+    forEachChild(n, push, push);
+    const count = top - base;
+    const o = rawAlloc(raw.node, 6, count);
+    raw.F64[slot] = raw.rt.refBits(o);
+    rawFill(o, n, parentOff, base, count);
+    top = base;
   }
 
   return {
@@ -244,8 +241,11 @@ function makeConverter(ts) {
       const { rt } = rawTypes();
       top = 0;
       rt.opStart();
-      const root = new SNode(childCount(sf));
-      rawFill(root[rt.OFF], sf, 0);
+      forEachChild(sf, push, push);
+      const count = top;
+      const root = new SNode(count);
+      rawFill(root[rt.OFF], sf, 0, 0, count);
+      top = 0;
       return root;
     },
     /** TypeScript SourceFile -> plain AST (PlainNode tree). */
