@@ -496,6 +496,12 @@ function holdArena(a) {
   strongIds.push(id);
 }
 const freeArenaIds = [];
+/**
+ * aid -> the offset each slot's wrapper was entered under in the identity table (0: none).
+ * Held apart from the arena, so that once V8 has collected an arena its entries can still
+ * be found and dropped one by one (pruneDeadArenas) instead of rebuilding the whole table.
+ */
+const arenaOffs = [new Int32Array(ARENA_SIZE)]; // id 0: the canary and NO_ARENA (never pruned)
 /** aid -> 1 while the arena is held only weakly (sealed, not yet found dead). */
 const weakArena = [];
 let nextArenaId = 1;
@@ -507,6 +513,13 @@ let releaseScheduled = false;
 function newArena() {
   const id = freeArenaIds.length ? freeArenaIds.pop() : nextArenaId++;
   if (id >= 1 << (31 - ARENA_BITS)) throw new RangeError('shared-structs: too many live wrappers in this thread');
+  const offs = arenaOffs[id];
+  if (offs === undefined) {
+    while (arenaOffs.length < id) arenaOffs.push(undefined);
+    arenaOffs[id] = new Int32Array(ARENA_SIZE);
+  } else {
+    offs.fill(0);
+  }
   const a = new Arena(id);
   holdArena(a);
   return a;
@@ -560,13 +573,38 @@ let prunedCycle = U32[L.CTL_CYCLE];
 function pruneAfterCollection() {
   if (U32[L.CTL_CYCLE] !== prunedCycle || (sealedSinceRebuild >= 16 && nativeBinding.arenaGet(CANARY) === undefined)) {
     prunedCycle = U32[L.CTL_CYCLE];
-    try {
-      rebuildTable();
-    } catch (e) {
-      // A full heap: keep the current table; the next growth or collection retries.
-      if (!(e instanceof RangeError)) throw e;
-    }
+    pruneDeadArenas();
   }
+}
+
+/**
+ * Drops the identity-table entries of every arena V8 has collected (they become tombstones:
+ * probes go on past them, the collector skips them, the next rebuild drops them) and frees
+ * those arena ids. Costs a lookup per wrapper that died, not a pass over the table.
+ */
+function pruneDeadArenas() {
+  for (const aid of native.arenasDead(nextArenaId)) {
+    // A reused id keeps its dead arena's native ref until it is sealed again: only arenas
+    // currently held weakly can have died.
+    if (weakArena[aid] !== 1) continue;
+    const offs = arenaOffs[aid];
+    const ref0 = aid << ARENA_BITS;
+    for (let slot = 0; slot < ARENA_SIZE; slot++) {
+      const off = offs[slot];
+      if (off === 0) continue;
+      const i = tableFind(off);
+      // The entry may have moved on to a newer wrapper of the same object.
+      if (i >= 0 && tvals[i] === (ref0 | slot)) {
+        I32[tbase + i] = TOMBSTONE;
+        tcount--;
+        ttombs++;
+      }
+    }
+    weakArena[aid] = 0;
+    freeArenaIds.push(aid);
+  }
+  sealedSinceRebuild = 0;
+  native.arenaWeak(CANARY, {});
 }
 
 /** End of job: drop strong references to arenas and the front cache. */
@@ -605,9 +643,10 @@ function frontHash(off) {
   return (off >>> 1) & ((1 << FRONT_BITS) - 1);
 }
 
-// Identity table: keys are offsets (0 = empty), values are (aid << ARENA_BITS) | slot.
-// Keys live in a root table in the shared heap (the collector reads them as roots); values
-// are this thread's business.
+// Identity table: keys are offsets (0 = empty, TOMBSTONE = a dropped entry), values are
+// (aid << ARENA_BITS) | slot. Keys live in a root table in the shared heap (the collector
+// reads them as roots and skips 0 and TOMBSTONE); values are this thread's business.
+const TOMBSTONE = -1; // u32 0xFFFFFFFF: never an object offset (docs/identity.md)
 let tbits = 14;
 let tcap = 1 << tbits;
 let tmask = tcap - 1;
@@ -618,6 +657,8 @@ let tbase = 2 * activeOff + 4;
 let spareOff = 0;
 let tvals = new Int32Array(tcap);
 let tcount = 0;
+/** Tombstones in the table (dropped entries; slots that stay used until the next rebuild). */
+let ttombs = 0;
 
 // Objects are at least 2 words apart in practice and are usually read in allocation
 // order, so a locality-preserving hash (off / 2) keeps neighbouring lookups in one cache line.
@@ -701,6 +742,7 @@ let twrites = 0;
 
 function insertAt(off, i) {
   const v = lastRef;
+  arenaOffs[v >>> ARENA_BITS][v & (ARENA_SIZE - 1)] = off;
   if (i >= 0) {
     tvals[i] = v;
   } else {
@@ -715,7 +757,7 @@ function insertAt(off, i) {
       if (!(e instanceof RangeError)) throw e;
       // The heap is full: keep the table; refuse to fill it (probing needs an empty slot),
       // and do not retry the rebuild at every insert.
-      if (tcount > tcap - (tcap >>> 3)) throw e;
+      if (tcount + ttombs > tcap - (tcap >>> 3)) throw e;
       twrites = tcap >>> 2;
     }
   }
@@ -743,7 +785,10 @@ function rebuildTable() {
   const oldCap = tcap;
   const oldVals = tvals;
   let live = 0;
-  for (let i = 0; i < oldCap; i++) if (I32[oldBase + i] !== 0 && alive[oldVals[i] >>> ARENA_BITS]) live++;
+  for (let i = 0; i < oldCap; i++) {
+    const k = I32[oldBase + i];
+    if (k !== 0 && k !== TOMBSTONE && alive[oldVals[i] >>> ARENA_BITS]) live++;
+  }
   let bits = tbits;
   while (live > 1 << (bits - 2)) bits++;
   // Root tables are double-buffered: two tables of the current capacity, both registered as
@@ -774,10 +819,11 @@ function rebuildTable() {
   tbase = 2 * off + 4;
   tvals = new Int32Array(tcap);
   tcount = 0;
+  ttombs = 0;
   twrites = 0;
   for (let i = 0; i < oldCap; i++) {
     const k = I32[oldBase + i];
-    if (k !== 0 && alive[oldVals[i] >>> ARENA_BITS]) {
+    if (k !== 0 && k !== TOMBSTONE && alive[oldVals[i] >>> ARENA_BITS]) {
       const j = -1 - tableFind(k);
       I32[tbase + j] = k;
       tvals[j] = oldVals[i];

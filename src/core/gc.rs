@@ -762,9 +762,10 @@ impl Marker<'_> {
             }
             let cap = self.cell(t, 2).load(Ordering::Relaxed) as usize;
             for i in 0..cap {
-                let off = self.cell(t, 4 + i).load(Ordering::Relaxed) as usize;
-                if off != 0 {
-                    self.mark(off);
+                let off = self.cell(t, 4 + i).load(Ordering::Relaxed);
+                // 0: empty slot; u32::MAX: tombstone (an entry JS dropped, docs/identity.md).
+                if off != 0 && off != layout::TABLE_TOMBSTONE {
+                    self.mark(off as usize);
                 }
             }
         }

@@ -18,6 +18,9 @@ pub const WORD: usize = 8;
 pub const CONTROL_WORDS: usize = 512;
 /// First word that can hold an object. Offset 0 is never a valid object.
 pub const HEAP_START: usize = CONTROL_WORDS;
+/// A dropped identity-table key (JS writes it as Int32 -1). Never an object offset: the
+/// region is smaller than 2^32 - 1 words.
+pub const TABLE_TOMBSTONE: u32 = u32::MAX;
 
 /// Control block cells (u32 index into the region viewed as `Uint32Array`).
 pub const CTL_MAGIC: usize = 0;
