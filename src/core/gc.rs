@@ -788,16 +788,21 @@ fn sweep(
     let mut freed = 0u64;
     let mut run_start = usize::MAX;
     let mut o = layout::HEAP_START;
-    let close = |spans: &mut Vec<Span>, start: usize, stop: usize| {
+    // Words in `spans` not yet published.
+    let mut pending = 0usize;
+    let mut close = |spans: &mut Vec<Span>, start: usize, stop: usize| {
         if start == usize::MAX || stop <= start {
             return;
         }
         write_free(region, start, stop - start);
         release_pages(region, start, stop);
         spans.push((start, stop - start));
-        if spans.len() >= 256 {
+        pending += stop - start;
+        // A thread waiting for a TLAB gets memory as soon as a few TLABs' worth is swept.
+        if spans.len() >= 256 || pending >= PUBLISH_WORDS {
             publish(spans);
             spans.clear();
+            pending = 0;
         }
     };
     while o < end {
@@ -841,11 +846,23 @@ fn sweep(
             }
         }
         o += size;
+        // A long run of garbage is handed out in pieces: closed only at its end, a heap that
+        // is mostly garbage would publish nothing until the whole sweep is done, and every
+        // thread needing a TLAB meanwhile would wait for it (or grow the heap).
+        if run_start != usize::MAX && o - run_start >= MAX_SPAN_WORDS && o <= end {
+            close(&mut spans, run_start, o);
+            run_start = usize::MAX;
+        }
     }
     close(&mut spans, run_start, o.min(end));
     publish(&spans);
     freed
 }
+
+/// Longest span the sweep builds (8 MB); longer runs of free memory become several spans.
+const MAX_SPAN_WORDS: usize = 1 << 20;
+/// The sweep publishes its spans once they hold this many words (4 TLABs), or 256 spans.
+const PUBLISH_WORDS: usize = 4 * layout::TLAB_WORDS;
 
 /// Gives whole pages strictly inside a free span back to the OS.
 fn release_pages(region: &super::region::Region, start: usize, stop: usize) {
@@ -955,5 +972,54 @@ mod tests {
             assert_eq!((r.0, r.1), (objects, words));
             assert!(r.2 == *set);
         }
+    }
+
+    #[test]
+    fn sweep_publishes_a_long_garbage_run_in_pieces_and_keeps_live_objects() {
+        // 1,200,000 dead 4-word objects (4.8 M words) with one live object in the middle.
+        let region = Region::reserve(64 << 20).unwrap();
+        let n = 1_200_000;
+        let offs = build(&region, n);
+        let end = offs[n - 1] + 4;
+        let shapes = Shapes {
+            user: vec![(3, false)],
+        };
+        let epoch = 5u32;
+        let live = offs[n / 2];
+        let h = region.word(live).load(Ordering::Relaxed);
+        region.word(live).store(
+            h | ((epoch as u64) << layout::MARK_SHIFT) & layout::MARK_MASK as u64,
+            Ordering::Relaxed,
+        );
+        let calls = std::cell::RefCell::new(Vec::<Vec<Span>>::new());
+        let freed = sweep(&region, &shapes, end, epoch, &|sp: &[Span]| {
+            calls.borrow_mut().push(sp.to_vec());
+        });
+        assert_eq!(freed, (n - 1) as u64);
+        let calls = calls.into_inner();
+        let spans: Vec<Span> = calls.iter().flatten().copied().collect();
+        // Published as it goes (not in one batch at the end), no span longer than the cap.
+        assert!(
+            calls.iter().filter(|c| !c.is_empty()).count() >= 4,
+            "{} publishes",
+            calls.len()
+        );
+        assert!(spans.iter().all(|&(_, len)| len <= MAX_SPAN_WORDS));
+        // The spans tile everything but the live object, in order, without overlap.
+        let mut at = layout::HEAP_START;
+        for &(start, len) in &spans {
+            if start != at {
+                assert_eq!((at, start), (live, live + 4));
+            }
+            at = start + len;
+        }
+        assert_eq!(at, end);
+        let total: usize = spans.iter().map(|&(_, len)| len).sum();
+        assert_eq!(total, end - layout::HEAP_START - 4);
+        // The live object is untouched: its header still parses as the user type.
+        assert_eq!(
+            region.word(live).load(Ordering::Relaxed) as u32 & layout::TYPE_MASK,
+            layout::FIRST_USER_TYPE
+        );
     }
 }
