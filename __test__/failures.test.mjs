@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { SharedStructType, SharedArray, share, open } = require('../index.js');
+const { SharedStructType, SharedArray, Mutex, SharedMap, share, open } = require('../index.js');
 const { runWorker, startWorker, runChild, uniqueKey } = require('./helpers.js');
 
 /** Polls (yielding to the event loop) until `cond()` holds or `ms` pass. */
@@ -194,13 +194,42 @@ describe('error paths', () => {
     expect(new SharedStructType(['a'], key)).toBe(A);
   });
 
-  it('does not crash when struct accessors are called on foreign objects', () => {
+  it('rejects struct accessors called on anything but an instance of their type', () => {
     const P = new SharedStructType(['x']);
+    const Big = new SharedStructType(Array.from({ length: 16 }, (_, i) => `f${i}`));
+    const E = new SharedStructType(['pos'], { elements: true });
     const p = new P();
     p.x = 5;
+    // Small structs laid out back to back: a Big accessor applied to one of them would reach
+    // into its neighbours (and their headers) if the receiver were not checked.
+    const smalls = Array.from({ length: 20 }, (_, i) => {
+      const s = new P();
+      s.x = `s${i}`;
+      return s;
+    });
+    const m = new Mutex();
+    const map = new SharedMap([['k', 1]]);
+    const sym = Object.getOwnPropertySymbols(p)[0];
+    const forged = { [sym]: p[sym] };
     const { get, set } = Object.getOwnPropertyDescriptor(P.prototype, 'x');
-    expect(() => get.call({})).not.toThrow();
-    expect(() => set.call({}, 1)).not.toThrow();
+    const big = (k) => Object.getOwnPropertyDescriptor(Big.prototype, k);
+    for (const recv of [{}, forged, Object.create(P.prototype), smalls[3], m, map, new E(2)]) {
+      if (!(recv instanceof P)) {
+        expect(() => get.call(recv)).toThrow(/\.x: called on .*not an instance of this struct type/);
+        expect(() => set.call(recv, 1)).toThrow(TypeError);
+      }
+      expect(() => big('f9').get.call(recv)).toThrow(/\.f9: called on/);
+      expect(() => big('f9').set.call(recv, 424242)).toThrow(TypeError);
+      expect(() => Reflect.get(new Big(), 'f3', recv)).toThrow(TypeError);
+      if (!(recv instanceof E)) {
+        expect(() => E.prototype.get.call(recv, 0)).toThrow(TypeError);
+        expect(() => E.prototype.set.call(recv, 0, 1)).toThrow(TypeError);
+        expect(() => Object.getOwnPropertyDescriptor(E.prototype, 'length').get.call(recv)).toThrow(TypeError);
+      }
+    }
+    expect(smalls.map((s) => s.x)).toEqual(smalls.map((_, i) => `s${i}`));
+    expect(map.get('k')).toBe(1);
+    expect(Mutex.tryLock(m, () => 'free').success).toBe(true);
     expect(p.x).toBe(5);
   });
 

@@ -298,10 +298,15 @@ function buildEntry(info, builtinName) {
 
   // The class binding is a fixed internal name (registry keys are arbitrary strings); the
   // visible name is set afterwards.
+  // `#o` (the object's offset, also in [OFF] for the library's generic paths) is the brand:
+  // only wrappers this class made have it, and nothing can add, change or forge it. Every
+  // accessor checks it first, so an accessor taken off the prototype and called on anything
+  // else (another struct type, a Mutex, a SharedMap, a plain object carrying [OFF]) throws
+  // instead of reading or writing at that object's offset with this type's layout.
   let src = '';
-  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, where } = env;\n`;
+  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, where, badThis } = env;\n`;
   src += `const freeze = Object.freeze;\n`;
-  src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  [ARENA] = NO_ARENA;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      attach(this);\n    } else {\n      opStart();\n`;
+  src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  [ARENA] = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n      this[LEN] = n;\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
@@ -309,19 +314,18 @@ function buildEntry(info, builtinName) {
     src += `      const o = allocObject(${ES}, ${id});\n      const u = K[0];\n`;
     for (let k = 0; k < nf; k++) src += `      F64[o + ${FS + k}] = u;\n`;
   }
-  src += `      this[OFF] = o;\n      attach(this);\n      insertWrapper(this, o);\n    }\n    freeze(this);\n  }\n}\n`;
-  src += `const acc = {\n`;
+  src += `      this[OFF] = o;\n      this.#o = o;\n      attach(this);\n      insertWrapper(this, o);\n    }\n    freeze(this);\n  }\n`;
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
-    src += `  get [${key}]() { const i = this[OFF] + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); },\n`;
-    src += `  set [${key}](x) { const i = this[OFF] + ${FS + k}; if (typeof x === 'number') F64[i] = x === x ? x : K[4]; else W(i, x, where, ${key}); },\n`;
+    src += `  get [${key}]() { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
+    src += `  set [${key}](x) { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number') F64[i] = x === x ? x : K[4]; else W(i, x, where, ${key}); }\n`;
   }
   if (elements) {
-    src += `  get length() { return this[LEN]; },\n`;
-    src += `  get(i) { if (i >>> 0 === i && i < this[LEN]) { const j = this[OFF] + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return undefined; },\n`;
-    src += `  set(i, x) { if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this[OFF] + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); },\n`;
+    src += `  get length() { if (!(#o in this)) badThis(this, 'length'); return this[LEN]; }\n`;
+    src += `  get(i) { if (!(#o in this)) badThis(this, 'get'); if (i >>> 0 === i && i < this[LEN]) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return undefined; }\n`;
+    src += `  set(i, x) { if (!(#o in this)) badThis(this, 'set'); if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); }\n`;
   }
-  src += `};\nreturn { C: __SharedStruct__, acc };\n`;
+  src += `}\nreturn { C: __SharedStruct__ };\n`;
 
   const env = {
     ...rt,
@@ -329,18 +333,21 @@ function buildEntry(info, builtinName) {
     allocElements,
     rangeError,
     where,
+    badThis(receiver, k) {
+      throw new TypeError(`${where(k)}: called on ${rt.describe(receiver)}, which is not an instance of this struct type`);
+    },
   };
   // eslint-disable-next-line no-new-func
-  const { C, acc } = new Function('env', src)(env);
+  const { C } = new Function('env', src)(env);
   Object.defineProperty(C, 'name', { value: displayBase });
   const proto = C.prototype;
-  const descs = Object.getOwnPropertyDescriptors(acc);
+  const descs = Object.getOwnPropertyDescriptors(proto);
   for (const k of fields) {
     Object.defineProperty(proto, k, { get: descs[k].get, set: descs[k].set, enumerable: true, configurable: false });
   }
   if (elements) {
     Object.defineProperty(proto, 'length', { get: descs.length.get, enumerable: false, configurable: false });
-    for (const m of ['get', 'set']) Object.defineProperty(proto, m, { value: acc[m], writable: false, enumerable: false, configurable: false });
+    for (const m of ['get', 'set']) Object.defineProperty(proto, m, { value: descs[m].value, writable: false, enumerable: false, configurable: false });
   }
   Object.setPrototypeOf(proto, elements ? ElementsProto : StructProto);
   Object.setPrototypeOf(C, SharedStructType.prototype);
