@@ -180,3 +180,12 @@ export interface TypeDescription {
 
 /** The layout of a type id, or null if there is no such type. */
 export declare function typeInfo(id: number): TypeDescription | null
+
+/**
+ * Makes V8 run a full collection of this thread's heap now, so that wrappers which died
+ * since its last one (and whose objects they keep rooted in the shared heap) are freed and
+ * their arenas' weak references cleared. N-API has no call for that; V8 runs a full
+ * collection synchronously when external memory goes past its hard limit, so this reports a
+ * burst of external memory and takes it back. Used when the shared heap is full.
+ */
+export declare function v8MemoryPressure(): void

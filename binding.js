@@ -868,3 +868,4 @@ module.exports.setRootTable = nativeBinding.setRootTable
 module.exports.shareObject = nativeBinding.shareObject
 module.exports.threadAlive = nativeBinding.threadAlive
 module.exports.typeInfo = nativeBinding.typeInfo
+module.exports.v8MemoryPressure = nativeBinding.v8MemoryPressure

@@ -111,6 +111,49 @@ describe('a full heap', () => {
     expect(out.afterFailedString).toBe(out.str === 'RangeError' ? 'kept' : 'a string never written before');
   });
 
+  it('recovers a full heap once its objects are dropped: gc() and allocation work again', () => {
+    const r = runChild(
+      `
+      const T = new ss.SharedStructType(['v']);
+      let all = [];
+      const out = {};
+      try { for (;;) all.push(new T()); } catch (e) { out.filled = e.name; }
+      out.made = all.length;
+      all = null; // dropped, but V8 has not collected the wrappers yet
+      try { out.gc = ss.gc(); } catch (e) { out.gc = e.message; }
+      out.inUseAfterGc = ss.heapStats().bytesInUse;
+      // Allocation finds the heap full of dead objects and recovers by itself, too.
+      let again = [];
+      try { for (let i = 0; i < out.made; i++) again.push(new T()); } catch (e) { out.error = e.message; }
+      out.again = again.length;
+      console.log(JSON.stringify(out));
+      `,
+      { SHARED_STRUCTS_HEAP_SIZE: '16m' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.filled).toBe('RangeError');
+    expect(out.gc).toBe(true);
+    expect(out.inUseAfterGc).toBeLessThan(8 << 20); // of 16 MB: the identity table stays
+    // Most of it again (the identity table sized for the first batch still takes room).
+    expect(out.again).toBeGreaterThan(out.made / 2);
+  });
+
+  it('lets big arrays made and dropped in one synchronous loop go', () => {
+    // 400 arrays of 800 KB (320 MB) through a 64 MB heap, without returning to the event loop.
+    const r = runChild(
+      `
+      let n = 0;
+      for (let i = 0; i < 400; i++) { const a = new ss.SharedArray(100000); a.set(0, i); n++; }
+      console.log(JSON.stringify({ n }));
+      `,
+      { SHARED_STRUCTS_HEAP_SIZE: '64m' },
+      { timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).n).toBe(400);
+  });
+
   it('throws a RangeError for one array larger than the whole heap', () => {
     const r = runChild(
       `

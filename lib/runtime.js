@@ -125,9 +125,39 @@ function allocObject(words, typeId) {
 }
 
 function allocSlow(words) {
+  try {
+    return allocRefill(words);
+  } catch (e) {
+    if (!isHeapFull(e)) throw e;
+    recoverFullHeap();
+    return allocRefill(words);
+  }
+}
+
+function isHeapFull(e) {
+  return e instanceof RangeError && /heap is full/.test(e.message);
+}
+
+/**
+ * On a full heap, before giving up: wrappers that died since V8's last full collection still
+ * root their objects, so let V8 collect them, drop their entries, and collect the shared heap.
+ */
+function recoverFullHeap() {
+  native.v8MemoryPressure();
+  pruneDeadArenas();
+  native.collect(TID);
+}
+
+function allocRefill(words) {
   if (words >= LARGE_WORDS) {
     const off = native.allocLarge(TID, words);
     stamp = U32[L.CTL_CYCLE];
+    // A large object's wrapper gets an arena of its own and stays out of the front cache, so
+    // that it can die in the middle of a job: in a shared arena it would stay alive as long
+    // as any of 255 others, or to the end of the job (a loop making and dropping big arrays
+    // used to fill a 2 GB heap).
+    if (cur.n > 0) arenaLimit = cur.n;
+    largeOff = off;
     return off;
   }
   native.allocTlab(TID, words);
@@ -507,6 +537,10 @@ const weakArena = [];
 let nextArenaId = 1;
 /** The arena field of a wrapper not yet remembered (keeps the field's type stable for V8). */
 const NO_ARENA = new Arena(0);
+/** Wrappers the current arena takes before it is sealed (lowered to seal it early). */
+let arenaLimit = ARENA_SIZE;
+/** Offset of the last large object allocated (its wrapper skips the front cache). */
+let largeOff = 0;
 let cur = newArena();
 let releaseScheduled = false;
 
@@ -522,6 +556,7 @@ function newArena() {
   }
   const a = new Arena(id);
   holdArena(a);
+  arenaLimit = ARENA_SIZE;
   return a;
 }
 
@@ -721,7 +756,7 @@ let lastRef = 0;
  * frozen). The identity-table entry is added by insertWrapper / wrapSlow.
  */
 function attach(w) {
-  if (cur.n === ARENA_SIZE) sealArena();
+  if (cur.n === arenaLimit) sealArena();
   else if (!releaseScheduled) scheduleRelease();
   const slot = cur.n++;
   cur.w[slot] = w;
@@ -732,6 +767,7 @@ function attach(w) {
 /** Records the wrapper attached last as the one for `off` (constructors of new objects). */
 function insertWrapper(w, off) {
   insertAt(off, tableFind(off));
+  if (off === largeOff) return;
   const h = frontHash(off);
   frontKeys[h] = off;
   frontVals[h] = w;
@@ -754,11 +790,18 @@ function insertAt(off, i) {
     try {
       rebuildTable();
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      // The heap is full: keep the table; refuse to fill it (probing needs an empty slot),
-      // and do not retry the rebuild at every insert.
-      if (tcount + ttombs > tcap - (tcap >>> 3)) throw e;
-      twrites = tcap >>> 2;
+      if (!isHeapFull(e)) throw e;
+      try {
+        // (Not inside rebuildTable: pruning there would free arena ids it is about to free.)
+        recoverFullHeap();
+        rebuildTable();
+      } catch (e2) {
+        if (!isHeapFull(e2)) throw e2;
+        // Still full: keep the table; refuse to fill it (probing needs an empty slot), and
+        // do not retry the rebuild at every insert.
+        if (tcount + ttombs > tcap - (tcap >>> 3)) throw e2;
+        twrites = tcap >>> 2;
+      }
     }
   }
 }
@@ -858,7 +901,11 @@ function collect() {
   strOffsets = new Map();
   ringN = 0;
   U32[C_RING_N] = 0;
-  rebuildTable();
+  // Let V8 collect this thread's dead wrappers first (their objects would look live), then
+  // drop their entries. Allocation-free: a full heap must not stop the collection that
+  // would empty it.
+  native.v8MemoryPressure();
+  pruneDeadArenas();
   const ok = native.collect(TID);
   prunedCycle = U32[L.CTL_CYCLE];
   return ok;

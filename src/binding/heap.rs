@@ -123,6 +123,29 @@ fn report_external(env: &Env, words: usize) {
     }
 }
 
+/// External memory reported by [`v8_memory_pressure`] for the length of one call.
+const PRESSURE_BYTES: i64 = 1 << 40;
+
+/// Makes V8 run a full collection of this thread's heap now, so that wrappers which died
+/// since its last one (and whose objects they keep rooted in the shared heap) are freed and
+/// their arenas' weak references cleared. N-API has no call for that; V8 runs a full
+/// collection synchronously when external memory goes past its hard limit, so this reports a
+/// burst of external memory and takes it back. Used when the shared heap is full.
+#[napi]
+pub fn v8_memory_pressure(env: Env) -> Result<()> {
+    let mut result = 0i64;
+    // SAFETY: `env` is this call's live env; napi_adjust_external_memory only updates V8's
+    // accounting for this isolate (and may collect its heap, which any allocation may do).
+    let status =
+        unsafe { sys::napi_adjust_external_memory(env.raw(), PRESSURE_BYTES, &mut result) };
+    // SAFETY: as above; gives back exactly what the previous call reported.
+    let back = unsafe { sys::napi_adjust_external_memory(env.raw(), -PRESSURE_BYTES, &mut result) };
+    if status != sys::Status::napi_ok || back != sys::Status::napi_ok {
+        return Err(Error::from_reason("napi_adjust_external_memory failed"));
+    }
+    Ok(())
+}
+
 /// One large object of `words` words for thread `tid`; returns its word offset. The object
 /// is added to the thread's young ranges (rooted until its operation ends).
 #[napi]
