@@ -1175,6 +1175,38 @@ describe('SharedMutex', () => {
     expect(SharedMutex.tryLockShared(m, () => 'ok').value).toBe('ok');
   });
 
+  it('refuses to take a SharedMutex exclusively in a thread that holds it shared', () => {
+    const m = new SharedMutex();
+    SharedMutex.lockShared(m, () => {
+      // (Timeout forms: without the check these would deadlock this thread.)
+      expect(() => SharedMutex.lockWithTimeout(m, () => 1, 100)).toThrow(/holds the SharedMutex shared/);
+      expect(() => SharedMutex.tryLock(m, () => 1)).toThrow(TypeError);
+      expect(() => SharedMutex.lockIfAvailable(m, 10)).toThrow(TypeError);
+      // A second read lock is fine; both must be released before a writer gets in.
+      expect(SharedMutex.lockShared(m, () => 'nested read')).toBe('nested read');
+    });
+    const t1 = SharedMutex.lockShared(m);
+    const t2 = SharedMutex.lockShared(m);
+    t1.unlock();
+    expect(() => SharedMutex.lockWithTimeout(m, () => 1, 100)).toThrow(TypeError);
+    t2.unlock();
+    expect(SharedMutex.tryLock(m, () => 'writer').value).toBe('writer');
+    expect(state(m)).toEqual({ exclusive: false, readers: 0 });
+  });
+
+  it('releases the read locks of a worker that exits or is terminated holding them', async () => {
+    const m = new SharedMutex();
+    const quits = spawn('const s = open(data.m); SharedMutex.lockShared(s); SharedMutex.lockShared(s); send("held"); return 1;', { m: share(m) });
+    expect(await quits.next()).toBe('held');
+    const stays = spawn('SharedMutex.lockShared(open(data.m)); send("held"); await recv();', { m: share(m) });
+    expect(await stays.next()).toBe('held');
+    await withTimeout(quits.result, 5000, 'worker exit');
+    expect(SharedMutex.tryLock(m, () => 1).success).toBe(false); // the other reader still holds it
+    await withTimeout(stays.terminate(), 5000, 'terminate');
+    expect(SharedMutex.lockWithTimeout(m, () => 'writer', 5000)).toEqual({ success: true, value: 'writer' });
+    expect(state(m)).toEqual({ exclusive: false, readers: 0 });
+  });
+
   // BUG: only exclusive acquirers check whether the writer is alive (core::sync::rw_lock);
   // a reader keeps waiting for a dead writer forever (here: until its timeout), although
   // docs/locks.md says "A dead exclusive holder is detected like a Mutex owner" and the JS

@@ -44,4 +44,6 @@ module.exports = Object.freeze({
   TB_STR_KEYS_LEN: 8192,
   TB_RING: 8 + 2 * 256 + 8192,
   TB_RING_LEN: 16384,
+  TB_READS: 8 + 2 * 256 + 8192 + 16384,
+  TB_READS_LEN: 64,
 });

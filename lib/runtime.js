@@ -80,6 +80,7 @@ const C_RING_N = 2 * BLOCK + L.TB_RING_N;
 const C_INFLIGHT = 2 * BLOCK + L.TB_INFLIGHT;
 const C_STR_KEYS = 2 * BLOCK + L.TB_STR_KEYS;
 const C_RING = 2 * BLOCK + L.TB_RING;
+const C_READS = 2 * BLOCK + L.TB_READS;
 
 /** Registers an async waiter; returns its id. `cb(granted)` runs when the doorbell rings for it. */
 function addAsyncWaiter(cb) {
@@ -923,6 +924,7 @@ function debugArenas() {
 
 module.exports = {
   C_INFLIGHT,
+  C_READS,
   debugArenas,
   TID,
   opStart,

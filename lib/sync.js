@@ -8,7 +8,7 @@ const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
 
-const { I32, OFF, ARENA, NO_ARENA, INTERNAL, TID, types } = rt;
+const { I32, U32, OFF, ARENA, NO_ARENA, INTERNAL, TID, types } = rt;
 
 // Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
 const M_PARKED = 1 << 30;
@@ -487,6 +487,36 @@ Object.defineProperties(Condition, {
 // ---------------------------------------------------------------------------------------
 // SharedMutex: word 1 lo = state, hi = writer's thread id.
 
+// Read locks this thread holds, by state-word index: recorded in the thread block (up to
+// TB_READS_LEN holds, where Rust finds them if the thread exits holding them: it releases
+// them, and the collector keeps their mutexes alive meanwhile) and counted here (all holds:
+// taking a SharedMutex exclusively while holding it shared would deadlock).
+const C_READS = rt.C_READS;
+const READS_LEN = L.TB_READS_LEN;
+const readHeld = new Map();
+
+function noteReadLock(s) {
+  readHeld.set(s, (readHeld.get(s) || 0) + 1);
+  for (let k = 0; k < READS_LEN; k++) {
+    if (U32[C_READS + k] === 0) {
+      U32[C_READS + k] = s;
+      return;
+    }
+  }
+}
+
+function noteReadUnlock(s) {
+  const c = readHeld.get(s) || 0;
+  if (c <= 1) readHeld.delete(s);
+  else readHeld.set(s, c - 1);
+  for (let k = 0; k < READS_LEN; k++) {
+    if (U32[C_READS + k] === s) {
+      U32[C_READS + k] = 0;
+      return;
+    }
+  }
+}
+
 function checkShared(m, fn) {
   if (!SharedMutex.has(m)) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
 }
@@ -502,8 +532,12 @@ function rwRelease(m) {
 function rwReleaseShared(m) {
   const s = idx(m);
   const v = Atomics.load(I32, s);
-  if ((v & (RW_WRITERS_PARKED | RW_READERS_PARKED)) === 0 && (v & RW_READERS) > 0 && Atomics.compareExchange(I32, s, v, v - 1) === v) return;
+  if ((v & (RW_WRITERS_PARKED | RW_READERS_PARKED)) === 0 && (v & RW_READERS) > 0 && Atomics.compareExchange(I32, s, v, v - 1) === v) {
+    noteReadUnlock(s);
+    return;
+  }
   if (!native.rwUnlockSlow(s, s + 1, TID, false)) throw new TypeError('SharedMutex: cannot unlockShared: it is not locked shared');
+  noteReadUnlock(s);
 }
 
 function rwAcquire(m, exclusive, timeoutMs, fn) {
@@ -516,17 +550,29 @@ function rwAcquire(m, exclusive, timeoutMs, fn) {
     if ((Atomics.load(I32, s) & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
       throw new TypeError(`${fn}: this thread already holds the SharedMutex exclusively (locking it again would deadlock)`);
     }
+    if (readHeld.has(s)) {
+      throw new TypeError(`${fn}: this thread holds the SharedMutex shared (taking it exclusively would deadlock; release the shared lock first)`);
+    }
   } else {
     const v = Atomics.load(I32, s);
-    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && Atomics.compareExchange(I32, s, v, v + 1) === v) return true;
+    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && Atomics.compareExchange(I32, s, v, v + 1) === v) {
+      noteReadLock(s);
+      return true;
+    }
     if ((v & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
       throw new TypeError(`${fn}: this thread holds the SharedMutex exclusively (a shared lock would deadlock)`);
     }
   }
   const code = native.rwLockSlow(s, s + 1, TID, exclusive, timeoutMs, -1);
   checkAborted(code);
+  if (!exclusive && (code === ACQUIRED || code === ABANDONED)) noteReadLock(s);
   if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
   return code === ACQUIRED;
+}
+
+function acquiredAsync(s, exclusive) {
+  if (!exclusive) noteReadLock(s);
+  return true;
 }
 
 async function rwAcquireAsync(m, exclusive, timeoutMs) {
@@ -544,11 +590,14 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
       },
     );
     if (r.timedOut) return false;
-    if (r.woken && r.granted) return true;
+    if (r.woken && r.granted) return acquiredAsync(s, exclusive);
     if (!r.woken) {
       checkAborted(r.code);
-      if (r.code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
-      if (r.code === ACQUIRED) return true;
+      if (r.code === ABANDONED) {
+        acquiredAsync(s, exclusive);
+        throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
+      }
+      if (r.code === ACQUIRED) return acquiredAsync(s, exclusive);
     }
     if (deadline !== Infinity && Date.now() >= deadline) return false;
   }

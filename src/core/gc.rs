@@ -756,6 +756,13 @@ impl Marker<'_> {
             let off = self.cell(block, tb::RING + i).load(Ordering::Relaxed) as usize;
             self.mark(off);
         }
+        // SharedMutexes this thread holds read locks on (released for it if it exits).
+        for i in 0..tb::READS_LEN {
+            let s = self.cell(block, tb::READS + i).load(Ordering::Relaxed) as usize;
+            if s >= 2 * (layout::HEAP_START + 1) {
+                self.mark(s / 2 - 1);
+            }
+        }
         // Identity-table keys: objects this thread holds wrappers for.
         for &t in tables {
             // Word 1 hi: set by JS on a zeroed spare table (double buffering): nothing to scan.

@@ -109,8 +109,12 @@ pub mod tb {
     /// Offsets of strings this thread wrote recently (roots).
     pub const RING: usize = STR_KEYS + STR_KEYS_LEN;
     pub const RING_LEN: usize = 16384;
+    /// Read locks this thread holds: u32 indices of SharedMutex state words (0 = empty), one
+    /// entry per hold. The mutexes are roots; a thread that exits holding any releases them.
+    pub const READS: usize = RING + RING_LEN;
+    pub const READS_LEN: usize = 64;
     /// Size of a thread block in words.
-    pub const WORDS: usize = (RING + RING_LEN).div_ceil(2);
+    pub const WORDS: usize = (READS + READS_LEN).div_ceil(2);
 }
 
 /// Parses `123`, `64k`, `512m`, `2g` into bytes.
