@@ -241,8 +241,8 @@ export declare class Mutex {
   static lock(mutex: Mutex): UnlockToken;
   /** Runs `callback` only if the lock is free now. */
   static tryLock<T>(mutex: Mutex, callback: () => T): LockResult<T>;
-  /** Waits up to `timeoutMs` for the lock. */
-  static lockWithTimeout<T>(mutex: Mutex, callback: () => T, timeoutMs: number): LockResult<T>;
+  /** Waits up to `timeoutMs` for the lock (omitted or Infinity: no limit). */
+  static lockWithTimeout<T>(mutex: Mutex, callback: () => T, timeoutMs?: number): LockResult<T>;
   /** A token if the lock is acquired within `timeoutMs` (default 0), else null. */
   static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken | null;
   /** Acquires without blocking the event loop; awaits the callback before unlocking. */
@@ -256,7 +256,7 @@ export declare class Condition {
   static isCondition(value: unknown): value is Condition;
   /** Releases the mutex (held by this thread), waits for a notify, re-locks. False on timeout. */
   static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): boolean;
-  /** Waits until `predicate()` holds or the timeout passes; returns the last predicate value. */
+  /** Waits until `predicate()` is truthy (true) or the timeout passes first (false). */
   static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs: number | undefined, predicate: () => unknown): boolean;
   /** Like wait without blocking the event loop. */
   static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): Promise<boolean>;
@@ -273,14 +273,14 @@ export declare class SharedMutex {
   static lock<T>(mutex: SharedMutex, callback: () => T): T;
   static lock(mutex: SharedMutex): UnlockToken;
   static tryLock<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
-  static lockWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs: number): LockResult<T>;
+  static lockWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
   static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
   static lockAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
   /** Shared lock: runs `callback` holding it, or returns a token. */
   static lockShared<T>(mutex: SharedMutex, callback: () => T): T;
   static lockShared(mutex: SharedMutex): UnlockToken;
   static tryLockShared<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
-  static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs: number): LockResult<T>;
+  static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
   static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
   static lockSharedAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
@@ -322,7 +322,7 @@ export declare const atomics: {
   and(target: object, key: string | number, value: number): number;
   or(target: object, key: string | number, value: number): number;
   xor(target: object, key: string | number, value: number): number;
-  /** Spin-wait hint for hand-written spin loops. */
+  /** Spin-wait hint for hand-written spin loops; `n` is undefined or an integer (else TypeError), as for TC39's Atomics.pause. */
   pause(n?: number): void;
 };
 

@@ -299,7 +299,8 @@ describe('atomics.pause', () => {
     expect(atomics.pause(100)).toBe(undefined);
     expect(atomics.pause(0)).toBe(undefined);
     expect(atomics.pause(-5)).toBe(undefined);
-    expect(atomics.pause('x')).toBe(undefined);
+    // As the TC39 Atomics.pause: anything but undefined or an integral number is a TypeError.
+    for (const bad of ['x', 1.5, NaN, Infinity, null, 1n]) expect(() => atomics.pause(bad)).toThrow(TypeError);
     const t0 = Date.now();
     atomics.pause(1e12); // clamped: returns in bounded time
     expect(Date.now() - t0).toBeLessThan(5000);

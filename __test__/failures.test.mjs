@@ -233,6 +233,20 @@ describe('error paths', () => {
     expect(p.x).toBe(5);
   });
 
+  it('gives clear errors for bad SharedMap entries, forged unlock tokens and numeric field names in atomics', () => {
+    const { UnlockToken, atomics } = require('../index.js');
+    expect(() => new SharedMap([1])).toThrow(/iterator value a number is not an entry object/);
+    expect(() => new SharedMap(5)).toThrow(/is not iterable/);
+    expect(() => new UnlockToken()).toThrow(/not constructible/);
+    expect(() => new UnlockToken(new Mutex(), () => {})).toThrow(TypeError);
+    const T = new SharedStructType(['b', '0']);
+    const o = new T();
+    o[0] = 5;
+    expect(atomics.add(o, 0, 2)).toBe(5);
+    expect(atomics.load(o, '0')).toBe(7);
+    expect(() => Mutex.lockWithTimeout(new Mutex(), () => 1, NaN)).toThrow(/got NaN/);
+  });
+
   it('loads in a fresh process with default settings', () => {
     const r = runChild(`
       const T = new ss.SharedStructType(['x']);

@@ -32,7 +32,10 @@ function slotIndex(obj, key, fn) {
   const e = entryOf(obj);
   if (!e.slotOf) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no fields`);
   const off = obj[OFF];
-  if (typeof key === 'number') {
+  if (typeof key === 'number' && e.elementsStart < 0 && e.slotOf.has(String(key))) {
+    // A struct without elements whose field is named like an integer: o[0] is field "0".
+    key = String(key);
+  } else if (typeof key === 'number') {
     if (e.elementsStart < 0) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no elements (index ${key})`);
     const len = obj.length;
     if (!(key >>> 0 === key && key < len)) throw new RangeError(`atomics.${fn}: index ${key} is out of range for ${e.displayName()} of length ${len}`);
@@ -111,8 +114,10 @@ const atomics = Object.freeze({
   /** Bitwise XOR on the int32 values; returns the previous value. */
   xor: rmw('xor', (a, b) => a ^ b),
   /** A spin-wait hint for hand-written spin loops (Node 20 has no Atomics.pause): waits about `n` short steps. */
-  pause(n = 1) {
-    const steps = typeof n === 'number' && n > 0 ? Math.min(n, 1e6) * 8 : 8;
+  pause(n) {
+    // As the TC39 Atomics.pause: undefined or an integral number, else TypeError.
+    if (n !== undefined && !Number.isInteger(n)) throw new TypeError(`atomics.pause: the iteration count must be an integer or undefined, got ${rt.describe(n)}`);
+    const steps = n !== undefined && n > 0 ? Math.min(n, 1e6) * 8 : 8;
     let x = 0;
     for (let k = 0; k < steps; k++) x += Atomics.load(rt.I32, 0) & 1;
     return x === -1 ? undefined : undefined;

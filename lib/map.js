@@ -422,7 +422,13 @@ class SharedMap {
     }
     Object.freeze(this);
     if (entries !== undefined && entries !== null && entries !== INTERNAL) {
-      for (const [k, v] of entries) this.set(k, v);
+      if (typeof entries[Symbol.iterator] !== 'function') throw new TypeError(`SharedMap: ${rt.describe(entries)} is not iterable`);
+      for (const entry of entries) {
+        if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function')) {
+          throw new TypeError(`SharedMap: iterator value ${rt.describe(entry)} is not an entry object`);
+        }
+        this.set(entry[0], entry[1]);
+      }
     }
   }
 

@@ -311,6 +311,7 @@ function refBits(off) {
 /** A short description of a value's type for error messages. */
 function describe(value) {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   const t = typeof value;
   if (t === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (t === 'symbol') return `a symbol (${String(value)})`;

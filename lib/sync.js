@@ -53,7 +53,7 @@ class AbandonedMutexError extends Error {
 
 function checkTimeout(ms, fn) {
   if (ms === undefined) return -1;
-  if (typeof ms !== 'number' || ms !== ms) throw new TypeError(`${fn}: timeout must be a number of milliseconds, got ${rt.describe(ms)}`);
+  if (typeof ms !== 'number' || ms !== ms) throw new TypeError(`${fn}: timeout must be a number of milliseconds, got ${ms !== ms ? 'NaN' : rt.describe(ms)}`);
   if (ms < 0) throw new RangeError(`${fn}: timeout must not be negative, got ${ms}`);
   return ms === Infinity ? -1 : ms;
 }
@@ -125,10 +125,16 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
 // Unlock tokens.
 
 /** A held lock: `unlock()` or `[Symbol.dispose]()` releases it (`using lock = Mutex.lock(m)`). */
+/** The release functions a token may hold (filled once they are defined). */
+const RELEASES = new Set();
+
 class UnlockToken {
   #lock;
   #release;
   constructor(lock, release) {
+    if (!RELEASES.has(release)) {
+      throw new TypeError('UnlockToken: not constructible; tokens come from Mutex.lock(m), SharedMutex.lock(m) and their IfAvailable forms');
+    }
     this.#lock = lock;
     this.#release = release;
   }
@@ -674,5 +680,7 @@ Object.defineProperties(SharedMutex, {
   ...rwApi(true),
   ...rwApi(false),
 });
+
+RELEASES.add(mutexRelease).add(rwRelease).add(rwReleaseShared);
 
 module.exports = { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError, mutexAcquire, mutexRelease };
