@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { SharedStructType, SharedArray, canBeShared, share } = require('../index.js');
+const { SharedStructType, SharedArray, SharedMap, canBeShared, share } = require('../index.js');
 const { uniqueKey, runChild, runWorker } = require('./helpers.js');
 
 const Box = new SharedStructType(['v', 'w'], uniqueKey('Box'));
@@ -76,6 +76,38 @@ describe('values: numbers', () => {
       expect(typeof r).toBe('number');
       expect(Number.isNaN(r)).toBe(true);
     }
+  });
+
+  it('keeps every NaN bit-exact: payload, sign, signalling bit, in fields, elements and map values, in every thread', async () => {
+    const f = new Float64Array(1);
+    const u = new BigUint64Array(f.buffer);
+    const nan = (b) => ((u[0] = b), f[0]);
+    const bitsOf = (d) => ((f[0] = d), u[0]);
+    // Quiet, signalling, negative, and bits inside the tag space (boxed in the heap).
+    const patterns = [0x7ff8000000000000n, 0x7ff8dead00000000n, 0x7ff0000000000001n, 0xfff0000000000001n, 0xfff8000000000000n, 0xfffeffffffffffffn, 0xffff000000000000n, 0xffff0003deadbeefn, 0xffffffffffffffffn];
+    const b = new Box();
+    const arr = new SharedArray(patterns.length);
+    const map = new SharedMap();
+    patterns.forEach((p, i) => {
+      b.v = nan(p);
+      expect(bitsOf(b.v)).toBe(p);
+      arr.set(i, nan(p));
+      map.set(i, nan(p));
+    });
+    expect(patterns.map((p, i) => bitsOf(arr.get(i)))).toEqual(patterns);
+    expect(patterns.map((p, i) => bitsOf(map.get(i)))).toEqual(patterns);
+    const seen = await runWorker(
+      `const f = new Float64Array(1); const u = new BigUint64Array(f.buffer);
+       const a = open(data.a); const m = open(data.m); const out = [];
+       for (let i = 0; i < a.length; i++) { f[0] = a.get(i); const x = u[0]; f[0] = m.get(i); out.push([x.toString(16), u[0].toString(16)]); }
+       return out;`,
+      { a: share(arr), m: share(map) },
+    );
+    expect(seen).toEqual(patterns.map((p) => [p.toString(16), p.toString(16)]));
+    // Map keys still compare like Map's: every NaN is the same key.
+    map.set(nan(0x7ff8dead00000000n), 'nan');
+    expect(map.get(NaN)).toBe('nan');
+    expect(map.get(nan(0xffffffffffffffffn))).toBe('nan');
   });
 
   it('never decodes a NaN whose bits look like an internal tag as another value', () => {

@@ -18,6 +18,7 @@ module.exports = Object.freeze({
   TYPE_SHARED_MUTEX: 7,
   TYPE_MAP: 8,
   TYPE_MAP_TABLE: 9,
+  TYPE_DOUBLE: 12,
   FIRST_USER_TYPE: 16,
   TYPE_MASK: 0x00ffffff,
 
@@ -28,6 +29,7 @@ module.exports = Object.freeze({
   TAG_REF: 0xffff0003,
   TAG_STRING: 0xffff0004,
   TAG_BIGINT: 0xffff0005,
+  TAG_DOUBLE: 0xffff0006,
   CANONICAL_NAN_HI: 0x7ff80000,
   TAG_POISON: 0xffff00ff,
   TYPE_THREAD_BLOCK: 10,

@@ -31,8 +31,9 @@ function nobody(x) {
 // Hashing and key equality (SameValueZero, like Map).
 
 /** Canonical key: -0 becomes +0 (Map semantics). */
+/** Keys compare like Map's (SameValueZero): -0 is 0, and every NaN is the one canonical NaN. */
 function canonKey(key) {
-  return key === 0 ? 0 : key;
+  return key === 0 ? 0 : key !== key ? rt.K[4] : key;
 }
 
 function mix(h) {
@@ -198,7 +199,7 @@ function put(m, key, value, fn, overwrite) {
   key = canonKey(key);
   const h = hashKey(key);
   // Encode outside the lock (may allocate strings); unused bits are just garbage.
-  const valueBits = typeof value === 'number' ? (value === value ? value : rt.K[4]) : rt.encodeValue(value, nobody, 'SharedMap value');
+  const valueBits = typeof value === 'number' && value === value ? value : rt.encodeValue(value, nobody, 'SharedMap value');
   lock(m);
   try {
     const t = tableOf(m);
@@ -298,8 +299,8 @@ function setStr(m, key, value) {
   const h = hashString(key);
   let valueBits;
   let started = false;
-  if (typeof value === 'number') {
-    valueBits = value === value ? value : rt.K[4];
+  if (typeof value === 'number' && value === value) {
+    valueBits = value;
   } else {
     rt.opStart(); // encoding may allocate (a string, a bigint)
     started = true;

@@ -196,6 +196,8 @@ function fillUndefined(start, count) {
 // Value encoding. A slot holds a double, or a NaN-boxed tag (docs/values.md).
 
 const TAG_STRING = L.TAG_STRING;
+/** The first high word of the tag space (undefined's tag). */
+const TAG_BASE = L.TAG_UNDEFINED;
 const TAG_REF = L.TAG_REF;
 
 /**
@@ -230,9 +232,17 @@ function decodeSlow(hi, lo, i) {
       return readString(lo);
     case L.TAG_BIGINT:
       return readBigInt(lo);
+    case L.TAG_DOUBLE:
+      return readBoxedDouble(lo);
     case L.TAG_POISON:
       throw new TypeError('shared-structs: read through a stale reference to a collected object');
     default:
+      if (hi < TAG_BASE) {
+        // A NaN stored as it is (nanBits): rebuild its exact bits.
+        SU[0] = lo;
+        SU[1] = hi;
+        return SF[0];
+      }
       return NaN;
   }
 }
@@ -274,7 +284,7 @@ function writeSlot(i, value, where, whereArg) {
 function encodeValue(value, where, whereArg) {
   switch (typeof value) {
     case 'number':
-      return value === value ? value : K[K_NAN];
+      return value === value ? value : nanBits(value);
     case 'undefined':
       return K[K_UNDEFINED];
     case 'boolean':
@@ -299,6 +309,30 @@ function encodeValue(value, where, whereArg) {
     }
   }
   throw new TypeError(`${where(whereArg)}: cannot store ${describe(value)}; only primitives and shared objects can be shared (see canBeShared)`);
+}
+
+/**
+ * The slot bits of a NaN, its payload and sign kept. A NaN whose high word is below the tag
+ * space is stored as it is; one that would read as a tag is boxed in a heap object
+ * (TYPE_DOUBLE, TAG_DOUBLE). Callers have started an operation (this may allocate).
+ */
+function nanBits(value) {
+  SF[0] = value;
+  const hi = SU[1];
+  if (hi < TAG_BASE) return SF[0];
+  const lo = SU[0];
+  const off = allocObject(2, L.TYPE_DOUBLE);
+  U32[2 * off + 2] = lo;
+  U32[2 * off + 3] = hi;
+  SU[0] = off;
+  SU[1] = L.TAG_DOUBLE;
+  return SF[0];
+}
+
+/** A boxed NaN (nanBits), bit-exact. */
+function readBoxedDouble(off) {
+  if ((U32[2 * off] & L.TYPE_MASK) !== L.TYPE_DOUBLE) throw new TypeError('shared-structs: read through a stale reference to a collected number');
+  return F64[off + 1];
 }
 
 /** Encodes a reference to the shared object at `off`. */

@@ -318,12 +318,12 @@ function buildEntry(info, builtinName) {
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
     src += `  get [${key}]() { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
-    src += `  set [${key}](x) { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number') F64[i] = x === x ? x : K[4]; else W(i, x, where, ${key}); }\n`;
+    src += `  set [${key}](x) { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
   }
   if (elements) {
     src += `  get length() { if (!(#o in this)) badThis(this, 'length'); return this[LEN]; }\n`;
     src += `  get(i) { if (!(#o in this)) badThis(this, 'get'); if (i >>> 0 === i && i < this[LEN]) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return undefined; }\n`;
-    src += `  set(i, x) { if (!(#o in this)) badThis(this, 'set'); if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number') F64[j] = x === x ? x : K[4]; else W(j, x, where, i); }\n`;
+    src += `  set(i, x) { if (!(#o in this)) badThis(this, 'set'); if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
   }
   src += `}\nreturn { C: __SharedStruct__ };\n`;
 

@@ -474,6 +474,7 @@ impl Shapes {
             }
             layout::TYPE_STRING => (2 + w1().div_ceil(4), 0, 0),
             layout::TYPE_BIGINT => (2 + w1(), 0, 0),
+            layout::TYPE_DOUBLE => (2, 0, 0),
             layout::TYPE_ARRAY => (2 + w1(), 2, w1()),
             layout::TYPE_MUTEX | layout::TYPE_CONDITION | layout::TYPE_SHARED_MUTEX => (2, 0, 0),
             layout::TYPE_MAP => (5, 2, 3),

@@ -45,6 +45,8 @@ pub const TYPE_MAP_TABLE: u32 = 9;
 pub const TYPE_THREAD_BLOCK: u32 = 10;
 /// A thread's identity table keys (offsets of objects it holds wrappers for).
 pub const TYPE_ROOT_TABLE: u32 = 11;
+/// A NaN whose bits fall in the tag space, kept bit-exact: word 1 = the raw 64 bits.
+pub const TYPE_DOUBLE: u32 = 12;
 pub const FIRST_USER_TYPE: u32 = 16;
 /// Header flags byte (bits 24..32 of the low word): the mark epoch (1..=127) of the last
 /// cycle that marked the object; 0 for objects never marked. See gc.rs.
@@ -78,6 +80,8 @@ pub const TAG_REF: u32 = TAG_BASE + 3;
 pub const TAG_STRING: u32 = TAG_BASE + 4;
 /// Payload: word offset of a bigint object.
 pub const TAG_BIGINT: u32 = TAG_BASE + 5;
+/// Payload: word offset of a boxed double (a NaN whose high word is `TAG_BASE` or above).
+pub const TAG_DOUBLE: u32 = TAG_BASE + 6;
 pub const CANONICAL_NAN_HI: u32 = 0x7ff8_0000;
 /// Freed memory is filled with this tag (payload 0xdead): reading it through a stale
 /// reference throws instead of returning another object's data.
@@ -86,7 +90,7 @@ pub const POISON: u64 = ((TAG_POISON as u64) << 32) | 0xdead;
 
 /// Does this tag's payload point at a heap object? (Used by the collector.)
 pub fn tag_is_pointer(hi: u32) -> bool {
-    hi == TAG_REF || hi == TAG_STRING || hi == TAG_BIGINT
+    hi == TAG_REF || hi == TAG_STRING || hi == TAG_BIGINT || hi == TAG_DOUBLE
 }
 
 /// Thread block cells (u32 index relative to the block's first u32, i.e. `2 * offset`).
