@@ -286,6 +286,63 @@ describe('memory', () => {
     expect(o.thread.wrappers).toBeLessThan(750000);
   });
 
+  it('never hands out the control block when a collection retires a TLAB right after its refill', () => {
+    // Two workers churn trees (collections every few ms); a TLAB refill used to return to JS
+    // through a safepoint whose collection retired the new TLAB, and the next object was
+    // placed at offset 0, over the control block's magic word and cycle counter.
+    const o = run(`
+      const code = \`
+        // Time the refills, as bench/gc-churn.js does: the wrapper's call after the native
+        // one is a stack check, where a pending collection stops the thread.
+        const native = require(workerData.native);
+        const refill = native.allocTlab;
+        let spent = 0;
+        native.allocTlab = function (...args) {
+          const t0 = performance.now();
+          try { return refill.apply(this, args); } finally { spent += performance.now() - t0; }
+        };
+        const N = new ss.SharedStructType(['id', 'left', 'right', 'parent'], 'GcZero');
+        const tick = () => new Promise((r) => setImmediate(r));
+        const ctl = workerData.ctl;
+        parentPort.postMessage('ready');
+        while (Atomics.load(ctl, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+        const end = Date.now() + workerData.ms;
+        let trees = 0;
+        while (Date.now() < end) {
+          // Depth first, holding only the path (as bench/gc-churn.js), yielding now and then.
+          const root = new N(); const par = [root, root]; const side = [1, 0]; let made = 1;
+          while (par.length > 0 && made < 100000) {
+            const p = par.pop(); const s = side.pop(); const n = new N();
+            n.parent = p; if (s) p.left = n; else p.right = n; made++;
+            par.push(n, n); side.push(0, 1);
+            if (par.length > 34) { par.length = 0; side.length = 0; par.push(root, root); side.push(1, 0); }
+            if (made % 1024 === 0) await tick();
+          }
+          trees++;
+          await tick();
+        }
+        parentPort.postMessage(trees);
+      \`;
+      const ctl = new Int32Array(new SharedArrayBuffer(4));
+      const nativePath = ${JSON.stringify(require('node:path').join(require('node:path').dirname(INDEX), 'lib', 'native.js'))};
+      const ws = [0, 1].map(() => startWorker(code, { ms: ${SOAK_MS}, ctl, native: nativePath }));
+      await Promise.all(ws.map((w) => w.next()));
+      // As bench/gc-churn.js: a forced collection while the workers idle, then go.
+      await settle();
+      Atomics.store(ctl, 0, 1);
+      out.trees = await Promise.all(ws.map((w) => w.next()));
+      await Promise.all(ws.map((w) => w.terminate()));
+      const rt = require(${JSON.stringify(require('node:path').join(require('node:path').dirname(INDEX), 'lib', 'runtime.js'))});
+      const L = require(${JSON.stringify(require('node:path').join(require('node:path').dirname(INDEX), 'lib', 'layout.js'))});
+      out.magic = rt.U32[0] === L.MAGIC;
+      out.collections = heapStats().collections;
+    `);
+    expect(o.error).toBeUndefined();
+    expect(o.trees.every((n) => n > 0)).toBe(true);
+    expect(o.collections).toBeGreaterThan(2);
+    expect(o.magic).toBe(true);
+  });
+
   it('reuses freed memory so resident memory stays bounded under churn', () => {
     const o = run(`
       const N = new SharedStructType(['a', 'b', 'parent'], 'GcChurn');

@@ -161,11 +161,19 @@ function allocRefill(words) {
     largeOff = off;
     return off;
   }
-  native.allocTlab(TID, words);
-  stamp = U32[L.CTL_CYCLE];
-  const o = U32[C_TOP];
-  U32[C_TOP] = o + words;
-  return o;
+  for (;;) {
+    native.allocTlab(TID, words);
+    stamp = U32[L.CTL_CYCLE];
+    // The thread can reach a safepoint on its way back from the native call, and a
+    // collection then retires the new TLAB (TOP = LIMIT = 0): bumping TOP = 0 would hand out
+    // offset 0, the control block (seen twice per churn benchmark run). Check, refill again.
+    // Between this check and the bump there is no call, so no safepoint.
+    const o = U32[C_TOP];
+    if (o !== 0 && o + words <= U32[C_LIMIT]) {
+      U32[C_TOP] = o + words;
+      return o;
+    }
+  }
 }
 
 /**
