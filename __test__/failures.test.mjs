@@ -245,6 +245,12 @@ describe('error paths', () => {
     expect(atomics.add(o, 0, 2)).toBe(5);
     expect(atomics.load(o, '0')).toBe(7);
     expect(() => Mutex.lockWithTimeout(new Mutex(), () => 1, NaN)).toThrow(/got NaN/);
+    // Element methods on something that is not an element wrapper.
+    const proto = SharedArray.prototype;
+    expect(() => [...proto[Symbol.iterator].call({})]).toThrow(/needs a SharedArray/);
+    expect(() => proto.join.call([1, 2])).toThrow(TypeError);
+    expect(() => proto.indexOf.call({ length: 3 }, 1)).toThrow(TypeError);
+    expect(proto.join.call(SharedArray.of(1, 2))).toBe('1,2');
   });
 
   it('loads in a fresh process with default settings', () => {

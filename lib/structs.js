@@ -79,11 +79,24 @@ const IndexProxy = new Proxy(indexTarget, {
   },
 });
 
+/**
+ * The length of a SharedArray or element struct `a`, for the shared element methods: they
+ * work on any element wrapper, and on nothing else (a plain object would otherwise look
+ * like an empty array).
+ */
+function elementCount(a) {
+  const n = a == null ? undefined : a.length;
+  if (typeof n !== 'number' || !rt.isWrapper(a)) {
+    throw new TypeError(`SharedArray.prototype method called on ${rt.describe(a)}; it needs a SharedArray or a struct with elements`);
+  }
+  return n;
+}
+
 class ElementIterator {
   constructor(arr, kind) {
     this.a = arr;
     this.i = 0;
-    this.n = arr.length;
+    this.n = elementCount(arr);
     this.kind = kind;
   }
   next() {
@@ -122,25 +135,25 @@ function needFn(fn, name) {
 /** Methods shared by all element wrappers (SharedArray and `elements: true` structs). */
 const ElementsProto = {
   at(index) {
-    const n = this.length;
+    const n = elementCount(this);
     let i = toIntegerOrInfinity(index);
     if (i < 0) i += n;
     return i >= 0 && i < n ? this.get(i) : undefined;
   },
   indexOf(value, fromIndex) {
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = relIndex(fromIndex, n, 0); i < n; i++) if (this.get(i) === value) return i;
     return -1;
   },
   lastIndexOf(value, ...rest) {
-    const n = this.length;
+    const n = elementCount(this);
     let i = rest.length === 0 ? n - 1 : toIntegerOrInfinity(rest[0]);
     if (i < 0) i += n;
     for (i = Math.min(i, n - 1); i >= 0; i--) if (this.get(i) === value) return i;
     return -1;
   },
   includes(value, fromIndex) {
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = relIndex(fromIndex, n, 0); i < n; i++) {
       const v = this.get(i);
       if (v === value || (v !== v && value !== value)) return true;
@@ -149,7 +162,7 @@ const ElementsProto = {
   },
   find(fn, thisArg) {
     needFn(fn, 'find');
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = 0; i < n; i++) {
       const v = this.get(i);
       if (fn.call(thisArg, v, i, this)) return v;
@@ -158,13 +171,13 @@ const ElementsProto = {
   },
   findIndex(fn, thisArg) {
     needFn(fn, 'findIndex');
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = 0; i < n; i++) if (fn.call(thisArg, this.get(i), i, this)) return i;
     return -1;
   },
   findLast(fn, thisArg) {
     needFn(fn, 'findLast');
-    for (let i = this.length - 1; i >= 0; i--) {
+    for (let i = elementCount(this) - 1; i >= 0; i--) {
       const v = this.get(i);
       if (fn.call(thisArg, v, i, this)) return v;
     }
@@ -172,36 +185,36 @@ const ElementsProto = {
   },
   findLastIndex(fn, thisArg) {
     needFn(fn, 'findLastIndex');
-    for (let i = this.length - 1; i >= 0; i--) if (fn.call(thisArg, this.get(i), i, this)) return i;
+    for (let i = elementCount(this) - 1; i >= 0; i--) if (fn.call(thisArg, this.get(i), i, this)) return i;
     return -1;
   },
   forEach(fn, thisArg) {
     needFn(fn, 'forEach');
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = 0; i < n; i++) fn.call(thisArg, this.get(i), i, this);
   },
   some(fn, thisArg) {
     needFn(fn, 'some');
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = 0; i < n; i++) if (fn.call(thisArg, this.get(i), i, this)) return true;
     return false;
   },
   every(fn, thisArg) {
     needFn(fn, 'every');
-    const n = this.length;
+    const n = elementCount(this);
     for (let i = 0; i < n; i++) if (!fn.call(thisArg, this.get(i), i, this)) return false;
     return true;
   },
   map(fn, thisArg) {
     needFn(fn, 'map');
-    const n = this.length;
+    const n = elementCount(this);
     const out = new Array(n);
     for (let i = 0; i < n; i++) out[i] = fn.call(thisArg, this.get(i), i, this);
     return out;
   },
   filter(fn, thisArg) {
     needFn(fn, 'filter');
-    const n = this.length;
+    const n = elementCount(this);
     const out = [];
     for (let i = 0; i < n; i++) {
       const v = this.get(i);
@@ -211,7 +224,7 @@ const ElementsProto = {
   },
   reduce(fn, ...init) {
     needFn(fn, 'reduce');
-    const n = this.length;
+    const n = elementCount(this);
     let i = 0;
     let acc;
     if (init.length) acc = init[0];
@@ -222,7 +235,7 @@ const ElementsProto = {
   },
   join(separator) {
     const sep = separator === undefined ? ',' : String(separator);
-    const n = this.length;
+    const n = elementCount(this);
     let out = '';
     for (let i = 0; i < n; i++) {
       if (i > 0) out += sep;
@@ -232,7 +245,7 @@ const ElementsProto = {
     return out;
   },
   slice(start, end) {
-    const n = this.length;
+    const n = elementCount(this);
     const a = relIndex(start, n, 0);
     const b = relIndex(end, n, n);
     const out = [];
@@ -245,7 +258,7 @@ const ElementsProto = {
   },
   /** Fills elements `[start, end)` with `value`. */
   fill(value, start, end) {
-    const n = this.length;
+    const n = elementCount(this);
     const b = relIndex(end, n, n);
     for (let i = relIndex(start, n, 0); i < b; i++) this.set(i, value);
     return this;
