@@ -30,7 +30,6 @@ function nobody(x) {
 // ---------------------------------------------------------------------------------------
 // Hashing and key equality (SameValueZero, like Map).
 
-/** Canonical key: -0 becomes +0 (Map semantics). */
 /** Keys compare like Map's (SameValueZero): -0 is 0, and every NaN is the one canonical NaN. */
 function canonKey(key) {
   return key === 0 ? 0 : key !== key ? rt.K[4] : key;

@@ -609,7 +609,7 @@ function newArena() {
 // to the end of the job, and finalizers run only from an event-loop task, so a thread in a
 // long synchronous loop (or one that only awaits microtasks) never learnt that its wrappers
 // had died. A native weak reference is cleared by the V8 collection that frees the arena
-// and can be read without keeping anything alive; rebuildTable asks which ones are cleared.
+// and can be read without keeping anything alive; pruneDeadArenas asks which ones are cleared.
 const nativeBinding = require('../binding.js');
 
 /** Arenas made weak since the last rebuild (only they can have died since). */
@@ -836,7 +836,6 @@ function insertAt(off, i) {
     } catch (e) {
       if (!isHeapFull(e)) throw e;
       try {
-        // (Not inside rebuildTable: pruning there would free arena ids it is about to free.)
         recoverFullHeap();
         rebuildTable();
       } catch (e2) {
@@ -861,23 +860,18 @@ function findWrapper(off) {
   return a === undefined ? undefined : a.w[v & (ARENA_SIZE - 1)];
 }
 
-/** Drops entries of dead arenas; grows the table if it is still half full. */
+/**
+ * Drops the entries of dead arenas (pruneDeadArenas) and every tombstone, and resizes the
+ * table so that it is at most a quarter full. A full heap (the allocation below throws)
+ * leaves the pruned table in use.
+ */
 function rebuildTable() {
-  // Nothing is changed until the (fallible) table allocation below has succeeded.
-  const alive = new Uint8Array(nextArenaId).fill(1);
-  // A reused id keeps its dead arena's native ref until it is sealed again: only arenas
-  // currently held weakly can have died.
-  for (const aid of native.arenasDead(nextArenaId)) if (weakArena[aid] === 1) alive[aid] = 0;
+  pruneDeadArenas();
   const oldBase = tbase;
   const oldCap = tcap;
   const oldVals = tvals;
-  let live = 0;
-  for (let i = 0; i < oldCap; i++) {
-    const k = I32[oldBase + i];
-    if (k !== 0 && k !== TOMBSTONE && alive[oldVals[i] >>> ARENA_BITS]) live++;
-  }
   let bits = tbits;
-  while (live > 1 << (bits - 2)) bits++;
+  while (tcount > 1 << (bits - 2)) bits++;
   // Root tables are double-buffered: two tables of the current capacity, both registered as
   // roots, rebuilt into each other. The target is a root while it fills (a safepoint then
   // sees a superset); the old one is zeroed after the switch. Only growth allocates.
@@ -890,15 +884,6 @@ function rebuildTable() {
   } else {
     off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
   }
-  // Commit: dead arenas' ids become free (their entries are not copied below).
-  for (let aid = 1; aid < nextArenaId; aid++) {
-    if (!alive[aid]) {
-      weakArena[aid] = 0;
-      freeArenaIds.push(aid);
-    }
-  }
-  sealedSinceRebuild = 0;
-  native.arenaWeak(CANARY, {});
   tbits = bits;
   tcap = 1 << bits;
   tmask = tcap - 1;
@@ -910,7 +895,7 @@ function rebuildTable() {
   twrites = 0;
   for (let i = 0; i < oldCap; i++) {
     const k = I32[oldBase + i];
-    if (k !== 0 && k !== TOMBSTONE && alive[oldVals[i] >>> ARENA_BITS]) {
+    if (k !== 0 && k !== TOMBSTONE) {
       const j = -1 - tableFind(k);
       I32[tbase + j] = k;
       tvals[j] = oldVals[i];
