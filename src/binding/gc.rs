@@ -163,7 +163,7 @@ pub fn alloc_large(rt: &'static core::Runtime, tid: u32, words: usize) -> CoreRe
 /// Called from the env cleanup hook: drop the thread's roots and free its block and tables.
 pub fn thread_exit(rt: &core::Runtime, tid: u32) {
     if let Some(block) = thread_block(tid) {
-        release_read_locks(rt, block, tid);
+        core::sync::release_read_locks(&rt.region, &rt.lot, block, tid);
     }
     BLOCKS.lock().remove(&tid);
     if let Some((block, tables)) = rt.gc.thread_exit(&rt.region, tid) {
@@ -171,26 +171,6 @@ pub fn thread_exit(rt: &core::Runtime, tid: u32) {
             let words = (rt.region.word(t as usize).load(Ordering::Relaxed) >> 32) as usize;
             write_free(&rt.region, t as usize, words.max(1));
         }
-    }
-}
-
-/// Releases the read locks an exiting thread still holds (recorded by JS in its block; the
-/// mutexes are roots while recorded, so each index still names a live SharedMutex).
-fn release_read_locks(rt: &core::Runtime, block: u32, tid: u32) {
-    for i in 0..tb::READS_LEN {
-        let cell = block_cell(rt, block, tb::READS + i);
-        let s = cell.load(Ordering::Relaxed);
-        if s >= 2 * (layout::HEAP_START as u32 + 1) && s.is_multiple_of(2) {
-            let off = (s / 2 - 1) as usize;
-            let header = rt.region.word(off).load(Ordering::Acquire) as u32;
-            if header & layout::TYPE_MASK == layout::TYPE_SHARED_MUTEX {
-                if let (Some(state), Some(owner)) = (rt.region.u32_at(s), rt.region.u32_at(s + 1)) {
-                    core::sync::rw_unlock(&rt.lot, state, owner, s, tid, false);
-                }
-            }
-        }
-        // Cleared only now: while recorded, the mutex is a root of any collection.
-        cell.store(0, Ordering::Relaxed);
     }
 }
 

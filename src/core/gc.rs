@@ -759,9 +759,9 @@ impl Marker<'_> {
         }
         // SharedMutexes this thread holds read locks on (released for it if it exits).
         for i in 0..tb::READS_LEN {
-            let s = self.cell(block, tb::READS + i).load(Ordering::Relaxed) as usize;
-            if s >= 2 * (layout::HEAP_START + 1) {
-                self.mark(s / 2 - 1);
+            let s = self.cell(block, tb::READS + i).load(Ordering::Relaxed);
+            if let Some(off) = tb::read_lock_object(s) {
+                self.mark(off);
             }
         }
         // Identity-table keys: objects this thread holds wrappers for.

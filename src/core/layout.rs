@@ -117,6 +117,13 @@ pub mod tb {
     /// entry per hold. The mutexes are roots; a thread that exits holding any releases them.
     pub const READS: usize = RING + RING_LEN;
     pub const READS_LEN: usize = 64;
+
+    /// The SharedMutex a READS cell names (`s` = u32 index of its state word, word 1 lo):
+    /// its word offset, or None for an empty or malformed cell.
+    pub fn read_lock_object(s: u32) -> Option<usize> {
+        (s >= 2 * (super::HEAP_START as u32 + 1) && s.is_multiple_of(2))
+            .then(|| (s / 2 - 1) as usize)
+    }
     /// Size of a thread block in words.
     pub const WORDS: usize = (READS + READS_LEN).div_ceil(2);
 }

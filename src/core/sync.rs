@@ -241,6 +241,28 @@ pub fn cond_notify(lot: &ParkingLot, key: u32, count: usize) -> usize {
     lot.unpark(key, count, Some(WaitKind::Condition), false, |_, _| {})
 }
 
+/// Releases the read locks recorded in thread block `block` (tb::READS) for thread `tid`,
+/// which is exiting. While recorded, a mutex is a root of every collection, so each cell
+/// still names a live SharedMutex; a cell is cleared only after its unlock.
+pub fn release_read_locks(region: &super::region::Region, lot: &ParkingLot, block: u32, tid: u32) {
+    use super::layout::{self, tb};
+    for i in 0..tb::READS_LEN {
+        let Some(cell) = region.u32_at(block * 2 + i as u32 + tb::READS as u32) else {
+            continue;
+        };
+        let s = cell.load(Ordering::Relaxed);
+        if let Some(off) = tb::read_lock_object(s) {
+            let header = region.word(off).load(Ordering::Acquire) as u32;
+            if header & layout::TYPE_MASK == layout::TYPE_SHARED_MUTEX {
+                if let (Some(state), Some(owner)) = (region.u32_at(s), region.u32_at(s + 1)) {
+                    rw_unlock(lot, state, owner, s, tid, false);
+                }
+            }
+        }
+        cell.store(0, Ordering::Relaxed);
+    }
+}
+
 /// RwLock acquire (shared or exclusive) when the fast path failed.
 #[allow(clippy::too_many_arguments)]
 pub fn rw_lock(
