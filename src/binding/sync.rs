@@ -90,9 +90,15 @@ struct ThreadEntry {
     _tid_cell: Arc<std::sync::atomic::AtomicU32>,
 }
 
-static DOORBELLS: once_cell::sync::Lazy<
-    parking_lot::Mutex<std::collections::HashMap<u32, TsfnSlot>>,
-> = once_cell::sync::Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
+thread_local! {
+    /// The doorbells registered by this JS thread (tid -> threadsafe function), for
+    /// `doorbell_ref`. Only this thread creates, refs, unrefs and releases them (the cleanup
+    /// hook runs here too), so reading one needs no lock: taking the slot's lock instead made
+    /// the thread wait whenever another thread, ringing the doorbell, was preempted holding it
+    /// (milliseconds on a busy machine).
+    static MY_DOORBELLS: std::cell::RefCell<std::collections::HashMap<u32, usize>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
 
 #[napi(object)]
 pub struct ThreadRegistration {
@@ -160,7 +166,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
         }
     }));
     tid_cell.store(tid, std::sync::atomic::Ordering::Release);
-    DOORBELLS.lock().insert(tid, slot.clone());
+    MY_DOORBELLS.with(|m| m.borrow_mut().insert(tid, tsfn as usize));
     let ring_slot = slot.clone();
     let isolate = super::gc::current_isolate();
     rt.gc.register_thread(
@@ -206,7 +212,8 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
             rt.lot.thread_exit(entry.tid);
             super::gc::thread_exit(rt, entry.tid);
         }
-        DOORBELLS.lock().remove(&entry.tid);
+        // try_with: never panic if this runs while the thread's locals are being destroyed.
+        let _ = MY_DOORBELLS.try_with(|m| m.borrow_mut().remove(&entry.tid));
         if let Some(t) = entry.tsfn.lock().take() {
             // SAFETY: the slot held the only handle and is now empty, so no doorbell call can
             // use it after this release.
@@ -224,23 +231,16 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
 /// Keeps this thread's event loop alive (ref) while it has async waiters, or not (unref).
 #[napi]
 pub fn doorbell_ref(env: Env, tid: u32, keep_alive: bool) -> Result<()> {
-    let slot = DOORBELLS.lock().get(&tid).cloned();
-    if let Some(slot) = slot {
-        if let Some(t) = *slot.lock() {
-            // SAFETY: the tsfn belongs to this env (tid registered from this thread) and is alive.
-            unsafe {
-                if keep_alive {
-                    sys::napi_ref_threadsafe_function(
-                        env.raw(),
-                        t as sys::napi_threadsafe_function,
-                    );
-                } else {
-                    sys::napi_unref_threadsafe_function(
-                        env.raw(),
-                        t as sys::napi_threadsafe_function,
-                    );
-                }
-            }
+    let Some(t) = MY_DOORBELLS.with(|m| m.borrow().get(&tid).copied()) else {
+        return Ok(());
+    };
+    // SAFETY: `t` is a tsfn this thread created (so it belongs to this env) and has not
+    // released: the cleanup hook, on this thread, removes it from the map before releasing it.
+    unsafe {
+        if keep_alive {
+            sys::napi_ref_threadsafe_function(env.raw(), t as sys::napi_threadsafe_function);
+        } else {
+            sys::napi_unref_threadsafe_function(env.raw(), t as sys::napi_threadsafe_function);
         }
     }
     Ok(())
