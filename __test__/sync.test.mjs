@@ -195,6 +195,29 @@ describe('Mutex: try, timeout and async forms', () => {
     expect(await withTimeout(Mutex.lockAsync(m, () => 'ok', 1000), 5000)).toEqual({ success: true, value: 'ok' });
   });
 
+  it('lockAsync and Condition.waitAsync with timeouts of 2^31 ms or more wait (Node fires such timers at once)', async () => {
+    const m = new Mutex();
+    const w = holdMutex(m);
+    expect(await w.next()).toBe('locked');
+    const p = Mutex.lockAsync(m, () => 'got it', 2 ** 31);
+    const q = Mutex.lockAsync(m, () => 'got it too', 1e12);
+    // Neither may time out while the worker still holds the lock.
+    await new Promise((r) => setTimeout(r, 100));
+    w.post({});
+    expect(await w.next()).toBe('released');
+    expect(await withTimeout(p, 5000, 'lockAsync')).toEqual({ success: true, value: 'got it' });
+    expect(await withTimeout(q, 5000, 'lockAsync')).toEqual({ success: true, value: 'got it too' });
+    const cv = new Condition();
+    const t = Mutex.lock(m);
+    let settled = false;
+    const c = Condition.waitAsync(cv, t, 2 ** 32).then((v) => ((settled = true), v));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled).toBe(false);
+    expect(Condition.notify(cv)).toBe(1);
+    expect(await withTimeout(c, 5000, 'waitAsync')).toBe(true);
+    t.unlock();
+  });
+
   it('lockAsync from the thread that holds the lock waits for that thread’s own release', async () => {
     const m = new Mutex();
     const t = Mutex.lock(m);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { SharedStructType, SharedArray, SharedMap, canBeShared, share } = require('../index.js');
+const { SharedStructType, SharedArray, SharedMap, canBeShared, share, atomics } = require('../index.js');
 const { uniqueKey, runChild, runWorker } = require('./helpers.js');
 
 const Box = new SharedStructType(['v', 'w'], uniqueKey('Box'));
@@ -247,6 +247,56 @@ describe('values: strings', () => {
     for (let i = 0; i < 5000; i++) if (arr.get(i) !== `s${i}-${'x'.repeat(i % 40)}`) bad++;
     expect(bad).toBe(0);
   });
+
+  it('reads a long string whole while another thread overwrites it and collects (field, SharedMap.get, atomics.exchange)', async () => {
+    // A 2 MB string is decoded in chunks: a collection can run in between, and once the
+    // writer has replaced it, nothing but the reader roots it. Without the in-flight pin the
+    // reader got poisoned units within a second (field read, map get and exchange alike).
+    const LEN = 1 << 20;
+    const S = new SharedStructType(['x', 'stop', 'started'], uniqueKey('LongStringRace'));
+    const s = new S();
+    const m = new SharedMap();
+    const A = 'A'.repeat(LEN);
+    const B = 'B'.repeat(LEN);
+    s.x = A;
+    m.set('k', A);
+    s.stop = false;
+    s.started = false;
+    const writer = runWorker(
+      `const s = open(data.s);
+       const m = open(data.m);
+       const A = 'A'.repeat(data.len);
+       const B = 'B'.repeat(data.len);
+       let i = 0;
+       ss.atomics.store(s, 'started', true);
+       while (!ss.atomics.load(s, 'stop')) {
+         const v = (i++ & 1) ? A : B;
+         s.x = v;
+         m.set('k', v);
+         if ((i & 7) === 0) ss.gc();
+       }
+       return i;`,
+      { s: share(s), m: share(m), len: LEN },
+      { timeout: 30000 },
+    );
+    while (!atomics.load(s, 'started')) await new Promise((r) => setTimeout(r, 5));
+    const bad = { field: 0, map: 0, exchange: 0 };
+    const reads = { field: 0, map: 0, exchange: 0 };
+    let n = 0;
+    const modes = { field: () => s.x, map: () => m.get('k'), exchange: () => atomics.exchange(s, 'x', n++ & 1 ? A : B) };
+    for (const [mode, read] of Object.entries(modes)) {
+      const end = Date.now() + 1000;
+      while (Date.now() < end) {
+        const v = read();
+        reads[mode]++;
+        if (v !== A && v !== B) bad[mode]++;
+      }
+    }
+    atomics.store(s, 'stop', true);
+    expect(await writer).toBeGreaterThan(0);
+    expect(Math.min(reads.field, reads.map, reads.exchange)).toBeGreaterThan(0);
+    expect(bad).toEqual({ field: 0, map: 0, exchange: 0 });
+  }, 30000);
 
   it('does not mistake a string for the number it spells', () => {
     expect(roundTrip('1')).toBe('1');

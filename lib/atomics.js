@@ -8,7 +8,7 @@ const { entryOf } = require('./structs');
 
 const { BI64, OFF } = rt;
 const SB = new BigInt64Array(rt.SF.buffer);
-const TAG_REF = require('./layout').TAG_REF;
+const { TAG_REF, TAG_STRING, TAG_BIGINT } = require('./layout');
 
 /** Decodes slot bits read from slot `i` (-1: the caller made any reference in-flight). */
 function decodeBits(bits, i) {
@@ -84,9 +84,11 @@ const atomics = Object.freeze({
     const i = slotIndex(obj, key, 'exchange');
     rt.opStart();
     const old = Atomics.exchange(BI64, i, bitsOf(rt.encodeValue(value, where, label(obj, key))));
-    // The old value left the slot: pin a reference in-flight before anything else runs.
+    // The old value left the slot: pin a reference, string or bigint in-flight before
+    // anything else runs (no call, hence no safepoint, since the exchange).
     SB[0] = old;
-    if (rt.SU[1] === TAG_REF) rt.U32[rt.C_INFLIGHT] = rt.SU[0];
+    const hi = rt.SU[1];
+    if (hi === TAG_REF || hi === TAG_STRING || hi === TAG_BIGINT) rt.U32[rt.C_INFLIGHT] = rt.SU[0];
     const r = decodeBits(old, -1);
     rt.U32[rt.C_INFLIGHT] = 0;
     return r;

@@ -237,9 +237,9 @@ function decodeSlow(hi, lo, i) {
     case L.TAG_REF:
       return wrapFrom(lo, i);
     case L.TAG_STRING:
-      return readString(lo);
+      return readPinned(lo, L.TAG_STRING, i, readString);
     case L.TAG_BIGINT:
-      return readBigInt(lo);
+      return readPinned(lo, L.TAG_BIGINT, i, readBigInt);
     case L.TAG_DOUBLE:
       return readBoxedDouble(lo);
     case L.TAG_POISON:
@@ -274,6 +274,31 @@ function wrapFrom(off, i) {
   const w = wrap(off);
   U32[C_INFLIGHT] = 0;
   return w;
+}
+
+/**
+ * Reads the string or bigint at `off`, whose tag `tag` was read from slot `i` (-1: the caller
+ * has already made it in-flight). The same protocol as wrapFrom: between the slot read and
+ * the end of the decode a collection may run (a long string is copied in chunks, and every
+ * call is a possible safepoint), and if another thread overwrote the slot meanwhile the
+ * string would be freed and poisoned, or its memory reused, under the decode. So publish it
+ * as this thread's in-flight root, check the slot still holds it (then it was reachable at
+ * every collection since the read, and is pinned from here), and only then decode.
+ */
+function readPinned(off, tag, i, read) {
+  U32[C_INFLIGHT] = off;
+  if (i >= 0) {
+    SF[0] = F64[i];
+    if (SU[0] !== off || SU[1] !== tag) {
+      U32[C_INFLIGHT] = 0;
+      return readSlot(i);
+    }
+  }
+  try {
+    return read(off);
+  } finally {
+    U32[C_INFLIGHT] = 0;
+  }
 }
 
 /** Reads slot `i`. */
