@@ -171,6 +171,21 @@ describe('SharedArray: element access', () => {
     expect(a['1.0']).toBeUndefined();
   });
 
+  it('throws a TypeError naming the method for get/set with an index that is not a number', () => {
+    const a = SharedArray.of(10, 20);
+    for (const bad of ['1', 1n, Symbol('i'), null, {}]) {
+      expect(() => a.get(bad)).toThrow(/SharedArray\.get: the index must be a number, got/);
+      expect(() => a.set(bad, 0)).toThrow(/SharedArray\.set: the index must be a number, got/);
+    }
+    expect(a.toArray()).toEqual([10, 20]);
+  });
+
+  it('stores a length of -0 as 0', () => {
+    expect(Object.is(new SharedArray(-0).length, 0)).toBe(true);
+    const E = new SharedStructType(['pos'], { elements: true });
+    expect(Object.is(new E(-0).length, 0)).toBe(true);
+  });
+
   it('throws a RangeError for out-of-range writes, in strict and sloppy code', () => {
     const a = SharedArray.of(1, 2);
     expect(() => a.set(2, 0)).toThrow(RangeError);

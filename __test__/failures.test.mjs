@@ -227,6 +227,15 @@ describe('error paths', () => {
         expect(() => Object.getOwnPropertyDescriptor(E.prototype, 'length').get.call(recv)).toThrow(TypeError);
       }
     }
+    // Primitive receivers (Reflect.get/apply with this = a primitive) get the same message.
+    for (const recv of [5, 'str', null, undefined, 1n, true]) {
+      expect(() => get.call(recv)).toThrow(/\.x: called on .*not an instance of this struct type/);
+      expect(() => set.call(recv, 1)).toThrow(/\.x: called on .*not an instance of this struct type/);
+      expect(() => E.prototype.get.call(recv, 0)).toThrow(/\.get: called on .*not an instance/);
+      expect(() => E.prototype.set.call(recv, 0, 1)).toThrow(/\.set: called on .*not an instance/);
+      expect(() => Object.getOwnPropertyDescriptor(E.prototype, 'length').get.call(recv)).toThrow(/\.length: called on/);
+      for (const k of ['get', 'has', 'set']) expect(() => SharedMap.prototype[k].call(recv, 'k', 1)).toThrow(/receiver is not a SharedMap/);
+    }
     expect(smalls.map((s) => s.x)).toEqual(smalls.map((_, i) => `s${i}`));
     expect(map.get('k')).toBe(1);
     expect(Mutex.tryLock(m, () => 'free').success).toBe(true);

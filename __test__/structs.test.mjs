@@ -461,6 +461,10 @@ describe('SharedStructType: prototypes and subclasses', () => {
     expect(() => SharedStructType.register(class Plain {})).toThrow(TypeError);
     expect(() => SharedStructType.register(5)).toThrow(TypeError);
     expect(() => SharedStructType.register(null)).toThrow(TypeError);
+    // A Proxy would run code whenever a wrapper is made (it reads Sub.prototype).
+    const T = new SharedStructType(['a'], uniqueKey('ProxySub'));
+    class Sub extends T {}
+    expect(() => SharedStructType.register(new Proxy(Sub, {}))).toThrow(/got a Proxy/);
   });
 });
 

@@ -445,7 +445,7 @@ class SharedMap {
 
   /** The value for `key`, or undefined. */
   get(key) {
-    if (typeof key === 'string' && #brand in this) {
+    if (typeof key === 'string' && typeof this === 'object' && this !== null && #brand in this) {
       const r = lookupStr(this, key, true);
       return r === MISSING ? undefined : r;
     }
@@ -458,7 +458,7 @@ class SharedMap {
 
   /** Whether `key` is present. */
   has(key) {
-    if (typeof key === 'string' && #brand in this) return lookupStr(this, key, false) !== MISSING;
+    if (typeof key === 'string' && typeof this === 'object' && this !== null && #brand in this) return lookupStr(this, key, false) !== MISSING;
     checkMap(this, 'has');
     if (!isKeyable(key)) return false;
     key = canonKey(key);
@@ -467,7 +467,7 @@ class SharedMap {
 
   /** Sets `key` to `value`; returns the map. */
   set(key, value) {
-    if (typeof key === 'string' && #brand in this) setStr(this, key, value);
+    if (typeof key === 'string' && typeof this === 'object' && this !== null && #brand in this) setStr(this, key, value);
     else put(this, key, value, 'set', true);
     return this;
   }

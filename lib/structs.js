@@ -317,7 +317,7 @@ function buildEntry(info, builtinName) {
   // else (another struct type, a Mutex, a SharedMap, a plain object carrying [OFF]) throws
   // instead of reading or writing at that object's offset with this type's layout.
   let src = '';
-  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, where, badThis } = env;\n`;
+  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis } = env;\n`;
   src += `const freeze = Object.freeze;\n`;
   src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  [ARENA] = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
@@ -330,13 +330,13 @@ function buildEntry(info, builtinName) {
   src += `      this[OFF] = o;\n      this.#o = o;\n      attach(this);\n      insertWrapper(this, o);\n    }\n    freeze(this);\n  }\n`;
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
-    src += `  get [${key}]() { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
-    src += `  set [${key}](x) { if (!(#o in this)) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
+    src += `  get [${key}]() { if (!(#o in Object(this))) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
+    src += `  set [${key}](x) { if (!(#o in Object(this))) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
   }
   if (elements) {
-    src += `  get length() { if (!(#o in this)) badThis(this, 'length'); return this[LEN]; }\n`;
-    src += `  get(i) { if (!(#o in this)) badThis(this, 'get'); if (i >>> 0 === i && i < this[LEN]) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return undefined; }\n`;
-    src += `  set(i, x) { if (!(#o in this)) badThis(this, 'set'); if (!(i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
+    src += `  get length() { if (!(#o in Object(this))) badThis(this, 'length'); return this[LEN]; }\n`;
+    src += `  get(i) { if (!(#o in Object(this))) badThis(this, 'get'); if (typeof i === 'number' && i >>> 0 === i && i < this[LEN]) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return getMiss(this, i); }\n`;
+    src += `  set(i, x) { if (!(#o in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
   }
   src += `}\nreturn { C: __SharedStruct__ };\n`;
 
@@ -345,6 +345,7 @@ function buildEntry(info, builtinName) {
     checkLength,
     allocElements,
     rangeError,
+    getMiss,
     where,
     badThis(receiver, k) {
       throw new TypeError(`${where(k)}: called on ${rt.describe(receiver)}, which is not an instance of this struct type`);
@@ -389,7 +390,7 @@ function checkLength(n) {
   if (n === undefined) return 0;
   if (typeof n !== 'number') throw new TypeError(`shared-structs: length must be a number, got ${rt.describe(n)}`);
   if (!(n >>> 0 === n) || n === MAX_LENGTH) throw new RangeError(`shared-structs: invalid length ${n} (an integer from 0 to ${MAX_LENGTH - 1})`);
-  return n;
+  return n === 0 ? 0 : n; // -0 is a valid length, stored as 0
 }
 
 /** Allocates an element object: `headerWords` words (header, length, fields) plus n elements. */
@@ -399,8 +400,20 @@ function allocElements(headerWords, n, typeId) {
   return rt.allocObject(words, typeId);
 }
 
+/** `get(i)` past the fast path: undefined for a number index out of range, else TypeError. */
+function getMiss(arr, i) {
+  if (typeof i !== 'number') throw indexTypeError(arr, 'get', i);
+  return undefined;
+}
+
+function indexTypeError(arr, method, i) {
+  return new TypeError(`${entryOf(arr).displayName()}.${method}: the index must be a number, got ${rt.describe(i)}`);
+}
+
+/** The error for `set(i)` with an index that is not an integer in range. */
 function rangeError(arr, i) {
-  return new RangeError(`${entryOf(arr).displayName()}: index ${typeof i === 'number' ? i : JSON.stringify(String(i))} is out of range (length ${arr.length})`);
+  if (typeof i !== 'number') return indexTypeError(arr, 'set', i);
+  return new RangeError(`${entryOf(arr).displayName()}: index ${i} is out of range (length ${arr.length})`);
 }
 
 /** This thread's entry for the object behind a wrapper. */
@@ -502,6 +515,9 @@ Object.defineProperties(SharedStructType, {
   register: {
     value: function register(Sub) {
       if (typeof Sub !== 'function' || !Sub.prototype) throw new TypeError('SharedStructType.register: expected a class');
+      // Making a wrapper reads Sub.prototype: through a Proxy that would run arbitrary code
+      // while the object being wrapped is rooted only for the current operation.
+      if (util.types.isProxy(Sub)) throw new TypeError('SharedStructType.register: expected a class, got a Proxy');
       let p = Object.getPrototypeOf(Sub.prototype);
       while (p && !types.some((t) => t && t.C.prototype === p)) p = Object.getPrototypeOf(p);
       const entry = p && types.find((t) => t && t.C.prototype === p);
