@@ -244,7 +244,7 @@ function probeStr(t, key, h) {
     if (hv === h) {
       const k0 = U32[2 * e + 2];
       const sh = (k0 >>> 1) & STRING_CACHE_MASK;
-      if (U32[2 * e + 3] !== TAG_STRING || I32[C_STR_KEYS + sh] !== k0) return UNSURE;
+      if (U32[2 * e + 3] !== TAG_STRING || U32[C_STR_KEYS + sh] !== k0) return UNSURE;
       if (STR_VALS[sh] === key) return e;
     } else if (hv !== hv && U32[2 * e + 1] === TAG_UNDEFINED) {
       return ABSENT;
