@@ -23,9 +23,9 @@ export type SharedStruct<F extends string = string> = { [K in F]: any };
 export interface SharedElements<T = any> extends Iterable<T> {
   /** Number of elements (fixed at creation). */
   readonly length: number;
-  /** Element `i`, or undefined when out of range. The fast path (no Proxy). */
+  /** Element `i`, or undefined when out of range (or not an integer); TypeError when `index` is not a number. The fast path (no Proxy). */
   get(index: number): T | undefined;
-  /** Writes element `i`; throws RangeError when out of range, TypeError for a value that cannot be shared. */
+  /** Writes element `i`; throws RangeError when out of range, TypeError when `index` is not a number or for a value that cannot be shared. */
   set(index: number, value: T): void;
   /** Indexed access through the compatibility Proxy (about 100x slower than get/set). */
   [index: number]: T;
