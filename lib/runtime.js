@@ -235,12 +235,24 @@ function decodeSlow(hi, lo, i) {
       return null;
     case L.TAG_BOOL:
       return lo !== 0;
-    case L.TAG_REF:
-      return wrapFrom(lo, i);
-    case L.TAG_STRING:
-      return readPinned(lo, L.TAG_STRING, i, readString);
-    case L.TAG_BIGINT:
-      return readPinned(lo, L.TAG_BIGINT, i, readBigInt);
+    case L.TAG_REF: {
+      if (!pin(lo, TAG_REF, i)) return readSlot(i);
+      const w = wrap(lo);
+      U32[C_INFLIGHT] = 0;
+      return w;
+    }
+    case L.TAG_STRING: {
+      if (!pin(lo, TAG_STRING, i)) return readSlot(i);
+      const str = readString(lo);
+      U32[C_INFLIGHT] = 0;
+      return str;
+    }
+    case L.TAG_BIGINT: {
+      if (!pin(lo, L.TAG_BIGINT, i)) return readSlot(i);
+      const big = readBigInt(lo);
+      U32[C_INFLIGHT] = 0;
+      return big;
+    }
     case L.TAG_DOUBLE:
       return readBoxedDouble(lo);
     case L.TAG_POISON:
@@ -257,49 +269,26 @@ function decodeSlow(hi, lo, i) {
 }
 
 /**
- * The wrapper of an object whose reference was read from slot `i` (-1: the caller has already
- * made it in-flight). Until the wrapper is in the identity table the object is rooted only by
- * the slot, which another thread may overwrite: so publish it as this thread's in-flight root,
- * then check the slot still holds it (if so it was reachable at every collection since the
- * read), and only then make the wrapper. docs/gc.md.
+ * Pins the object, string or bigint at `off`, whose tag `tag` was read from slot `i` (-1: the
+ * caller has already made it in-flight), before the caller makes its wrapper or decodes it.
+ * Until then nothing but the slot roots it, and another thread may overwrite the slot; a
+ * collection can run at any call (and between the chunks of a long string's copy) and would
+ * free it, poison it, or reuse its memory under the read. So publish it as this thread's
+ * in-flight root, and check the slot still holds it: then it was reachable at every
+ * collection since the slot read, and is pinned from here. Returns false if the slot
+ * changed (the caller reads it again). The caller clears C_INFLIGHT when done (left set by
+ * a throw, it only keeps that one object alive until the next pin). docs/gc.md.
  */
-function wrapFrom(off, i) {
-  U32[C_INFLIGHT] = off;
-  if (i >= 0) {
-    SF[0] = F64[i];
-    if (SU[0] !== off || SU[1] !== TAG_REF) {
-      U32[C_INFLIGHT] = 0;
-      return readSlot(i);
-    }
-  }
-  const w = wrap(off);
-  U32[C_INFLIGHT] = 0;
-  return w;
-}
-
-/**
- * Reads the string or bigint at `off`, whose tag `tag` was read from slot `i` (-1: the caller
- * has already made it in-flight). The same protocol as wrapFrom: between the slot read and
- * the end of the decode a collection may run (a long string is copied in chunks, and every
- * call is a possible safepoint), and if another thread overwrote the slot meanwhile the
- * string would be freed and poisoned, or its memory reused, under the decode. So publish it
- * as this thread's in-flight root, check the slot still holds it (then it was reachable at
- * every collection since the read, and is pinned from here), and only then decode.
- */
-function readPinned(off, tag, i, read) {
+function pin(off, tag, i) {
   U32[C_INFLIGHT] = off;
   if (i >= 0) {
     SF[0] = F64[i];
     if (SU[0] !== off || SU[1] !== tag) {
       U32[C_INFLIGHT] = 0;
-      return readSlot(i);
+      return false;
     }
   }
-  try {
-    return read(off);
-  } finally {
-    U32[C_INFLIGHT] = 0;
-  }
+  return true;
 }
 
 /** Reads slot `i`. */
