@@ -81,7 +81,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Waits asynchronously: `queue(id)` asks Rust to queue async waiter `id` and returns
  * QUEUED, or another code if it resolved at once. Resolves to { code } or { timedOut }.
  */
-
 function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id), available = null) {
   return new Promise((resolve) => {
     let timer = null;
@@ -105,19 +104,19 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
       return;
     }
     if (deadline !== Infinity) {
+      // setTimeout fires at once for delays of 2^31 ms or more: wait in steps below that.
+      // Always through a timer (never synchronously here: `poll` below is not set up yet).
+      const arm = () => {
+        timer = setTimeout(expire, Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS));
+      };
       const expire = () => {
-        // setTimeout fires at once for delays of 2^31 ms or more: wait in steps below that.
-        const left = deadline - Date.now();
-        if (left > MAX_TIMER_MS) {
-          timer = setTimeout(expire, MAX_TIMER_MS);
-        } else if (left > 0) {
-          timer = setTimeout(expire, left);
-        } else if (cancel(id)) {
+        if (deadline - Date.now() > 0) arm();
+        else if (cancel(id)) {
           rt.removeAsyncWaiter(id);
           done({ timedOut: true });
         }
       };
-      expire();
+      arm();
     }
     // Lock waits also look at the lock every 50 ms: a wake-up meant for a waiter whose thread
     // died before its doorbell rang is then not lost (the lock is free but nobody retries).
