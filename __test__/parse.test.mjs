@@ -278,6 +278,7 @@ describe('WorkerPool', () => {
         },
         handle(task, ctx) {
           if (task === 'throw') throw new RangeError('bad task');
+          if (task === 'throw-odd') throw Object.create(null); // String() of it throws
           if (task === 'exit') process.exit(3);
           if (task === 'slow') { const end = Date.now() + 100; while (Date.now() < end); return 0; }
           if (task === 'box') { const b = new ctx.Box(); b.value = 7; b.by = ctx.threadId; return b; }
@@ -319,6 +320,11 @@ describe('WorkerPool', () => {
       expect(err.index).toBe(1);
       expect(err.message).toMatch(/task 1 failed in a worker: RangeError: bad task/);
       expect(await pool.run([9])).toEqual([81]);
+      // A thrown value that cannot even be turned into a string is still a TaskError.
+      const odd = await pool.run([1, 'throw-odd']).catch((e) => e);
+      expect(odd).toBeInstanceOf(TaskError);
+      expect(odd.message).toMatch(/task 1 failed in a worker: a thrown value that cannot be described/);
+      expect(await pool.run([4])).toEqual([16]);
     } finally {
       await pool.close();
     }
@@ -329,6 +335,9 @@ describe('WorkerPool', () => {
     await expect(pool.run([1, 'exit', 2, 3])).rejects.toThrow(/worker \d exited with code 3/);
     await pool.close();
     const broken = new WorkerPool(writeModule('broken-worker.js', 'module.exports = { setup() { throw new Error("no setup"); }, handle() {} };'), { threads: 2 });
+    await expect(broken.run([1])).rejects.toThrow(/worker setup failed: Error: no setup/);
+    // Once its workers are gone, a later run names the setup failure, not their exit.
+    await new Promise((r) => setTimeout(r, 200));
     await expect(broken.run([1])).rejects.toThrow(/worker setup failed: Error: no setup/);
     await broken.close();
     const missing = new WorkerPool(path.join(tmp, 'does-not-exist.js'), { threads: 1 });
@@ -353,5 +362,9 @@ describe('WorkerPool', () => {
     expect(batches.map((b) => b.map((x) => x.size))).toEqual([[100], [60], [40, 5, 3, 1]]);
     expect(WorkerPool.batchBySize(items, { batchSize: 1000, maxItems: 2 }).map((b) => b.length)).toEqual([2, 2, 2]);
     expect(() => new WorkerPool('x.js', { threads: 0 })).toThrow(RangeError);
+    // A size that is not a number >= 0 would silently merge every later item into one batch.
+    for (const bad of [NaN, undefined, -1, '5']) {
+      expect(() => WorkerPool.batchBySize([{ size: 1 }, { size: bad }], { batchSize: 10 })).toThrow(/item 1 has size/);
+    }
   });
 });

@@ -983,6 +983,22 @@ describe('SharedMutex', () => {
     expect(state(m)).toEqual({ exclusive: false, readers: 0 });
   });
 
+  it('a thread holding it shared gets a nested shared lock at once, even with a writer parked behind it', async () => {
+    const m = new SharedMutex();
+    const outer = SharedMutex.lockShared(m);
+    const w = spawn('const m = open(data.m); send("locking"); SharedMutex.lock(m, () => {}); send("wrote");', { m: share(m) });
+    expect(await w.next()).toBe('locking');
+    await until(() => (rwWord(m) & RW.WRITERS_PARKED) !== 0, 5000, 'the writer parking');
+    // Queuing behind the writer would deadlock: it waits for this thread's outer lock.
+    expect(SharedMutex.lockSharedWithTimeout(m, () => 'inner', 2000)).toEqual({ success: true, value: 'inner' });
+    expect(SharedMutex.lockShared(m, () => 'plain inner')).toBe('plain inner');
+    expect(await withTimeout(SharedMutex.lockSharedAsync(m, () => 'async inner', 2000), 5000, 'lockSharedAsync')).toEqual({ success: true, value: 'async inner' });
+    expect(state(m)).toEqual({ exclusive: false, readers: 1 });
+    outer.unlock();
+    expect(await w.next()).toBe('wrote');
+    expect(state(m)).toEqual({ exclusive: false, readers: 0 });
+  });
+
   it('a writer excludes everyone: while a worker holds it exclusively, tryLockShared and tryLock fail; after release both succeed', async () => {
     const m = new SharedMutex();
     const w = spawn(

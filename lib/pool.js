@@ -53,9 +53,34 @@ function lock(m) {
   }
 }
 
+/**
+ * Condition waits that take over the queue mutex if a worker died holding it (the waiter
+ * holds it again either way; the dead worker is reported by the pool's exit handling).
+ */
+function waitSync(cv, tok) {
+  try {
+    Condition.wait(cv, tok);
+  } catch (e) {
+    if (!(e instanceof AbandonedMutexError)) throw e;
+  }
+}
+
+async function waitAsync(cv, tok, timeoutMs) {
+  try {
+    await Condition.waitAsync(cv, tok, timeoutMs);
+  } catch (e) {
+    if (!(e instanceof AbandonedMutexError)) throw e;
+  }
+}
+
+/** A task's error as text; never throws (a thrown Proxy or a value without toString). */
 function describeError(e) {
-  if (e instanceof Error) return e.stack || `${e.name}: ${e.message}`;
-  return String(e);
+  try {
+    if (e instanceof Error) return e.stack || `${e.name}: ${e.message}`;
+    return String(e);
+  } catch {
+    return 'a thrown value that cannot be described (converting it to a string threw)';
+  }
 }
 
 /** Error of a task that threw in a worker. */
@@ -154,7 +179,7 @@ class WorkerPool {
     const tok = lock(this.#m);
     try {
       while (q.ready < this.threads && this.#failure === null && q.setupFailure === undefined && !this.#closed) {
-        await Condition.waitAsync(q.progress, tok, 200);
+        await waitAsync(q.progress, tok, 200);
       }
     } finally {
       tok.unlock();
@@ -175,6 +200,8 @@ class WorkerPool {
   async run(tasks, { onResult } = {}) {
     if (this.#closed) throw new Error('WorkerPool: the pool is closed');
     if (this.#running) throw new Error('WorkerPool: a run is already in progress (await it first)');
+    // A setup failure first: the failed worker's exit is what set #failure.
+    if (this.#queue.setupFailure !== undefined) throw new Error(`WorkerPool: worker setup failed: ${this.#queue.setupFailure}`);
     if (this.#failure !== null) throw this.#failure;
     const items = Array.isArray(tasks) ? tasks : Array.from(tasks);
     const n = items.length;
@@ -206,7 +233,7 @@ class WorkerPool {
         tok = lock(this.#m);
         try {
           while (q.done === seen && this.#failure === null && q.setupFailure === undefined && !this.#closed) {
-            await Condition.waitAsync(q.progress, tok, 250);
+            await waitAsync(q.progress, tok, 250);
           }
           done = q.done;
         } finally {
@@ -298,7 +325,11 @@ class WorkerPool {
    */
   static batchBySize(items, { batchSize, maxItems = Infinity, sizeOf = (x) => x.size } = {}) {
     if (!(batchSize > 0)) throw new RangeError('WorkerPool.batchBySize: batchSize must be a positive number');
-    const sorted = Array.from(items, (item) => ({ item, size: sizeOf(item) })).sort((a, b) => b.size - a.size);
+    const sorted = Array.from(items, (item, i) => {
+      const size = sizeOf(item);
+      if (typeof size !== 'number' || !(size >= 0)) throw new RangeError(`WorkerPool.batchBySize: item ${i} has size ${typeof size === 'number' ? size : typeof size}, not a number >= 0`);
+      return { item, size };
+    }).sort((a, b) => b.size - a.size);
     const batches = [];
     let cur = [];
     let curSize = 0;
@@ -354,7 +385,7 @@ async function workerMain(spec, data) {
     let failures;
     tok = lock(m);
     try {
-      while (!q.closing && q.next >= q.total) Condition.wait(q.work, tok);
+      while (!q.closing && q.next >= q.total) waitSync(q.work, tok);
       if (q.closing) break;
       i = q.next;
       q.next = i + 1;

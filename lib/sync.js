@@ -556,6 +556,22 @@ function rwReleaseShared(m) {
   noteReadUnlock(s);
 }
 
+/**
+ * A shared lock for a thread that already holds `s` shared: join at once, even past a parked
+ * writer (which waits for this thread's locks anyway: queuing behind it would deadlock).
+ * Returns false only if the reader count is full.
+ */
+function joinRead(s) {
+  for (;;) {
+    const v = Atomics.load(I32, s);
+    if ((v & RW_READERS) === RW_READERS) return false;
+    if (Atomics.compareExchange(I32, s, v, v + 1) === v) {
+      noteReadLock(s);
+      return true;
+    }
+  }
+}
+
 function rwAcquire(m, exclusive, timeoutMs, fn) {
   const s = idx(m);
   if (exclusive) {
@@ -578,6 +594,7 @@ function rwAcquire(m, exclusive, timeoutMs, fn) {
     if ((v & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
       throw new TypeError(`${fn}: this thread holds the SharedMutex exclusively (a shared lock would deadlock)`);
     }
+    if (readHeld.has(s) && joinRead(s)) return true;
   }
   const code = native.rwLockSlow(s, s + 1, TID, exclusive, timeoutMs, -1);
   checkAborted(code);
@@ -593,6 +610,7 @@ function acquiredAsync(s, exclusive) {
 
 async function rwAcquireAsync(m, exclusive, timeoutMs) {
   const s = idx(m);
+  if (!exclusive && readHeld.has(s) && joinRead(s)) return true;
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
     const r = await waitAsync(
