@@ -238,6 +238,29 @@ describe('parse demo: the command line', () => {
     expect(usage.stderr).toMatch(/--threads: expected integers/);
   });
 
+  it('lists failed runs in the JSON (printed even when every run failed) and runs the other configurations', async () => {
+    const args = ['--threads', '1', '--timeout', '0.001', '--no-memory', '--json'];
+    const only = await cli([CORPUS, '--mode', 'shared', ...args], 60000);
+    expect(only.code).toBe(1);
+    const o = JSON.parse(only.stdout);
+    expect(o.agree).toBe(false);
+    expect(o.runs).toEqual([]);
+    expect(o.failedRuns).toEqual([{ mode: 'shared', threads: 1, error: expect.stringMatching(/timed out/) }]);
+    // The shared run fails first; single still runs (it may be quick enough to finish).
+    const both = await cli([CORPUS, '--mode', 'shared,single', ...args], 60000);
+    expect(both.code).toBe(1);
+    const b = JSON.parse(both.stdout);
+    expect(b.agree).toBe(false);
+    expect(b.failedRuns[0].mode).toBe('shared');
+    expect(b.runs.length + b.failedRuns.length).toBe(2);
+    if (process.platform === 'linux' && fs.existsSync('/proc/self/mem')) {
+      // Passes stat and access(R_OK), fails on read (EIO): an input error (exit 2), not a run failure.
+      const mem = await cli(['/proc/self/mem']);
+      expect(mem.code).toBe(2);
+      expect(mem.stderr).toMatch(/cannot read \/proc\/self\/mem: EIO/);
+    }
+  });
+
   it('parses its arguments', () => {
     expect(parseArgs(['a.ts', '--threads=1,2', '--mode', 'shared', '--json']).threads).toEqual([1, 2]);
     expect(parseArgs(['--mode', 'single,message']).modes).toEqual(['single', 'message']);

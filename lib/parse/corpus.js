@@ -164,7 +164,16 @@ function resolveInputs(args) {
     let st;
     try {
       st = fs.statSync(abs);
-      fs.accessSync(abs, fs.constants.R_OK);
+      // Open it and read a byte: access(R_OK) passes for root, and for files whose reads
+      // fail anyway (EIO, EACCES on open of special files).
+      if (st.isFile()) {
+        const fd = fs.openSync(abs, 'r');
+        try {
+          fs.readSync(fd, Buffer.alloc(1), 0, 1, 0);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
     } catch (e) {
       throw new InputError(`cannot read ${p}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code || e.message}`);
     }
