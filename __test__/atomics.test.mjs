@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray, SharedMap, Mutex, atomics, share } = require('../index.js');
 const { run, killAll, withTimeout } = require('./sync-helpers.js');
+const { uniqueKey: uniqueKeyA } = require('./helpers.js');
 
 afterEach(() => killAll());
 
@@ -288,6 +289,27 @@ describe('atomics: argument errors', () => {
     expect(() => atomics.exchange(b, 'v', () => {})).toThrow(TypeError);
     expect(() => atomics.compareExchange(b, 'v', 'kept', Symbol('s'))).toThrow(TypeError);
     expect(b.v).toBe('kept');
+  });
+});
+
+describe('atomics: bounds come from the heap, not from an overridable length', () => {
+  it('refuses an index past the real length even when a subclass says the array is longer', () => {
+    class Liar extends SharedArray {
+      get length() {
+        return 100;
+      }
+    }
+    const T = new SharedStructType(['v'], uniqueKeyA('AtomicsNeighbour'));
+    const a = new Liar(2);
+    const t = new T();
+    t.v = 'intact';
+    for (const i of [2, 3, 99]) {
+      expect(() => atomics.store(a, i, 'overwritten')).toThrow(/index \d+ is out of range for .* of length 2/);
+      expect(() => atomics.load(a, i)).toThrow(RangeError);
+    }
+    expect(t.v).toBe('intact');
+    atomics.store(a, 1, 7);
+    expect(a.get(1)).toBe(7);
   });
 });
 

@@ -220,6 +220,49 @@ describe('JSON.stringify', () => {
   });
 });
 
+describe('cycles', () => {
+  it('JSON.stringify throws TypeError (not a stack overflow) for a struct, array or map that contains itself', () => {
+    const { SharedMap } = require('../index.js');
+    const S = new SharedStructType(['self', 'x']);
+    const s = new S();
+    s.self = s;
+    const a = new SharedArray(2);
+    a.set(0, a);
+    const m = new SharedMap();
+    m.set('me', m);
+    for (const v of [s, a, m, [s], { deep: { s } }]) {
+      expect(() => JSON.stringify(v)).toThrow(TypeError);
+      expect(() => JSON.stringify(v)).toThrow(/^Converting circular structure to JSON/);
+    }
+    expect(util.format('%j', s)).toBe('[Circular]');
+    // Shared, not circular: the same object twice is fine.
+    const leaf = SharedArray.of(1, 2);
+    const pair = SharedArray.of(leaf, leaf);
+    expect(JSON.stringify(pair)).toBe('[[1,2],[1,2]]');
+  });
+
+  it('join and String() of an array that contains itself give an empty element, as for plain arrays', () => {
+    const a = new SharedArray(3);
+    a.set(0, 1);
+    a.set(1, a);
+    a.set(2, 3);
+    const plain = [1, null, 3];
+    plain[1] = plain;
+    expect(a.join('-')).toBe(plain.join('-'));
+    expect(String(a)).toBe(String(plain));
+  });
+
+  it('util.inspect prints a SharedMap that contains itself as [Circular]', () => {
+    const { SharedMap } = require('../index.js');
+    const m = new SharedMap([['a', 1]]);
+    m.set('self', m);
+    const out = util.inspect(m, { depth: null });
+    expect(out).toMatch(/^SharedMap\(2\) \{/);
+    expect(out).toMatch(/'self' => \[Circular\]/);
+    expect(out.length).toBeLessThan(200);
+  });
+});
+
 describe('field names that collide with Object.prototype members', () => {
   it('stores fields named like Object.prototype members', () => {
     const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', 'then', 'isPrototypeOf'];

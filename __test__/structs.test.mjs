@@ -457,6 +457,26 @@ describe('SharedStructType: prototypes and subclasses', () => {
     expect(Object.isExtensible(v)).toBe(false);
   });
 
+  it('rejects field names and registry keys with lone surrogates (they would cross into Rust as U+FFFD)', () => {
+    expect(() => new SharedStructType(['\uD800'])).toThrow(/field name .* contains a lone surrogate/);
+    expect(() => new SharedStructType(['a'], '\uDC00')).toThrow(/registry key .* contains a lone surrogate/);
+    expect(() => new SharedStructType(['a'], { key: 'x\uD800' })).toThrow(/registry key/);
+    // Well-formed astral names and keys are fine.
+    const T = new SharedStructType(['\u{1F600}'], uniqueKey('\u{1F600}'));
+    const t = new T();
+    t['\u{1F600}'] = 1;
+    expect(t['\u{1F600}']).toBe(1);
+  });
+
+  it('names a struct type in errors even when it has a field named "constructor"', () => {
+    const { atomics } = require('../index.js');
+    const C = new SharedStructType(['constructor', 'x'], uniqueKey('CtorField'));
+    const D = new SharedStructType(['n'], uniqueKey('CtorHolder'));
+    const d = new D();
+    d.n = new C();
+    expect(() => atomics.add(d, 'n', 1)).toThrow(/holds an object \(CtorField.*\), not a number/);
+  });
+
   it('rejects register() of something that is not a subclass of a shared type', () => {
     expect(() => SharedStructType.register(class Plain {})).toThrow(TypeError);
     expect(() => SharedStructType.register(5)).toThrow(TypeError);

@@ -37,7 +37,8 @@ function slotIndex(obj, key, fn) {
     key = String(key);
   } else if (typeof key === 'number') {
     if (e.elementsStart < 0) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no elements (index ${key})`);
-    const len = obj.length;
+    // The length word in the heap, not obj.length (a subclass can override that getter).
+    const len = rt.U32[2 * off + 2];
     if (!(key >>> 0 === key && key < len)) throw new RangeError(`atomics.${fn}: index ${key} is out of range for ${e.displayName()} of length ${len}`);
     return off + e.elementsStart + key;
   }

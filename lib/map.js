@@ -12,6 +12,7 @@ const util = require('util');
 const L = require('./layout');
 const rt = require('./runtime');
 const { mutexAcquire, mutexRelease, AbandonedMutexError } = require('./sync');
+const { inspectWith, toJSONWith } = require('./present');
 
 const { F64, U32, OFF, ARENA, NO_ARENA, INTERNAL, types, SF, SU } = rt;
 
@@ -562,12 +563,13 @@ class SharedMap {
   }
 
   toJSON() {
-    return Object.fromEntries(snapshot(this, 2).map(([k, v]) => [String(k), v]));
+    return toJSONWith(this, () => Object.fromEntries(snapshot(this, 2).map(([k, v]) => [String(k), v])));
   }
 
   [util.inspect.custom](depth, options, inspect) {
-    if (depth < 0) return options.stylize('[SharedMap]', 'special');
-    return `SharedMap(${this.size}) ${inspect(new Map(snapshot(this, 2)), { ...options, depth: options.depth == null ? null : options.depth - 1 }).replace(/^Map\(\d+\) /, '')}`;
+    checkMap(this, 'inspect');
+    const entries = snapshot(this, 2);
+    return inspectWith(this, `SharedMap(${entries.length})`, depth, options, inspect, () => new Map(entries)).replace(/ Map\(\d+\) /, ' ');
   }
 }
 Object.defineProperty(SharedMap.prototype, Symbol.toStringTag, { value: 'SharedMap' });

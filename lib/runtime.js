@@ -373,11 +373,22 @@ function describe(value) {
   if (t === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (t === 'symbol') return `a symbol (${String(value)})`;
   if (t !== 'object') return `a ${t}`;
-  if (Array.isArray(value)) return 'an Array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  const proto = Object.getPrototypeOf(value);
-  const name = proto && proto.constructor && proto.constructor.name;
-  return name && name !== 'Object' ? `an object (${name})` : 'a plain object';
+  // Shared objects by their type (a field may be named "constructor"); others by their
+  // constructor's name, read without running getters or proxy traps that could throw.
+  if (isWrapper(value)) {
+    const entry = types[U32[2 * value[OFF]] & L.TYPE_MASK];
+    if (entry) return `an object (${entry.displayName()})`;
+  }
+  try {
+    if (Array.isArray(value)) return 'an Array';
+    const proto = Object.getPrototypeOf(value);
+    const d = proto && Object.getOwnPropertyDescriptor(proto, 'constructor');
+    const name = d && typeof d.value === 'function' ? d.value.name : '';
+    if (ArrayBuffer.isView(value)) return `a ${name || 'typed array'}`;
+    return name && name !== 'Object' ? `an object (${name})` : 'a plain object';
+  } catch {
+    return 'an object';
+  }
 }
 
 /** Whether `value` can be stored in a shared field. */

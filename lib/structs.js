@@ -12,6 +12,7 @@ const util = require('util');
 const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
+const { inspectWith, toJSONWith, joinWith } = require('./present');
 
 const { F64, U32, K, OFF, INTERNAL, types } = rt;
 const MAX_LENGTH = 0xffffffff;
@@ -26,23 +27,9 @@ function fieldsObject(w, fields, target = {}) {
   return target;
 }
 
-/** Shared objects being inspected right now (to print cycles as [Circular]). */
-const inspecting = new Set();
-
-function inspectWith(w, name, depth, options, inspect, build) {
-  if (depth < 0) return options.stylize(`[${name}]`, 'special');
-  if (inspecting.has(w)) return options.stylize('[Circular]', 'special');
-  inspecting.add(w);
-  try {
-    return `${name} ${inspect(build(), { ...options, depth })}`;
-  } finally {
-    inspecting.delete(w);
-  }
-}
-
 const StructProto = {
   toJSON() {
-    return fieldsObject(this, entryOf(this).fields);
+    return toJSONWith(this, () => fieldsObject(this, entryOf(this).fields));
   },
   [util.inspect.custom](depth, options, inspect) {
     const t = entryOf(this);
@@ -236,13 +223,15 @@ const ElementsProto = {
   join(separator) {
     const sep = separator === undefined ? ',' : String(separator);
     const n = elementCount(this);
-    let out = '';
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out += sep;
-      const v = this.get(i);
-      if (v !== undefined && v !== null) out += String(v);
-    }
-    return out;
+    return joinWith(this, () => {
+      let out = '';
+      for (let i = 0; i < n; i++) {
+        if (i > 0) out += sep;
+        const v = this.get(i);
+        if (v !== undefined && v !== null) out += String(v);
+      }
+      return out;
+    });
   },
   slice(start, end) {
     const n = elementCount(this);
@@ -279,7 +268,7 @@ const ElementsProto = {
     return this.join(',');
   },
   toJSON() {
-    return this.slice();
+    return toJSONWith(this, () => this.slice());
   },
   [util.inspect.custom](depth, options, inspect) {
     const t = entryOf(this);
@@ -461,6 +450,7 @@ function parseFieldNames(fieldNames) {
       throw new TypeError(`SharedStructType: field name at index ${i} must be a string, got ${typeof f === 'symbol' ? String(f) : rt.describe(f)}`);
     }
     if (seen.has(f)) throw new TypeError(`SharedStructType: duplicate field name ${JSON.stringify(f)}`);
+    checkWellFormed(f, 'field name');
     seen.add(f);
     fields.push(f);
     i++;
@@ -468,12 +458,24 @@ function parseFieldNames(fieldNames) {
   return fields;
 }
 
+/**
+ * Field names and registry keys cross into Rust as UTF-8, where a lone surrogate would become
+ * U+FFFD (two different names or keys would then be the same one): refuse them.
+ */
+function checkWellFormed(s, what) {
+  if (!s.isWellFormed()) throw new TypeError(`SharedStructType: ${what} ${JSON.stringify(s)} contains a lone surrogate (field names and registry keys must be well-formed UTF-16)`);
+}
+
 function parseOptions(arg) {
   if (arg === undefined || arg === null) return { key: null, elements: false };
-  if (typeof arg === 'string') return { key: arg, elements: false };
+  if (typeof arg === 'string') {
+    checkWellFormed(arg, 'registry key');
+    return { key: arg, elements: false };
+  }
   if (typeof arg === 'object') {
     const key = arg.key === undefined || arg.key === null ? null : arg.key;
     if (key !== null && typeof key !== 'string') throw new TypeError('SharedStructType: options.key must be a string');
+    if (key !== null) checkWellFormed(key, 'registry key');
     return { key, elements: !!arg.elements };
   }
   throw new TypeError(`SharedStructType: second argument must be a registry key string or an options object, got ${rt.describe(arg)}`);
