@@ -67,14 +67,20 @@ export type SharedStructWithElements<F extends string = string, T = any> = Share
 export interface SharedStructConstructor<F extends string = string> {
   /** Allocates a struct in the shared heap with every field undefined. */
   new (): SharedStruct<F>;
-  readonly prototype: SharedStruct<F>;
+  /**
+   * This thread's prototype: methods and getters added here apply to every instance of the
+   * type in this thread (`Point.prototype.len = function () { ... }`). Their types are not
+   * tracked; for typed methods use `class P extends Point { len() {} }` and `register(P)`.
+   */
+  readonly prototype: SharedStruct<F> & Record<PropertyKey, any>;
 }
 
 /** Constructor returned by `new SharedStructType(fields, { elements: true })`. */
 export interface SharedStructWithElementsConstructor<F extends string = string> {
   /** Allocates a struct with `length` elements; fields and elements start undefined. */
   new (length?: number): SharedStructWithElements<F>;
-  readonly prototype: SharedStructWithElements<F>;
+  /** This thread's prototype (see {@link SharedStructConstructor.prototype}). */
+  readonly prototype: SharedStructWithElements<F> & Record<PropertyKey, any>;
 }
 
 /** Options for {@link SharedStructType}. */
@@ -93,6 +99,8 @@ export interface SharedStructTypeConstructor {
    */
   new <const F extends readonly string[]>(fields: F, key?: string | (SharedStructTypeOptions & { elements?: false })): SharedStructConstructor<F[number]>;
   new <const F extends readonly string[]>(fields: F, options: SharedStructTypeOptions & { elements: true }): SharedStructWithElementsConstructor<F[number]>;
+  /** `elements` known only at run time: either kind of constructor. */
+  new <const F extends readonly string[]>(fields: F, options: SharedStructTypeOptions): SharedStructConstructor<F[number]> | SharedStructWithElementsConstructor<F[number]>;
   /** Whether `value` is a shared struct of any type, made in any thread. */
   isSharedStruct(value: unknown): value is SharedStruct;
   /**

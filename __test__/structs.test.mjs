@@ -455,6 +455,24 @@ describe('SharedStructType: prototypes and subclasses', () => {
     expect(v instanceof Vec).toBe(true);
     expect(v instanceof T).toBe(true);
     expect(Object.isExtensible(v)).toBe(false);
+    // Once registered, `new T()` makes the subclass too (as every read of the type does).
+    const w = new T();
+    w.x = 1;
+    w.y = 1;
+    expect(w instanceof Vec).toBe(true);
+    expect(w.len2()).toBe(2);
+    expect(Object.isExtensible(w)).toBe(false);
+    const E = new SharedStructType(['pos'], { elements: true });
+    class Arr extends E {
+      first() {
+        return this.get(0);
+      }
+    }
+    SharedStructType.register(Arr);
+    const e = new E(2);
+    e.set(0, 'a');
+    expect(e instanceof Arr).toBe(true);
+    expect(e.first()).toBe('a');
   });
 
   it('rejects field names and registry keys with lone surrogates (they would cross into Rust as U+FFFD)', () => {

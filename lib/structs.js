@@ -306,8 +306,8 @@ function buildEntry(info, builtinName) {
   // else (another struct type, a Mutex, a SharedMap, a plain object carrying [OFF]) throws
   // instead of reading or writing at that object's offset with this type's layout.
   let src = '';
-  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis } = env;\n`;
-  src += `const freeze = Object.freeze;\n`;
+  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg } = env;\n`;
+  src += `const freeze = Object.freeze;\nconst setProto = Object.setPrototypeOf;\n`;
   src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  [ARENA] = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n      this[LEN] = n;\n`;
@@ -316,7 +316,10 @@ function buildEntry(info, builtinName) {
     src += `      const o = allocObject(${ES}, ${id});\n      const u = K[0];\n`;
     for (let k = 0; k < nf; k++) src += `      F64[o + ${FS + k}] = u;\n`;
   }
-  src += `      this[OFF] = o;\n      this.#o = o;\n      attach(this);\n      insertWrapper(this, o);\n    }\n    freeze(this);\n  }\n`;
+  // `new T()` in a thread that registered a subclass for the type makes an instance of it,
+  // as every read of the type there does (else the object would change class once this
+  // wrapper died and the object was read again).
+  src += `      this[OFF] = o;\n      this.#o = o;\n      attach(this);\n      insertWrapper(this, o);\n      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    freeze(this);\n  }\n`;
   // The brand check must also give our TypeError for a primitive receiver (Reflect.get or
   // .call with this = 5), where `#o in this` itself throws. Getters test Object(this) (free
   // there); setters catch instead, since Object(this) made `new T()` + 6 writes ~25% slower.
@@ -332,8 +335,11 @@ function buildEntry(info, builtinName) {
   }
   src += `}\nreturn { C: __SharedStruct__ };\n`;
 
+  /** This thread's registered subclass prototype for the type (SharedStructType.register). */
+  const reg = { proto: null };
   const env = {
     ...rt,
+    reg,
     checkLength,
     allocElements,
     rangeError,
@@ -369,6 +375,7 @@ function buildEntry(info, builtinName) {
     elements,
     C,
     Sub: null,
+    reg,
     make: (off) => new C(INTERNAL, off),
     displayName() {
       return (entry.Sub && entry.Sub.name) || displayBase;
@@ -528,6 +535,7 @@ Object.defineProperties(SharedStructType, {
       const entry = p && types.find((t) => t && t.C.prototype === p);
       if (!entry) throw new TypeError('SharedStructType.register: the class does not extend a shared struct type');
       entry.Sub = Sub;
+      entry.reg.proto = Sub.prototype;
       const C = entry.C;
       entry.make = (off) => Reflect.construct(C, [INTERNAL, off], Sub);
       return Sub;
