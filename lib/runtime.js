@@ -837,7 +837,12 @@ function attach(w) {
 /** Records the wrapper attached last as the one for `off` (constructors of new objects). */
 function insertWrapper(w, off) {
   insertAt(off, tableFind(off));
-  if (off === largeOff) return;
+  if (off === largeOff) {
+    // Its arena holds only this wrapper: make it weak now (not at the end of the job), so
+    // the object can be freed as soon as the wrapper is dropped, even in the same job.
+    sealArena();
+    return;
+  }
   const h = frontHash(off);
   frontKeys[h] = off;
   frontVals[h] = w;
