@@ -42,7 +42,10 @@ export declare function arenasDead(below: number): Array<number>
  */
 export declare function arenaWeak(aid: number, arena: object): void
 
-/** Records the block of a registered thread (called by JS right after registerThread). */
+/**
+ * Confirms that `block` is the thread block of the calling thread `tid` (a TypeError
+ * otherwise: any other offset would make later calls write outside the block).
+ */
 export declare function bindThreadBlock(tid: number, block: number): void
 
 /** Removes async waiter `id` (on timeout); false if it was already woken. */

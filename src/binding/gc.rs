@@ -174,10 +174,22 @@ pub fn thread_exit(rt: &core::Runtime, tid: u32) {
     }
 }
 
-/// Records the block of a registered thread (called by JS right after registerThread).
+/// Records the block `registerThread` allocated for thread `tid` (registration does it
+/// itself; JS calls `bindThreadBlock` right after, which only confirms the pair).
+pub fn record_block(tid: u32, block: u32) {
+    BLOCKS.lock().insert(tid, block);
+}
+
+/// Confirms that `block` is the thread block of the calling thread `tid` (a TypeError
+/// otherwise: any other offset would make later calls write outside the block).
 #[napi]
 pub fn bind_thread_block(tid: u32, block: u32) -> Result<()> {
-    BLOCKS.lock().insert(tid, block);
+    super::sync::check_own_tid(tid)?;
+    if thread_block(tid) != Some(block) {
+        return Err(to_napi(core::CoreError::type_error(format!(
+            "shared-structs: {block} is not the thread block of thread {tid}"
+        ))));
+    }
     Ok(())
 }
 
@@ -185,6 +197,7 @@ pub fn bind_thread_block(tid: u32, block: u32) -> Result<()> {
 /// Keys start at u32 index `2 * offset + 4`.
 #[napi]
 pub fn alloc_root_table(tid: u32, capacity: u32) -> Result<u32> {
+    super::sync::check_own_tid(tid)?;
     let rt = rt()?;
     let words = 2 + (capacity as usize).div_ceil(2);
     let header = ((words as u64) << 32) | layout::TYPE_ROOT_TABLE as u64;
@@ -204,7 +217,13 @@ pub fn alloc_root_table(tid: u32, capacity: u32) -> Result<u32> {
 /// Makes `table` the thread's only root table and frees the others.
 #[napi]
 pub fn set_root_table(tid: u32, table: u32) -> Result<()> {
+    super::sync::check_own_tid(tid)?;
     let rt = rt()?;
+    if !rt.gc.has_root_table(tid, table) {
+        return Err(to_napi(core::CoreError::type_error(format!(
+            "shared-structs: {table} is not a root table of thread {tid}"
+        ))));
+    }
     for old in rt.gc.set_root_table(tid, table) {
         let words = (rt.region.word(old as usize).load(Ordering::Relaxed) >> 32) as usize;
         write_free(&rt.region, old as usize, words.max(1));
@@ -216,6 +235,7 @@ pub fn set_root_table(tid: u32, table: u32) -> Result<()> {
 /// was abandoned because some thread could not be stopped in time.
 #[napi]
 pub fn collect(tid: u32) -> Result<bool> {
+    super::sync::check_own_tid(tid)?;
     let rt = rt()?;
     rt.gc.enter_native(tid);
     let r = rt.gc.collect(rt, Some(tid));

@@ -84,6 +84,7 @@ pub fn heap_layout() -> Result<HeapLayout> {
 /// block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
 #[napi]
 pub fn alloc_tlab(env: Env, tid: u32, min_words: u32) -> Result<()> {
+    super::sync::check_own_tid(tid)?;
     let rt = rt()?;
     let words = super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)?;
     report_external(&env, words);
@@ -150,6 +151,7 @@ pub fn v8_memory_pressure(env: Env) -> Result<()> {
 /// is added to the thread's young ranges (rooted until its operation ends).
 #[napi]
 pub fn alloc_large(env: Env, tid: u32, words: f64) -> Result<u32> {
+    super::sync::check_own_tid(tid)?;
     if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
         return Err(to_napi(CoreError::range(format!(
             "shared-structs: cannot allocate {words} words"
@@ -209,6 +211,7 @@ pub fn share_object(offset: u32, stamp: u32) -> Result<TokenParts> {
 /// root until the caller's wrapper is in its identity table (the next operation start).
 #[napi]
 pub fn open_token(id: f64, nonce: f64, tid: u32) -> Result<u32> {
+    super::sync::check_own_tid(tid)?;
     let rt = rt()?;
     if !(id.fract() == 0.0 && id >= 1.0 && nonce.fract() == 0.0 && nonce >= 0.0) {
         return Err(to_napi(CoreError::type_error(

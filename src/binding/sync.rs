@@ -167,6 +167,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     }));
     tid_cell.store(tid, std::sync::atomic::Ordering::Release);
     MY_DOORBELLS.with(|m| m.borrow_mut().insert(tid, tsfn as usize));
+    super::gc::record_block(tid, block);
     let ring_slot = slot.clone();
     let isolate = super::gc::current_isolate();
     rt.gc.register_thread(
@@ -226,6 +227,23 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
         }
     })?;
     Ok(ThreadRegistration { tid, block })
+}
+
+/// Fails with a TypeError unless `tid` was registered by the calling thread: binding calls
+/// that write a thread's cells (TLAB, young ranges, root tables) or stop it for a collection
+/// must come from that thread (another id would race with its owner or wait on itself).
+pub(super) fn check_own_tid(tid: u32) -> Result<()> {
+    let own = MY_DOORBELLS
+        .try_with(|m| m.borrow().contains_key(&tid))
+        .unwrap_or(false);
+    if own {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Status::InvalidArg,
+            format!("TypeError: shared-structs: thread id {tid} is not the calling thread's"),
+        ))
+    }
 }
 
 /// Keeps this thread's event loop alive (ref) while it has async waiters, or not (unref).

@@ -203,6 +203,15 @@ impl Collector {
         }
     }
 
+    /// Whether `table` is one of thread `tid`'s root tables.
+    pub fn has_root_table(&self, tid: u32, table: u32) -> bool {
+        self.st
+            .lock()
+            .threads
+            .get(&tid)
+            .is_some_and(|t| t.tables.contains(&table))
+    }
+
     /// Makes `table` the thread's only root table; returns the others (to free).
     pub fn set_root_table(&self, tid: u32, table: u32) -> Vec<u32> {
         let mut st = self.st.lock();
