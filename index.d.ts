@@ -169,7 +169,7 @@ export interface HeapStats {
   bytesReserved: number;
   /** Bytes in the allocator's free lists. */
   bytesFree: number;
-  /** Highest address ever used, as bytes from the heap start. */
+  /** End of the used part of the heap (the bump pointer), as bytes from the heap start; it goes down when a free run at the end is given back. */
   highWaterBytes: number;
   /** Bytes handed out since the process started. */
   bytesAllocatedTotal: number;

@@ -175,6 +175,37 @@ describe('a full heap', () => {
     for (const live of JSON.parse(r.stdout)) expect(live).toBeLessThan(1e6);
   });
 
+  it('gives a freed run at the end of the heap back, and joins touching freed big arrays', () => {
+    // A: 32 MB dropped at the top of a 64 MB heap, then 48 MB asked for.
+    // B: 24 MB + 12 MB side by side dropped below a live array, then 32 MB asked for.
+    const r = runChild(
+      `
+      const tick = () => new Promise((r) => setImmediate(r));
+      const settle = async () => { await tick(); ss.gc(); ss.gc(); };
+      const tryAlloc = (n) => { try { const a = new ss.SharedArray(n); a.set(n - 1, 'end'); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+      (async () => {
+        const out = {};
+        let a = new ss.SharedArray(4e6); a.set(0, 1); a = null;
+        await settle();
+        out.a = tryAlloc(6e6);
+        await settle();
+        let b = new ss.SharedArray(3e6), c = new ss.SharedArray(1.5e6);
+        const sentinel = new ss.SharedArray(8190);
+        sentinel.set(0, 'alive');
+        b = c = null;
+        await settle();
+        out.b = tryAlloc(4e6);
+        out.sentinel = sentinel.get(0);
+        console.log(JSON.stringify(out));
+      })();
+      `,
+      { SHARED_STRUCTS_HEAP_SIZE: '64m' },
+      { timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ a: 'ok', b: 'ok', sentinel: 'alive' });
+  });
+
   it('throws a RangeError for one array larger than the whole heap', () => {
     const r = runChild(
       `
