@@ -16,8 +16,11 @@ export type Shareable =
   | SharedMutex
   | SharedMap<any, any>;
 
+/** Brand of shared struct instances (type-level only: plain objects are not shared structs). */
+declare const sharedStructBrand: unique symbol;
+
 /** A shared struct whose fields are the names in `F`. Field values are any {@link Shareable}. */
-export type SharedStruct<F extends string = string> = { [K in F]: any };
+export type SharedStruct<F extends string = string> = { [K in F]: any } & { readonly [sharedStructBrand]: true };
 
 /** The array-like part of element types (SharedArray and `elements: true` struct types). */
 export interface SharedElements<T = any> extends Iterable<T> {
@@ -127,10 +130,10 @@ export interface SharedArrayConstructor {
   new <T = any>(length?: number): SharedArray<T>;
   readonly prototype: SharedArray<any>;
   /** A SharedArray of the items of an iterable or array-like, optionally mapped. */
-  from<T>(items: Iterable<T> | ArrayLike<T>): SharedArray<T>;
-  from<T, U>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<U>;
+  from<T extends Shareable>(items: Iterable<T> | ArrayLike<T>): SharedArray<T>;
+  from<T, U extends Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<U>;
   /** A SharedArray of the arguments. */
-  of<T>(...items: T[]): SharedArray<T>;
+  of<T extends Shareable>(...items: T[]): SharedArray<T>;
   /** Whether `value` is a SharedArray. */
   isSharedArray(value: unknown): value is SharedArray<any>;
 }
@@ -240,6 +243,7 @@ export declare class AbandonedMutexError extends Error {
 
 /** A mutual-exclusion lock in the shared heap. Uncontended lock/unlock make no native call. */
 export declare class Mutex {
+  #private;
   constructor();
   /** Whether `value` is a Mutex. */
   static isMutex(value: unknown): value is Mutex;
@@ -259,6 +263,7 @@ export declare class Mutex {
 
 /** A condition variable in the shared heap. */
 export declare class Condition {
+  #private;
   constructor();
   /** Whether `value` is a Condition. */
   static isCondition(value: unknown): value is Condition;
@@ -274,6 +279,7 @@ export declare class Condition {
 
 /** A readers-writer lock in the shared heap; waiting writers block new readers (no writer starvation). */
 export declare class SharedMutex {
+  #private;
   constructor();
   /** Whether `value` is a SharedMutex. */
   static isSharedMutex(value: unknown): value is SharedMutex;
@@ -303,6 +309,8 @@ export declare class SharedMap<K extends SharedMapKey = SharedMapKey, V = any> i
   static isSharedMap(value: unknown): value is SharedMap<any, any>;
   readonly size: number;
   get(key: K): V | undefined;
+  /** A plain object of the entries (keys converted with String), for JSON.stringify. */
+  toJSON(): Record<string, V>;
   has(key: K): boolean;
   set(key: K, value: V): this;
   delete(key: K): boolean;
@@ -356,6 +364,8 @@ export interface WorkerPoolOptions {
 export declare class WorkerPool {
   /** Starts the workers; each loads `modulePath` and calls its `setup(data)` once. */
   constructor(modulePath: string, options?: WorkerPoolOptions);
+  /** Number of workers. */
+  readonly threads: number;
   /** The Worker objects (to listen for messages that handlers post with parentPort). */
   readonly workers: import('node:worker_threads').Worker[];
   /** The error that broke the pool, or null. */

@@ -246,13 +246,17 @@ describe('parse demo: the command line', () => {
     expect(o.agree).toBe(false);
     expect(o.runs).toEqual([]);
     expect(o.failedRuns).toEqual([{ mode: 'shared', threads: 1, error: expect.stringMatching(/timed out/) }]);
-    // The shared run fails first; single still runs (it may be quick enough to finish).
+    // The shared run fails first; single still runs, and times out too (it checks the
+    // deadline between files, since its parse is synchronous).
     const both = await cli([CORPUS, '--mode', 'shared,single', ...args], 60000);
     expect(both.code).toBe(1);
     const b = JSON.parse(both.stdout);
     expect(b.agree).toBe(false);
-    expect(b.failedRuns[0].mode).toBe('shared');
-    expect(b.runs.length + b.failedRuns.length).toBe(2);
+    expect(b.failedRuns).toEqual([
+      { mode: 'shared', threads: 1, error: expect.stringMatching(/timed out/) },
+      { mode: 'single', threads: 1, error: 'single run timed out after 1 ms' },
+    ]);
+    expect(b.runs).toEqual([]);
     if (process.platform === 'linux' && fs.existsSync('/proc/self/mem')) {
       // Passes stat and access(R_OK), fails on read (EIO): an input error (exit 2), not a run failure.
       const mem = await cli(['/proc/self/mem']);
@@ -358,10 +362,19 @@ describe('WorkerPool', () => {
     await expect(pool.run([1, 'exit', 2, 3])).rejects.toThrow(/worker \d exited with code 3/);
     await pool.close();
     const broken = new WorkerPool(writeModule('broken-worker.js', 'module.exports = { setup() { throw new Error("no setup"); }, handle() {} };'), { threads: 2 });
-    await expect(broken.run([1])).rejects.toThrow(/worker setup failed: Error: no setup/);
-    // Once its workers are gone, a later run names the setup failure, not their exit.
+    await expect(broken.run([1])).rejects.toThrow(/worker \d setup failed: Error: no setup/);
+    // The pool's failure is that error at once, and stays it once the workers are gone
+    // (a later run, and `failure`, name the setup failure, not their exit).
+    expect(broken.failure && broken.failure.message).toMatch(/worker \d setup failed: Error: no setup/);
     await new Promise((r) => setTimeout(r, 200));
-    await expect(broken.run([1])).rejects.toThrow(/worker setup failed: Error: no setup/);
+    await expect(broken.run([1])).rejects.toThrow(/worker \d setup failed: Error: no setup/);
+    expect(broken.failure.message).toMatch(/worker \d setup failed: Error: no setup/);
+    const broken2 = new WorkerPool(writeModule('broken-worker.js', 'module.exports = { setup() { throw new Error("no setup"); }, handle() {} };'), { threads: 1 });
+    await expect(broken2.ready()).rejects.toThrow(/worker 0 setup failed: Error: no setup/);
+    expect(broken2.failure && broken2.failure.message).toMatch(/worker 0 setup failed/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(broken2.failure.message).toMatch(/worker 0 setup failed/);
+    await broken2.close();
     await broken.close();
     const missing = new WorkerPool(path.join(tmp, 'does-not-exist.js'), { threads: 1 });
     await expect(missing.ready()).rejects.toThrow(/Cannot find module/);

@@ -34,6 +34,8 @@ const { Mutex, Condition, AbandonedMutexError } = require('./sync');
 const { share, open } = require('./share');
 
 const MARK = 'shared-structs/pool';
+/** Marks the pool failure made from a worker's setup failure. */
+const SETUP = Symbol('setup failure');
 const QUEUE_FIELDS = ['mutex', 'work', 'progress', 'tasks', 'results', 'failures', 'order', 'run', 'total', 'next', 'done', 'closing', 'ready', 'setupFailure'];
 const QUEUE_KEY = 'shared-structs/pool.Queue@1';
 
@@ -127,12 +129,12 @@ class WorkerPool {
     q.ready = 0;
     this.#queue = q;
     this.#m = q.mutex;
-    this.threads = threads;
+    Object.defineProperty(this, 'threads', { value: threads, enumerable: true });
     const file = path.resolve(modulePath);
     const exits = [];
     for (let k = 0; k < threads; k++) {
       const w = new Worker(__filename, {
-        workerData: { [MARK]: { queue: share(q), module: file }, data: options.data },
+        workerData: { [MARK]: { queue: share(q), module: file, index: k }, data: options.data },
         name: `${options.name || 'pool'}-${k}`,
         execArgv: options.execArgv,
         resourceLimits: options.resourceLimits,
@@ -163,8 +165,20 @@ class WorkerPool {
     return this.#failure;
   }
 
+  /** The setup failure a worker recorded, as the pool's failure (it outranks that worker's exit). */
+  #setupFailed() {
+    const s = this.#queue.setupFailure;
+    if (s === undefined) return null;
+    if (this.#failure === null || !this.#failure[SETUP]) {
+      const err = new Error(`WorkerPool: ${s}`);
+      err[SETUP] = true;
+      this.#failure = err;
+    }
+    return this.#failure;
+  }
+
   #fail(err) {
-    if (this.#failure === null && !this.#closed) this.#failure = err;
+    if (this.#failure === null && !this.#closed) this.#failure = this.#setupFailed() || err;
     // Wake run()/ready() so they see the failure now rather than at their next poll.
     try {
       Condition.notify(this.#queue.progress);
@@ -184,7 +198,7 @@ class WorkerPool {
     } finally {
       tok.unlock();
     }
-    if (q.setupFailure !== undefined) throw new Error(`WorkerPool: worker setup failed: ${q.setupFailure}`);
+    if (q.setupFailure !== undefined) throw this.#setupFailed();
     if (this.#failure !== null) throw this.#failure;
     if (q.ready < this.threads) throw new Error('WorkerPool: the pool was closed before its workers were ready');
   }
@@ -201,7 +215,7 @@ class WorkerPool {
     if (this.#closed) throw new Error('WorkerPool: the pool is closed');
     if (this.#running) throw new Error('WorkerPool: a run is already in progress (await it first)');
     // A setup failure first: the failed worker's exit is what set #failure.
-    if (this.#queue.setupFailure !== undefined) throw new Error(`WorkerPool: worker setup failed: ${this.#queue.setupFailure}`);
+    if (this.#queue.setupFailure !== undefined) throw this.#setupFailed();
     if (this.#failure !== null) throw this.#failure;
     const items = Array.isArray(tasks) ? tasks : Array.from(tasks);
     const n = items.length;
@@ -256,7 +270,7 @@ class WorkerPool {
         if (seen < n) {
           if (q.setupFailure !== undefined) {
             this.#cancel();
-            throw new Error(`WorkerPool: worker setup failed: ${q.setupFailure}`);
+            throw this.#setupFailed();
           }
           if (this.#failure !== null) {
             this.#cancel();
@@ -370,7 +384,7 @@ async function workerMain(spec, data) {
   }
   let tok = lock(m);
   try {
-    if (setupError !== undefined && q.setupFailure === undefined) q.setupFailure = setupError;
+    if (setupError !== undefined && q.setupFailure === undefined) q.setupFailure = `worker ${spec.index} setup failed: ${setupError}`;
     q.ready += 1;
     Condition.notify(q.progress);
   } finally {

@@ -172,12 +172,17 @@ class UnlockToken {
 // ---------------------------------------------------------------------------------------
 // Built-in shared object classes.
 
+/** Brand checks of the built-in classes (class -> v => whether v is a genuine wrapper of it). */
+const brandChecks = new Map();
+
 function defineBuiltin(typeId, name, words, extra) {
+  let has;
   const C = class {
     // A private brand: only genuine wrappers of this class have it; cheap to check.
     #brand = true;
-    static has(v) {
-      return v !== null && typeof v === 'object' && #brand in v;
+    static {
+      // Kept off the class (isMutex & co. are the public forms).
+      has = (v) => v !== null && typeof v === 'object' && #brand in v;
     }
     [OFF] = 0;
     [ARENA] = NO_ARENA;
@@ -197,6 +202,7 @@ function defineBuiltin(typeId, name, words, extra) {
     }
   };
   Object.defineProperty(C, 'name', { value: name });
+  brandChecks.set(C, has);
   Object.defineProperty(C.prototype, util.inspect.custom, {
     value(depth, options, inspect) {
       return `${name} ${inspect(extra(this), { ...options, depth })}`;
@@ -232,7 +238,7 @@ function mutexOwner(m) {
 }
 
 function checkMutex(m, fn) {
-  if (!Mutex.has(m)) throw new TypeError(`${fn}: expected a Mutex, got ${rt.describe(m)}`);
+  if (!isMutexBrand(m)) throw new TypeError(`${fn}: expected a Mutex, got ${rt.describe(m)}`);
 }
 
 function mutexRelease(m) {
@@ -314,10 +320,11 @@ const Mutex = defineBuiltin(L.TYPE_MUTEX, 'Mutex', 2, (m) => {
   const o = mutexOwner(m);
   return { locked: o !== 0, heldByThisThread: o === TID };
 });
+const isMutexBrand = brandChecks.get(Mutex);
 
 Object.defineProperties(Mutex, {
   /** Whether `value` is a Mutex. */
-  isMutex: { value: (value) => Mutex.has(value) },
+  isMutex: { value: (value) => isMutexBrand(value) },
   /**
    * `Mutex.lock(m, cb)` runs `cb` holding the lock and returns its result (unlocks on throw).
    * `Mutex.lock(m)` returns an unlock token (`using lock = Mutex.lock(m)`).
@@ -326,7 +333,7 @@ Object.defineProperties(Mutex, {
     value: function lock(m, cb) {
       // Fast path (free mutex, callback form): one CAS each way, written out here so V8
       // compiles it as a unit with the caller's loop.
-      if (typeof cb === 'function' && Mutex.has(m)) {
+      if (typeof cb === 'function' && isMutexBrand(m)) {
         const i = 2 * (m[OFF] + 1);
         if (Atomics.compareExchange(I32, i, 0, TID) !== 0) mutexAcquireContended(m, i, -1, 'Mutex.lock');
         try {
@@ -396,7 +403,7 @@ Object.defineProperties(Mutex, {
 // waiting makes no native call).
 
 function checkCondition(cv, fn) {
-  if (!Condition.has(cv)) throw new TypeError(`${fn}: expected a Condition, got ${rt.describe(cv)}`);
+  if (!isConditionBrand(cv)) throw new TypeError(`${fn}: expected a Condition, got ${rt.describe(cv)}`);
 }
 
 /** The mutex a wait releases: a Mutex held by this thread, or a held unlock token. */
@@ -406,7 +413,7 @@ function heldMutex(mutexOrToken, fn) {
     if (!mutexOrToken.locked) throw new TypeError(`${fn}: the unlock token has already been released`);
     m = mutexOrToken.mutex;
   }
-  if (!Mutex.has(m)) throw new TypeError(`${fn}: expected a Mutex or an unlock token of one, got ${rt.describe(mutexOrToken)}`);
+  if (!isMutexBrand(m)) throw new TypeError(`${fn}: expected a Mutex or an unlock token of one, got ${rt.describe(mutexOrToken)}`);
   if (mutexOwner(m) !== TID) throw new TypeError(`${fn}: the mutex must be locked by this thread before waiting`);
   return m;
 }
@@ -417,6 +424,7 @@ function reacquire(m) {
 }
 
 const Condition = defineBuiltin(L.TYPE_CONDITION, 'Condition', 2, (cv) => ({ waiters: Atomics.load(I32, idx(cv) + 1) }));
+const isConditionBrand = brandChecks.get(Condition);
 
 function condWait(cv, mutexOrToken, timeoutMs, fn) {
   checkCondition(cv, fn);
@@ -439,7 +447,7 @@ function condWait(cv, mutexOrToken, timeoutMs, fn) {
 
 Object.defineProperties(Condition, {
   /** Whether `value` is a Condition. */
-  isCondition: { value: (value) => Condition.has(value) },
+  isCondition: { value: (value) => isConditionBrand(value) },
   /**
    * Releases the mutex (held by this thread, given as the Mutex or its unlock token), waits
    * for a notify, and re-locks. Returns false on timeout, true when woken.
@@ -534,7 +542,7 @@ function noteReadUnlock(s) {
 }
 
 function checkShared(m, fn) {
-  if (!SharedMutex.has(m)) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
+  if (!isSharedMutexBrand(m)) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
 }
 
 function rwRelease(m) {
@@ -641,6 +649,7 @@ const SharedMutex = defineBuiltin(L.TYPE_SHARED_MUTEX, 'SharedMutex', 2, (m) => 
   const v = Atomics.load(I32, idx(m));
   return { exclusive: (v & RW_WRITER) !== 0, readers: v & RW_READERS };
 });
+const isSharedMutexBrand = brandChecks.get(SharedMutex);
 
 function rwApi(exclusive) {
   const suffix = exclusive ? '' : 'Shared';
@@ -704,7 +713,7 @@ function rwApi(exclusive) {
 
 Object.defineProperties(SharedMutex, {
   /** Whether `value` is a SharedMutex. */
-  isSharedMutex: { value: (value) => SharedMutex.has(value) },
+  isSharedMutex: { value: (value) => isSharedMutexBrand(value) },
   ...rwApi(true),
   ...rwApi(false),
 });

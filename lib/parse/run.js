@@ -74,6 +74,12 @@ async function run({ mode, threads = 1, files, identifierKind, progress: showPro
   for (const f of files) totalBytes += f.size;
   const label = `${mode}${mode === 'single' ? '' : ` x${threads}`}`;
   const timeout = makeTimeout(timeoutMs, `${label} run`);
+  // Single mode parses synchronously, so the timer above cannot fire there: it checks this
+  // deadline between files (and between the walks) instead.
+  const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+  const checkDeadline = () => {
+    if (performance.now() > deadline) throw new Error(`${label} run timed out after ${timeoutMs} ms`);
+  };
   const setupMs = [];
   let codeCache = 'off';
   const passMs = [];
@@ -114,9 +120,13 @@ async function run({ mode, threads = 1, files, identifierKind, progress: showPro
           asts[i] = conv.toPlain(sf);
           done += files[i].size;
           bar.update(done);
+          checkDeadline();
         }
         conv.clear();
-        for (let i = 0; i < files.length; i++) st.fileSums.set(paths[i], ast.walkPlain(asts[i], st));
+        for (let i = 0; i < files.length; i++) {
+          st.fileSums.set(paths[i], ast.walkPlain(asts[i], st));
+          checkDeadline();
+        }
         passMs.push(performance.now() - t0);
         passCpuMs.push(cpuMs(c0));
         bar.done();
