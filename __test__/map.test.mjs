@@ -690,4 +690,51 @@ describe('SharedMap reads without the lock', () => {
     expect(out.reads).toBeGreaterThan(1000);
     expect(out.writes).toBeGreaterThan(1000);
   });
+
+  it('never return the value of another key that was deleted and re-inserted into the same slot', () => {
+    // Keys with the same 32-bit hash share a probe slot; a worker loops
+    // delete(A); set(B, 2); delete(B); set(A, 1), so A's slot goes A -> B -> A.
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const pairs = [[1n, 4294967296n], ['key1022789', 'key1239192']];
+      const out = [];
+      let k = 0;
+      const next = () => {
+        if (k === pairs.length) { console.log(JSON.stringify(out)); process.exit(0); }
+        const [A, B] = pairs[k++];
+        const m = new ss.SharedMap();
+        m.set(A, 1);
+        const stop = new (new ss.SharedStructType(['v'], 'MapAbaStop'))(); stop.v = false;
+        const code = ${JSON.stringify(`
+          const ss = require(${JSON.stringify(INDEX)});
+          const { workerData } = require('worker_threads');
+          const m = ss.open(workerData.m), stop = ss.open(workerData.stop);
+          const { A, B } = workerData;
+          while (!ss.atomics.load(stop, 'v')) { m.delete(A); m.set(B, 2); m.delete(B); m.set(A, 1); }
+        `)};
+        const w = new Worker(code, { eval: true, workerData: { m: ss.share(m), stop: ss.share(stop), A, B } });
+        w.once('online', () => {
+          let gets = 0, ones = 0, wrong = 0;
+          const until = Date.now() + 1000;
+          while (Date.now() < until) {
+            for (let i = 0; i < 1000; i++) { const v = m.get(A); gets++; if (v === 1) ones++; else if (v !== undefined) wrong++; }
+          }
+          ss.atomics.store(stop, 'v', true);
+          out.push({ key: typeof A, gets, ones, wrong });
+          w.once('exit', next);
+        });
+      };
+      next();
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    for (const o of JSON.parse(r.stdout.trim().split('\n').pop())) {
+      expect(o.wrong, o.key).toBe(0);
+      expect(o.ones, o.key).toBeGreaterThan(0);
+    }
+  });
 });

@@ -99,6 +99,16 @@ function capOf(t) {
   return U32[2 * t + 2];
 }
 
+/**
+ * U32 index of a table's delete count (word 1 hi). A lock-free reader that finds an entry
+ * reads it before probing and checks it is unchanged after reading the value: with the key
+ * bits alone, a slot that went A -> deleted -> B -> deleted -> A while the reader read the
+ * value returned B's value for A (strings are re-stored at the same offset).
+ */
+function seqIndex(t) {
+  return 2 * t + 3;
+}
+
 function allocTable(cap) {
   const t = rt.allocObject(2 + 3 * cap, L.TYPE_MAP_TABLE);
   U32[2 * t + 2] = cap;
@@ -106,6 +116,16 @@ function allocTable(cap) {
   rt.fillUndefined(t + 2, 3 * cap);
   return t;
 }
+
+/**
+ * The key bits (lo, hi words of the key slot) of the entry find() or probeStr() returned,
+ * as they were when its key was compared. Lock-free readers check them again after reading
+ * the value: re-reading them instead let a key deleted and replaced (same hash, same slot)
+ * between the compare and the re-read pass as the key looked up, so get(A) returned B's
+ * value.
+ */
+let foundK0 = 0;
+let foundK1 = 0;
 
 /** Slot index of the entry for `key` in table t, or -(insertion slot) - 1 if absent. */
 function find(t, key, h) {
@@ -121,8 +141,16 @@ function find(t, key, h) {
       SF[0] = hv;
       if (SU[1] === L.TAG_UNDEFINED) return -1 - (firstTomb >= 0 ? firstTomb : e);
       if (firstTomb < 0) firstTomb = e;
-    } else if (hv === h && sameKey(rt.readSlot(e + 1), key)) {
-      return e;
+    } else if (hv === h) {
+      const k0 = U32[2 * e + 2];
+      const k1 = U32[2 * e + 3];
+      // The bits must not change while the key is decoded and compared (a lock-free reader
+      // racing a delete and an insert into this slot): then they are the compared key's.
+      if (sameKey(rt.readSlot(e + 1), key) && U32[2 * e + 2] === k0 && U32[2 * e + 3] === k1) {
+        foundK0 = k0;
+        foundK1 = k1;
+        return e;
+      }
     }
     i = (i + 1) & mask;
   }
@@ -246,7 +274,11 @@ function probeStr(t, key, h) {
       const k0 = U32[2 * e + 2];
       const sh = (k0 >>> 1) & STRING_CACHE_MASK;
       if (U32[2 * e + 3] !== TAG_STRING || U32[C_STR_KEYS + sh] !== k0) return UNSURE;
-      if (STR_VALS[sh] === key) return e;
+      if (STR_VALS[sh] === key) {
+        foundK0 = k0;
+        foundK1 = TAG_STRING;
+        return e;
+      }
     } else if (hv !== hv && U32[2 * e + 1] === TAG_UNDEFINED) {
       return ABSENT;
     }
@@ -266,12 +298,13 @@ function lookupStr(m, key, wantValue) {
   const ti = 2 * (m[OFF] + W_TABLE);
   const t = U32[ti];
   if ((U32[2 * t] & L.TYPE_MASK) === L.TYPE_MAP_TABLE) {
+    const seq = U32[seqIndex(t)];
     const e = probeStr(t, key, h);
     if (e === ABSENT) {
-      if (Atomics.load(U32, ti) === t) return MISSING;
+      if (U32[ti] === t) return MISSING;
     } else if (e !== UNSURE) {
-      const k0 = U32[2 * e + 2];
-      const k1 = U32[2 * e + 3];
+      const k0 = foundK0;
+      const k1 = foundK1;
       let value = true;
       let ok = true;
       if (wantValue) {
@@ -285,7 +318,7 @@ function lookupStr(m, key, wantValue) {
           }
         }
       }
-      if (ok && F64[e] === h && U32[2 * e + 2] === k0 && U32[2 * e + 3] === k1 && Atomics.load(U32, ti) === t) return value;
+      if (ok && F64[e] === h && U32[2 * e + 2] === k0 && U32[2 * e + 3] === k1 && U32[seqIndex(t)] === seq && U32[ti] === t) return value;
     }
   }
   return lookup(m, key, h, wantValue);
@@ -345,22 +378,23 @@ function lookup(m, key, h, wantValue) {
     if ((U32[2 * t] & L.TYPE_MASK) !== L.TYPE_MAP_TABLE) continue;
     let result;
     try {
+      const seq = U32[seqIndex(t)];
       const r = find(t, key, h);
       if (r < 0) {
         result = MISSING;
       } else {
         // The entry may be deleted and its slot reused for another key while we read it:
-        // remember its key bits and check them (and its hash) again after reading the value.
-        const k0 = U32[2 * (r + 1)];
-        const k1 = U32[2 * (r + 1) + 1];
+        // check its key bits (as find compared them) and its hash again after reading the value.
+        const k0 = foundK0;
+        const k1 = foundK1;
         result = wantValue ? rt.readSlot(r + 2) : true;
-        if (F64[r] !== h || U32[2 * (r + 1)] !== k0 || U32[2 * (r + 1) + 1] !== k1) continue;
+        if (F64[r] !== h || U32[2 * (r + 1)] !== k0 || U32[2 * (r + 1) + 1] !== k1 || U32[seqIndex(t)] !== seq) continue;
       }
     } catch (e) {
       if (!(e instanceof TypeError)) throw e;
       continue;
     }
-    if (Atomics.load(U32, ti) === t) return result;
+    if (U32[ti] === t) return result;
   }
   lock(m);
   try {
@@ -481,12 +515,15 @@ class SharedMap {
     const h = hashKey(key);
     lock(this);
     try {
-      const r = find(tableOf(this), key, h);
+      const t = tableOf(this);
+      const r = find(t, key, h);
       if (r < 0) return false;
       const o = this[OFF];
       F64[r] = K_NULL;
       F64[r + 1] = K_UNDEF;
       F64[r + 2] = K_UNDEF;
+      // After the entry is gone (readers compare it before and after their reads).
+      Atomics.add(U32, seqIndex(t), 1);
       F64[o + W_SIZE] -= 1;
       F64[o + W_TOMBS] += 1;
       return true;
