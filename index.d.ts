@@ -234,6 +234,9 @@ export declare class UnlockToken {
 /**
  * Thrown by a lock operation that acquired a mutex whose owner thread exited while holding it.
  * The caller holds the lock: check the protected data, then `error.token.unlock()`.
+ * From the re-lock after a `Condition` wait, the lock stays with the hold the caller waited
+ * with: `token` is the token passed to the wait, or, when the Mutex was passed (as inside
+ * `Mutex.lock(m, cb)`, which releases it), a token whose `unlock()` returns false.
  */
 export declare class AbandonedMutexError extends Error {
   readonly name: 'AbandonedMutexError';

@@ -520,6 +520,58 @@ describe('terminating workers blocked on locks', () => {
     expect(await run('return Mutex.lock(open(data.m), () => "worker ok");', { m: share(m) })).toBe('worker ok');
   });
 
+  it('an abandonment seen by the re-lock after Condition.wait leaves the hold with the caller (callback form, and the token passed in)', async () => {
+    for (const form of ['callback', 'token']) {
+      const m = new Mutex();
+      const cv = new Condition();
+      const waiter = spawn(
+        `
+        const m = open(data.m), cv = open(data.cv);
+        let err, tok;
+        try {
+          if (data.form === 'callback') {
+            Mutex.lock(m, () => { send('waiting'); Condition.wait(cv, m, 10000); });
+          } else {
+            tok = Mutex.lock(m);
+            send('waiting');
+            Condition.wait(cv, tok, 10000);
+          }
+        } catch (e) {
+          err = e;
+        }
+        const out = { name: err && err.name, sameToken: err && err.token === tok, tokenLocked: err && err.token.locked };
+        // Callback form: Mutex.lock released the lock when the callback threw; the error's
+        // token must not release a later hold. Token form: the caller's token releases it.
+        if (data.form === 'callback') {
+          out.heldAfter = JSON.parse(JSON.stringify(m)).heldByThisThread;
+          const later = Mutex.lock(m);
+          out.unlockResult = err.token.unlock();
+          out.laterStillHeld = later.locked && JSON.parse(JSON.stringify(m)).heldByThisThread;
+          later.unlock();
+        } else {
+          out.heldAfter = JSON.parse(JSON.stringify(m)).heldByThisThread;
+          out.unlockResult = err.token.unlock();
+        }
+        out.free = Mutex.tryLock(m, () => 'free').value;
+        return out;
+        `,
+        { m: share(m), cv: share(cv), form },
+      );
+      expect(await waiter.next()).toBe('waiting');
+      await until(() => state(cv).waiters === 1, 5000, 'the waiter');
+      const holder = spawn('const m = open(data.m), cv = open(data.cv); Mutex.lock(m); Condition.notify(cv); send("holding"); await recv();', { m: share(m), cv: share(cv) });
+      expect(await holder.next()).toBe('holding');
+      await until(() => mutexHasParked(m), 5000, 'the woken waiter parking on the mutex');
+      await withTimeout(holder.terminate(), 5000, 'terminate');
+      const r = await withTimeout(waiter.result, 9000, 'the waiter');
+      if (form === 'callback') {
+        expect(r).toEqual({ name: 'AbandonedMutexError', sameToken: false, tokenLocked: false, heldAfter: false, unlockResult: false, laterStillHeld: true, free: 'free' });
+      } else {
+        expect(r).toEqual({ name: 'AbandonedMutexError', sameToken: true, tokenLocked: true, heldAfter: true, unlockResult: true, free: 'free' });
+      }
+    }
+  });
+
   it('a worker blocked in Condition.wait can be terminated; the mutex is left free, not abandoned', async () => {
     const m = new Mutex();
     const cv = new Condition();

@@ -138,6 +138,9 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
 /** The release functions a token may hold (filled once they are defined). */
 const RELEASES = new Set();
 
+/** Makes a token that does not hold its lock (unlock() returns false). */
+let disown;
+
 class UnlockToken {
   #lock;
   #release;
@@ -166,6 +169,12 @@ class UnlockToken {
   }
   [disposeSymbol]() {
     this.unlock();
+  }
+  static {
+    disown = (t) => {
+      t.#release = null;
+      return t;
+    };
   }
 }
 
@@ -418,9 +427,26 @@ function heldMutex(mutexOrToken, fn) {
   return m;
 }
 
-function reacquire(m) {
+function reacquire(m, mutexOrToken) {
   // Re-locking after a wait: an abandoned mutex is reported the same way as by Mutex.lock.
-  mutexAcquire(m, -1, 'Condition.wait');
+  try {
+    mutexAcquire(m, -1, 'Condition.wait');
+  } catch (e) {
+    throw reheld(e, mutexOrToken);
+  }
+}
+
+/**
+ * An AbandonedMutexError from the re-lock after a wait: the lock is held again by the hold
+ * the caller waited with (its token, or the enclosing `Mutex.lock(m, cb)`, which releases it
+ * when the callback ends), so the error carries that token, or, when the Mutex itself was
+ * passed, one whose unlock() does nothing. A fresh token released that hold behind the
+ * caller's back (or, after `Mutex.lock(m, cb)` had released it, threw or released a later
+ * hold).
+ */
+function reheld(e, mutexOrToken) {
+  if (e instanceof AbandonedMutexError) e.token = mutexOrToken instanceof UnlockToken ? mutexOrToken : disown(e.token);
+  return e;
 }
 
 const Condition = defineBuiltin(L.TYPE_CONDITION, 'Condition', 2, (cv) => ({ waiters: Atomics.load(I32, idx(cv) + 1) }));
@@ -439,7 +465,7 @@ function condWait(cv, mutexOrToken, timeoutMs, fn) {
     code = native.condWait(s, TID, seq >>> 0, t);
   } finally {
     Atomics.sub(I32, s + 1, 1);
-    reacquire(m);
+    reacquire(m, mutexOrToken);
   }
   checkAborted(code);
   return code === 1;
@@ -489,7 +515,11 @@ Object.defineProperties(Condition, {
         r = await waitAsync(s, deadlineOf(t), (id) => (native.condWaitAsync(s, TID, seq, id) ? QUEUED : ACQUIRED));
       } finally {
         Atomics.sub(I32, s + 1, 1);
-        await mutexAcquireAsync(m, -1);
+        try {
+          await mutexAcquireAsync(m, -1);
+        } catch (e) {
+          throw reheld(e, mutexOrToken);
+        }
       }
       return !r.timedOut;
     },
