@@ -609,6 +609,80 @@ describe('terminating workers blocked on locks', () => {
     expect(state(cv).waiters).toBe(0);
   });
 
+  it('workers terminated at random while they lock and unlock leave exact reader counts and a recoverable writer lock', () => {
+    // Shared: main holds a read lock, two workers loop lockShared(m, cb) and are terminated;
+    // the count must come back to main's one hold (a hold released twice by the exit hook
+    // made it drop, one never recorded made it grow). Exclusive: two workers loop
+    // lock(m, cb) and one is terminated at random; the lock must stay obtainable (a worker
+    // terminated between the state CAS and the owner store left it held by nobody).
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const { SharedMutex, AbandonedMutexError } = ss;
+      const readers = (m) => JSON.parse(JSON.stringify(m)).readers;
+      const loop = (body) => 'const ss = require(' + JSON.stringify(${JSON.stringify(INDEX)}) + '); const { workerData, parentPort } = require("worker_threads"); const m = ss.open(workerData); let x = 0; parentPort.postMessage("go"); for (;;) { try { ' + body + ' } catch (e) { if (e.token) e.token.unlock(); } }';
+      const start = async (code, m) => { const w = new Worker(code, { eval: true, workerData: ss.share(m) }); await new Promise((r) => w.once('message', r)); return w; };
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      (async () => {
+        const out = { readRounds: 0, readBad: [], kills: 0, stuck: 0 };
+        const m = new SharedMutex();
+        const mine = SharedMutex.lockShared(m);
+        let until = Date.now() + 3000;
+        while (Date.now() < until) {
+          const ws = await Promise.all([0, 1].map(() => start(loop('ss.SharedMutex.lockShared(m, () => { x++; });'), m)));
+          await sleep(Math.random() * 20);
+          await Promise.all(ws.map((w) => w.terminate()));
+          out.readRounds++;
+          const c = readers(m);
+          if (c !== 1) { out.readBad.push(c); break; }
+        }
+        mine.unlock();
+        const x = new SharedMutex();
+        const ws = await Promise.all([0, 1].map(() => start(loop('ss.SharedMutex.lock(m, () => { x++; });'), x)));
+        until = Date.now() + 3000;
+        while (Date.now() < until) {
+          await sleep(2 + Math.random() * 15);
+          const i = Math.random() < 0.5 ? 0 : 1;
+          await ws[i].terminate();
+          out.kills++;
+          ws[i] = await start(loop('ss.SharedMutex.lock(m, () => { x++; });'), x);
+          let ok;
+          try { ok = SharedMutex.lockWithTimeout(x, () => true, 3000).success; } catch (e) { if (!(e instanceof AbandonedMutexError)) throw e; e.token.unlock(); ok = true; }
+          if (!ok) { out.stuck++; break; }
+        }
+        await Promise.all(ws.map((w) => w.terminate()));
+        console.log(JSON.stringify(out));
+        process.exit(0);
+      })();
+      `,
+      {},
+      { timeout: 40000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.readBad).toEqual([]);
+    expect(out.stuck).toBe(0);
+    expect(out.readRounds).toBeGreaterThan(5);
+    expect(out.kills).toBeGreaterThan(5);
+  }, 45000);
+
+  it('a writer terminated while it waits (lock or lockAsync) no longer holds new readers back', async () => {
+    for (const how of ['SharedMutex.lock(m, () => {});', 'SharedMutex.lockAsync(m, () => {}); await recv();']) {
+      const m = new SharedMutex();
+      const mine = SharedMutex.lockShared(m);
+      const writer = spawn(`const m = open(data.m); send('waiting'); ${how}`, { m: share(m) });
+      expect(await writer.next()).toBe('waiting');
+      await until(() => (rwWord(m) & RW.WRITERS_PARKED) !== 0, 5000, 'the writer parking');
+      await withTimeout(writer.terminate(), 5000, 'terminate');
+      expect(rwWord(m) & RW.WRITERS_PARKED).toBe(0);
+      const r = await run('return SharedMutex.lockSharedWithTimeout(open(data.m), () => "read ok", 3000);', { m: share(m) });
+      expect(r, how).toEqual({ success: true, value: 'read ok' });
+      mine.unlock();
+      expect(rwWord(m)).toBe(0);
+    }
+  });
+
   it('a worker blocked in SharedMutex.lockShared can be terminated', async () => {
     const m = new SharedMutex();
     const t = SharedMutex.lock(m);

@@ -8,7 +8,7 @@ const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
 
-const { I32, U32, OFF, ARENA, NO_ARENA, INTERNAL, TID, types } = rt;
+const { I32, U32, BI64, OFF, ARENA, NO_ARENA, INTERNAL, TID, types } = rt;
 
 // Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
 const M_PARKED = 1 << 30;
@@ -549,49 +549,67 @@ const C_READS = rt.C_READS;
 const READS_LEN = L.TB_READS_LEN;
 const readHeld = new Map();
 
-function noteReadLock(s) {
-  readHeld.set(s, (readHeld.get(s) || 0) + 1);
-  for (let k = 0; k < READS_LEN; k++) {
-    if (U32[C_READS + k] === 0) {
-      U32[C_READS + k] = s;
-      return;
-    }
-  }
+// The cells must match the reader count at every point a worker can be terminated, or its
+// exit hook releases a hold it never had (another thread's) or leaves one held forever. A
+// termination lands only where V8 checks for interrupts (function entries, loop back
+// edges), so the fast paths pick their cell first, then CAS the count and write the cell
+// with nothing in between but a plain store; the slow paths (native) record or clear the
+// cell in Rust, in the same call that changes the count (docs/locks.md).
+
+/** A free read cell of this thread, or -1 (64 holds: this one goes unrecorded). */
+function freeReadCell() {
+  for (let k = 0; k < READS_LEN; k++) if (U32[C_READS + k] === 0) return k;
+  return -1;
 }
 
-function noteReadUnlock(s) {
+/** A read cell of this thread recording `s`, or -1. */
+function readCellOf(s) {
+  for (let k = 0; k < READS_LEN; k++) if (U32[C_READS + k] === s) return k;
+  return -1;
+}
+
+function countRead(s) {
+  readHeld.set(s, (readHeld.get(s) || 0) + 1);
+}
+
+function uncountRead(s) {
   const c = readHeld.get(s) || 0;
   if (c <= 1) readHeld.delete(s);
   else readHeld.set(s, c - 1);
-  for (let k = 0; k < READS_LEN; k++) {
-    if (U32[C_READS + k] === s) {
-      U32[C_READS + k] = 0;
-      return;
-    }
-  }
 }
 
 function checkShared(m, fn) {
   if (!isSharedMutexBrand(m)) throw new TypeError(`${fn}: expected a SharedMutex, got ${rt.describe(m)}`);
 }
 
+/**
+ * Word 1 of a SharedMutex held exclusively by this thread with nobody parked: state WRITER
+ * (lo), owner TID (hi). The JS fast paths take and release an exclusive hold with one 64-bit
+ * CAS of both words: with a CAS of the state and a store of the owner, a worker terminated
+ * between the two left the lock WRITER with owner 0, which no later locker could recognise
+ * as abandoned (every lock and lockShared then blocked forever).
+ */
+const RW_HELD_BY_ME = BigInt(RW_WRITER) | (BigInt(TID) << 32n);
+
 function rwRelease(m) {
   const s = idx(m);
-  Atomics.store(I32, s + 1, 0);
-  if (Atomics.compareExchange(I32, s, RW_WRITER, 0) === RW_WRITER) return;
-  Atomics.store(I32, s + 1, TID);
+  if (Atomics.compareExchange(BI64, s >>> 1, RW_HELD_BY_ME, 0n) === RW_HELD_BY_ME) return;
   if (!native.rwUnlockSlow(s, s + 1, TID, true)) throw new TypeError('SharedMutex: cannot unlock: this thread does not hold it exclusively');
 }
 
 function rwReleaseShared(m) {
   const s = idx(m);
   const v = Atomics.load(I32, s);
-  if ((v & (RW_WRITERS_PARKED | RW_READERS_PARKED)) === 0 && (v & RW_READERS) > 0 && Atomics.compareExchange(I32, s, v, v - 1) === v) {
-    noteReadUnlock(s);
-    return;
+  if ((v & (RW_WRITERS_PARKED | RW_READERS_PARKED)) === 0 && (v & RW_READERS) > 0) {
+    const k = readCellOf(s);
+    if (Atomics.compareExchange(I32, s, v, v - 1) === v) {
+      if (k >= 0) U32[C_READS + k] = 0; // no call between the CAS and this store
+      uncountRead(s);
+      return;
+    }
   }
   if (!native.rwUnlockSlow(s, s + 1, TID, false)) throw new TypeError('SharedMutex: cannot unlockShared: it is not locked shared');
-  noteReadUnlock(s);
+  uncountRead(s); // the cell was cleared by rwUnlockSlow
 }
 
 /**
@@ -600,11 +618,13 @@ function rwReleaseShared(m) {
  * Returns false only if the reader count is full.
  */
 function joinRead(s) {
+  const k = freeReadCell();
   for (;;) {
     const v = Atomics.load(I32, s);
     if ((v & RW_READERS) === RW_READERS) return false;
     if (Atomics.compareExchange(I32, s, v, v + 1) === v) {
-      noteReadLock(s);
+      if (k >= 0) U32[C_READS + k] = s; // no call between the CAS and this store
+      countRead(s);
       return true;
     }
   }
@@ -613,10 +633,7 @@ function joinRead(s) {
 function rwAcquire(m, exclusive, timeoutMs, fn) {
   const s = idx(m);
   if (exclusive) {
-    if (Atomics.compareExchange(I32, s, 0, RW_WRITER) === 0) {
-      Atomics.store(I32, s + 1, TID);
-      return true;
-    }
+    if (Atomics.compareExchange(BI64, s >>> 1, 0n, RW_HELD_BY_ME) === 0n) return true;
     if ((Atomics.load(I32, s) & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
       throw new TypeError(`${fn}: this thread already holds the SharedMutex exclusively (locking it again would deadlock)`);
     }
@@ -625,9 +642,13 @@ function rwAcquire(m, exclusive, timeoutMs, fn) {
     }
   } else {
     const v = Atomics.load(I32, s);
-    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && Atomics.compareExchange(I32, s, v, v + 1) === v) {
-      noteReadLock(s);
-      return true;
+    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS) {
+      const k = freeReadCell();
+      if (Atomics.compareExchange(I32, s, v, v + 1) === v) {
+        if (k >= 0) U32[C_READS + k] = s; // no call between the CAS and this store
+        countRead(s);
+        return true;
+      }
     }
     if ((v & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
       throw new TypeError(`${fn}: this thread holds the SharedMutex exclusively (a shared lock would deadlock)`);
@@ -636,13 +657,14 @@ function rwAcquire(m, exclusive, timeoutMs, fn) {
   }
   const code = native.rwLockSlow(s, s + 1, TID, exclusive, timeoutMs, -1);
   checkAborted(code);
-  if (!exclusive && (code === ACQUIRED || code === ABANDONED)) noteReadLock(s);
+  if (!exclusive && (code === ACQUIRED || code === ABANDONED)) countRead(s); // cell: rwLockSlow
   if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
   return code === ACQUIRED;
 }
 
 function acquiredAsync(s, exclusive) {
-  if (!exclusive) noteReadLock(s);
+  // The cell was recorded by rwLockSlow, or by ackGrant for a lock handed over.
+  if (!exclusive) countRead(s);
   return true;
 }
 

@@ -101,7 +101,7 @@ pub fn alloc_thread_block(rt: &'static core::Runtime) -> Result<u32> {
 }
 
 /// Finds the block of thread `tid` (cells are only touched by that thread or at a safepoint).
-fn thread_block(tid: u32) -> Option<u32> {
+pub(crate) fn thread_block(tid: u32) -> Option<u32> {
     BLOCKS.lock().get(&tid).copied()
 }
 

@@ -210,7 +210,17 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
                     );
                 }
             }
-            rt.lot.thread_exit(entry.tid);
+            for (key, kind) in rt.lot.thread_exit(entry.tid) {
+                // A RwLock's parked bits stay set for a dropped async waiter: clear them as
+                // for a timeout (the mutex is still rooted by this thread here).
+                if matches!(kind, WaitKind::Read | WaitKind::Write)
+                    && is_shared_mutex_state(rt, key)
+                {
+                    if let Some(state) = rt.region.u32_at(key) {
+                        sync::rw_waiter_gone(&rt.lot, state, key, kind);
+                    }
+                }
+            }
             super::gc::thread_exit(rt, entry.tid);
         }
         // try_with: never panic if this runs while the thread's locals are being destroyed.
@@ -313,6 +323,26 @@ pub fn mutex_lock_slow(
     Ok(a as u32)
 }
 
+/// Whether u32 index `key` is the state word of a SharedMutex (word 1 lo of one).
+fn is_shared_mutex_state(rt: &core::Runtime, key: u32) -> bool {
+    core::layout::tb::read_lock_object(key).is_some_and(|off| {
+        off < rt.region.words()
+            && rt
+                .region
+                .word(off)
+                .load(std::sync::atomic::Ordering::Acquire) as u32
+                & core::layout::TYPE_MASK
+                == core::layout::TYPE_SHARED_MUTEX
+    })
+}
+
+/// Records or clears a read-lock cell of thread `tid` (core::sync::note_read).
+fn note_read(rt: &core::Runtime, tid: u32, state_index: u32, held: bool) {
+    if let Some(block) = super::gc::thread_block(tid) {
+        sync::note_read(&rt.region, block, state_index, held);
+    }
+}
+
 /// Mutex release slow path (waiters parked). Returns false if `tid` does not own it.
 #[napi]
 pub fn mutex_unlock_slow(index: u32, tid: u32) -> Result<bool> {
@@ -413,6 +443,9 @@ pub fn rw_lock_slow(
             &abort,
         )
     });
+    if !exclusive && matches!(a, sync::Acquire::Acquired | sync::Acquire::Abandoned) {
+        note_read(rt, tid, state_index, true);
+    }
     Ok(a as u32)
 }
 
@@ -434,13 +467,22 @@ pub fn rw_unlock_slow(
 ) -> Result<bool> {
     let rt = rt()?;
     let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
-    Ok(sync::rw_unlock(&rt.lot, s, o, state_index, tid, exclusive))
+    let ok = sync::rw_unlock(&rt.lot, s, o, state_index, tid, exclusive);
+    if ok && !exclusive {
+        note_read(rt, tid, state_index, false);
+    }
+    Ok(ok)
 }
 
 /// Acknowledges a lock granted to async waiter `id` (its doorbell has been received).
 #[napi]
 pub fn ack_grant(tid: u32, id: u32) -> Result<()> {
-    rt()?.lot.ack_grant(tid, id);
+    let rt = rt()?;
+    // A read lock handed to this thread is recorded as it becomes its own (here, in Rust:
+    // nothing in JS runs between the two).
+    if let Some((key, WaitKind::Read)) = rt.lot.ack_grant(tid, id) {
+        note_read(rt, tid, key, true);
+    }
     Ok(())
 }
 

@@ -131,14 +131,22 @@ impl ParkingLot {
     }
 
     /// A thread is gone: drop its async waiters and wake every lock waiter so they re-check
-    /// whether the lock they wait for was held by the dead thread.
-    pub fn thread_exit(&self, tid: u32) {
+    /// whether the lock they wait for was held by the dead thread. Returns the (key, kind)
+    /// of each async waiter dropped (the caller clears the lock's parked bits).
+    pub fn thread_exit(&self, tid: u32) -> Vec<(u32, WaitKind)> {
         let mut woken = Vec::new();
+        let mut dropped = Vec::new();
         {
             let mut inner = self.inner.lock();
             inner.threads.remove(&tid);
-            for q in inner.queues.values_mut() {
-                q.retain(|w| !(w.tid == tid && matches!(w.wake, Wake::Async(_))));
+            for (&key, q) in inner.queues.iter_mut() {
+                q.retain(|w| {
+                    let mine = w.tid == tid && matches!(w.wake, Wake::Async(_));
+                    if mine {
+                        dropped.push((key, w.kind));
+                    }
+                    !mine
+                });
                 let mut keep = VecDeque::new();
                 while let Some(w) = q.pop_front() {
                     if matches!(w.kind, WaitKind::Mutex | WaitKind::Write | WaitKind::Read) {
@@ -159,6 +167,7 @@ impl ParkingLot {
         for u in woken {
             self.wake(u);
         }
+        dropped
     }
 
     /// Parks the calling thread on `key` if `validate()` holds (checked under the queue lock)
@@ -322,8 +331,9 @@ impl ParkingLot {
     }
 
     /// The thread received the doorbell for a granted async wait: the grant is its own now.
-    pub fn ack_grant(&self, tid: u32, id: u32) {
-        self.inner.lock().grants.remove(&(tid, id));
+    /// Returns the (key, kind) of the grant, if it was still pending.
+    pub fn ack_grant(&self, tid: u32, id: u32) -> Option<(u32, WaitKind)> {
+        self.inner.lock().grants.remove(&(tid, id))
     }
 
     /// Grants made to `tid` that it never acknowledged (it is exiting): (key, kind) of each.

@@ -223,6 +223,12 @@ fn rw_waiter_left(view: &mut QueueView<'_>, state: &AtomicU32, kind: WaitKind) {
     }
 }
 
+/// A RwLock waiter of `kind` on `key` was dropped from the queue without the lock (its
+/// thread exited with an async wait pending): same clean-up as for a timeout.
+pub fn rw_waiter_gone(lot: &ParkingLot, state: &AtomicU32, key: u32, kind: WaitKind) {
+    lot.release(key, |view| rw_waiter_left(view, state, kind));
+}
+
 /// Cancels async waiter `id` of `tid` on a RwLock (its timeout passed). Returns false if it
 /// was already woken (then the lock was handed to it: the caller must take it).
 pub fn rw_cancel(lot: &ParkingLot, state: &AtomicU32, key: u32, tid: u32, id: u32) -> bool {
@@ -260,6 +266,24 @@ pub fn release_read_locks(region: &super::region::Region, lot: &ParkingLot, bloc
             }
         }
         cell.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Records (`held`) or clears one read-lock cell (tb::READS) of thread block `block` for
+/// the SharedMutex whose state word is u32 index `s`. The slow paths record here, in Rust,
+/// in the same call that changes the reader count, so a worker terminated in JS can never
+/// hold a read lock its cells do not show, nor show one it released (the exit hook
+/// releases what the cells show). No free cell (64 holds): the hold goes unrecorded.
+pub fn note_read(region: &super::region::Region, block: u32, s: u32, held: bool) {
+    use super::layout::tb;
+    let (from, to) = if held { (0, s) } else { (s, 0) };
+    for i in 0..tb::READS_LEN {
+        if let Some(cell) = region.u32_at(block * 2 + i as u32 + tb::READS as u32) {
+            if cell.load(Ordering::Relaxed) == from {
+                cell.store(to, Ordering::Relaxed);
+                return;
+            }
+        }
     }
 }
 
@@ -357,7 +381,13 @@ pub fn rw_lock(
             continue;
         }
         match park_until(lot, key, kind, tid, &validate, true, deadline, abort) {
-            Err(a) => return a,
+            Err(a) => {
+                // Left the queue (the thread is terminating): as for a timeout, clear the
+                // parked bit if nobody of our kind waits, and let readers in that a parked
+                // writer held back (else new readers waited for the next release).
+                lot.release(key, |view| rw_waiter_left(view, state, kind));
+                return a;
+            }
             Ok(ParkResult::TimedOut) => {
                 // Clear our parked bit if nobody of our kind waits any more, and if we were
                 // the writer holding readers back, let them in.
