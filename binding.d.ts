@@ -57,6 +57,9 @@ export declare function cancelAsync(index: number, tid: number, id: number): boo
  */
 export declare function collect(tid: number): boolean
 
+/** Removes async condition waiter `id` (on timeout); false if a notify took it first. */
+export declare function condCancelAsync(index: number, tid: number, id: number): boolean
+
 /** Wakes up to `count` condition waiters (Infinity = all); returns how many. */
 export declare function condNotify(index: number, count: number): number
 

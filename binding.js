@@ -845,6 +845,7 @@ module.exports.arenaWeak = nativeBinding.arenaWeak
 module.exports.bindThreadBlock = nativeBinding.bindThreadBlock
 module.exports.cancelAsync = nativeBinding.cancelAsync
 module.exports.collect = nativeBinding.collect
+module.exports.condCancelAsync = nativeBinding.condCancelAsync
 module.exports.condNotify = nativeBinding.condNotify
 module.exports.condWait = nativeBinding.condWait
 module.exports.condWaitAsync = nativeBinding.condWaitAsync

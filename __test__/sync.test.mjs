@@ -683,6 +683,28 @@ describe('terminating workers blocked on locks', () => {
     }
   });
 
+  it('a worker that is terminated or exits with a Condition.waitAsync pending is no longer counted', async () => {
+    for (const end of ['terminate', 'exit']) {
+      const m = new Mutex();
+      const cv = new Condition();
+      const w = spawn(
+        `const m = open(data.m), cv = open(data.cv);
+        const t = Mutex.lock(m);
+        Condition.waitAsync(cv, t, 100000);
+        send('waiting');
+        if (data.end === 'exit') setTimeout(() => process.exit(0), 50);
+        await new Promise(() => {});`,
+        { m: share(m), cv: share(cv), end },
+      );
+      expect(await w.next()).toBe('waiting');
+      await until(() => state(cv).waiters === 1, 5000, 'the async waiter');
+      if (end === 'terminate') await withTimeout(w.terminate(), 5000, 'terminate');
+      else await withTimeout(new Promise((r) => w.worker.once('exit', r)), 5000, 'exit');
+      expect(state(cv).waiters, end).toBe(0);
+      expect(Condition.notify(cv)).toBe(0);
+    }
+  });
+
   it('a worker blocked in SharedMutex.lockShared can be terminated', async () => {
     const m = new SharedMutex();
     const t = SharedMutex.lock(m);

@@ -458,13 +458,12 @@ function condWait(cv, mutexOrToken, timeoutMs, fn) {
   const t = checkTimeout(timeoutMs, fn);
   const s = idx(cv);
   const seq = Atomics.load(I32, s);
-  Atomics.add(I32, s + 1, 1);
   mutexRelease(m);
   let code;
   try {
+    // Rust counts this waiter (word 1 hi) for the duration of the call.
     code = native.condWait(s, TID, seq >>> 0, t);
   } finally {
-    Atomics.sub(I32, s + 1, 1);
     reacquire(m, mutexOrToken);
   }
   checkAborted(code);
@@ -508,13 +507,18 @@ Object.defineProperties(Condition, {
       const t = checkTimeout(timeoutMs, 'Condition.waitAsync');
       const s = idx(cv);
       const seq = Atomics.load(I32, s) >>> 0;
-      Atomics.add(I32, s + 1, 1);
       mutexRelease(m);
       let r;
       try {
-        r = await waitAsync(s, deadlineOf(t), (id) => (native.condWaitAsync(s, TID, seq, id) ? QUEUED : ACQUIRED));
+        // Rust counts the waiter while it is queued (taken off by a notify, the cancel, or
+        // this thread's exit).
+        r = await waitAsync(
+          s,
+          deadlineOf(t),
+          (id) => (native.condWaitAsync(s, TID, seq, id) ? QUEUED : ACQUIRED),
+          (id) => native.condCancelAsync(s, TID, id),
+        );
       } finally {
-        Atomics.sub(I32, s + 1, 1);
         try {
           await mutexAcquireAsync(m, -1);
         } catch (e) {

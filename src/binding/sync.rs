@@ -211,10 +211,18 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
                 }
             }
             for (key, kind) in rt.lot.thread_exit(entry.tid) {
+                // A dropped async condition waiter gives back its waiter count.
+                if kind == WaitKind::Condition
+                    && is_object_word(rt, key, core::layout::TYPE_CONDITION)
+                {
+                    if let Some(waiters) = rt.region.u32_at(key + 1) {
+                        sync::cond_waiters_gone(waiters, 1);
+                    }
+                }
                 // A RwLock's parked bits stay set for a dropped async waiter: clear them as
                 // for a timeout (the mutex is still rooted by this thread here).
                 if matches!(kind, WaitKind::Read | WaitKind::Write)
-                    && is_shared_mutex_state(rt, key)
+                    && is_object_word(rt, key, core::layout::TYPE_SHARED_MUTEX)
                 {
                     if let Some(state) = rt.region.u32_at(key) {
                         sync::rw_waiter_gone(&rt.lot, state, key, kind);
@@ -323,8 +331,8 @@ pub fn mutex_lock_slow(
     Ok(a as u32)
 }
 
-/// Whether u32 index `key` is the state word of a SharedMutex (word 1 lo of one).
-fn is_shared_mutex_state(rt: &core::Runtime, key: u32) -> bool {
+/// Whether u32 index `key` is word 1 lo of an object of type `ty` (a lock's state word).
+fn is_object_word(rt: &core::Runtime, key: u32, ty: u32) -> bool {
     core::layout::tb::read_lock_object(key).is_some_and(|off| {
         off < rt.region.words()
             && rt
@@ -332,7 +340,7 @@ fn is_shared_mutex_state(rt: &core::Runtime, key: u32) -> bool {
                 .word(off)
                 .load(std::sync::atomic::Ordering::Acquire) as u32
                 & core::layout::TYPE_MASK
-                == core::layout::TYPE_SHARED_MUTEX
+                == ty
     })
 }
 
@@ -355,35 +363,29 @@ pub fn mutex_unlock_slow(index: u32, tid: u32) -> Result<bool> {
 pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> Result<u32> {
     let rt = rt()?;
     let w = word(rt, index)?;
+    let waiters = word(rt, index + 1)?;
     let abort = abort_check(&env);
-    Ok(
-        match blocking(rt, tid, true, || {
-            sync::cond_wait(
-                &rt.lot,
-                w,
-                index,
-                tid,
-                seq,
-                sync::deadline_after(timeout_ms),
-                &abort,
-            )
-        }) {
-            Ok(true) => 1,
-            Ok(false) => 0,
-            Err(a) => {
-                // The thread is terminating: its JS `finally` will not run, so give back the
-                // waiter count it took (word hi, right after the sequence word).
-                if let Some(waiters) = rt.region.u32_at(index + 1) {
-                    let _ = waiters.fetch_update(
-                        std::sync::atomic::Ordering::AcqRel,
-                        std::sync::atomic::Ordering::Relaxed,
-                        |v| v.checked_sub(1),
-                    );
-                }
-                a as u32
-            }
-        },
-    )
+    // Counted for the whole wait (core::sync::cond_notify), taken before the sequence is
+    // checked: a notify bumps the sequence before it reads the count, so one of the two sees
+    // the other.
+    waiters.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let r = blocking(rt, tid, true, || {
+        sync::cond_wait(
+            &rt.lot,
+            w,
+            index,
+            tid,
+            seq,
+            sync::deadline_after(timeout_ms),
+            &abort,
+        )
+    });
+    sync::cond_waiters_gone(waiters, 1);
+    Ok(match r {
+        Ok(true) => 1,
+        Ok(false) => 0,
+        Err(a) => a as u32,
+    })
 }
 
 /// Queues an async condition waiter if the sequence is still `seq`; false means "already notified".
@@ -391,9 +393,27 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
 pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> {
     let rt = rt()?;
     let w = word(rt, index)?;
-    Ok(rt.lot.park_async(index, WaitKind::Condition, tid, id, || {
-        w.load(std::sync::atomic::Ordering::Acquire) == seq
-    }))
+    let waiters = word(rt, index + 1)?;
+    waiters.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let queued = rt.lot.park_async(index, WaitKind::Condition, tid, id, || {
+        w.load(std::sync::atomic::Ordering::SeqCst) == seq
+    });
+    if !queued {
+        sync::cond_waiters_gone(waiters, 1);
+    }
+    Ok(queued)
+}
+
+/// Removes async condition waiter `id` (on timeout); false if a notify took it first.
+#[napi]
+pub fn cond_cancel_async(index: u32, tid: u32, id: u32) -> Result<bool> {
+    let rt = rt()?;
+    let waiters = word(rt, index + 1)?;
+    let removed = rt.lot.cancel_async(index, tid, id, |_| {});
+    if removed {
+        sync::cond_waiters_gone(waiters, 1);
+    }
+    Ok(removed)
 }
 
 /// Wakes up to `count` condition waiters (Infinity = all); returns how many.
@@ -401,12 +421,13 @@ pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> 
 pub fn cond_notify(index: u32, count: f64) -> Result<u32> {
     let rt = rt()?;
     word(rt, index)?;
+    let waiters = word(rt, index + 1)?;
     let n = if count.is_finite() {
         count.max(0.0) as usize
     } else {
         usize::MAX
     };
-    Ok(sync::cond_notify(&rt.lot, index, n) as u32)
+    Ok(sync::cond_notify(&rt.lot, waiters, index, n) as u32)
 }
 
 /// Removes async waiter `id` (on timeout); false if it was already woken.

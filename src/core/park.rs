@@ -75,6 +75,11 @@ pub struct Unparked {
 }
 
 impl Unparked {
+    /// Whether this was an async waiter (woken through its thread's doorbell).
+    pub fn is_async(&self) -> bool {
+        matches!(self.wake, Wake::Async(_))
+    }
+
     pub fn tid(&self) -> u32 {
         self.tid
     }

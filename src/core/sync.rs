@@ -243,8 +243,26 @@ pub fn rw_cancel(lot: &ParkingLot, state: &AtomicU32, key: u32, tid: u32, id: u3
 }
 
 /// Wakes up to `count` condition waiters; returns how many.
-pub fn cond_notify(lot: &ParkingLot, key: u32, count: usize) -> usize {
-    lot.unpark(key, count, Some(WaitKind::Condition), false, |_, _| {})
+///
+/// `waiters` (word 1 hi of the Condition) counts queued and blocking waiters so that a
+/// notify with nobody waiting makes no native call. Rust keeps it, never JS (a worker
+/// terminated between a JS increment and its decrement leaked counts): a blocking wait takes
+/// one for its duration (`cond_wait` callers), an async waiter one while queued, given back
+/// here when a notify takes it off the queue, by `cond_cancel_async`, or at thread exit.
+pub fn cond_notify(lot: &ParkingLot, waiters: &AtomicU32, key: u32, count: usize) -> usize {
+    lot.unpark(key, count, Some(WaitKind::Condition), false, |taken, _| {
+        let n = taken.iter().filter(|u| u.is_async()).count() as u32;
+        if n > 0 {
+            cond_waiters_gone(waiters, n);
+        }
+    })
+}
+
+/// Gives back `n` waiter counts (never below 0).
+pub fn cond_waiters_gone(waiters: &AtomicU32, n: u32) {
+    let _ = waiters.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |v| {
+        Some(v.saturating_sub(n))
+    });
 }
 
 /// Releases the read locks recorded in thread block `block` (tb::READS) for thread `tid`,
