@@ -705,6 +705,115 @@ describe('terminating workers blocked on locks', () => {
     }
   });
 
+  it('SharedMutex excludes writers and keeps an exact reader count under plain contention (readers only, and with writers)', () => {
+    // A slow shared release used to fetch_sub and then store the state: a hold taken in
+    // between (JS fast path) was wiped, and the count wrapped into WRITER.
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const body = ${JSON.stringify(`
+        const { parentPort, workerData: d } = require('worker_threads');
+        const ss = require(${JSON.stringify(INDEX)});
+        const S = ss.SharedMutex; const m = ss.open(d.m); const C = new Int32Array(d.sab);
+        const spin = (n) => { let x = 0; for (let i = 0; i < n; i++) x += i; return x; };
+        const wcb = () => { const w = Atomics.add(C, 0, 1), r = Atomics.load(C, 1); if (w !== 0 || r !== 0) Atomics.add(C, 2, 1); spin(50); Atomics.sub(C, 0, 1); Atomics.add(C, 4, 1); };
+        const rcb = () => { Atomics.add(C, 1, 1); if (Atomics.load(C, 0) !== 0) Atomics.add(C, 2, 1); spin(50); Atomics.sub(C, 1, 1); Atomics.add(C, 5, 1); };
+        while (Atomics.load(C, 3) === 0) {
+          try { if (d.writer) S.lock(m, wcb); else S.lockShared(m, rcb); } catch (e) { Atomics.add(C, 6, 1); }
+        }
+        parentPort.postMessage('done');
+      `)};
+      const runs = [];
+      const one = async (R, W) => {
+        const m = new ss.SharedMutex();
+        const sab = new SharedArrayBuffer(32); const C = new Int32Array(sab);
+        const ws = [];
+        for (let i = 0; i < R + W; i++) ws.push(new Worker(body, { eval: true, workerData: { m: ss.share(m), sab, writer: i >= R } }));
+        await new Promise((res) => setTimeout(res, 1500));
+        Atomics.store(C, 3, 1);
+        await Promise.all(ws.map((w) => new Promise((res) => w.once('message', res))));
+        await Promise.all(ws.map((w) => w.terminate()));
+        runs.push({ R, W, violations: C[2], releaseErrors: C[6], writerOps: C[4], readerOps: C[5], state: JSON.parse(JSON.stringify(m)) });
+      };
+      (async () => { await one(2, 0); await one(2, 1); await one(1, 2); console.log(JSON.stringify(runs)); process.exit(0); })();
+      `,
+      {},
+      { timeout: 40000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    for (const run of JSON.parse(r.stdout.trim().split('\n').pop())) {
+      expect(run, JSON.stringify(run)).toMatchObject({ violations: 0, releaseErrors: 0, state: { exclusive: false, readers: 0 } });
+      expect(run.readerOps + run.writerOps).toBeGreaterThan(1000);
+    }
+  }, 45000);
+
+  it('a lock handed to a worker that is then terminated goes back, never to that worker’s own next waiter', async () => {
+    for (const second of ['SharedMutex.lockSharedAsync(m, () => {});', 'SharedMutex.lockAsync(m, () => {});']) {
+      const m = new SharedMutex();
+      const mine = SharedMutex.lockShared(m);
+      const w = spawn(`const m = open(data.m); SharedMutex.lockAsync(m, () => {}); ${second} send('queued'); const t = Date.now(); while (Date.now() - t < 20000) {}`, { m: share(m) });
+      expect(await w.next()).toBe('queued');
+      await until(() => (rwWord(m) & RW.WRITERS_PARKED) !== 0, 5000, 'the async writer queuing');
+      mine.unlock(); // hands the lock to the worker's async writer, whose doorbell cannot run
+      expect(state(m).exclusive).toBe(true);
+      await withTimeout(w.terminate(), 5000, 'terminate');
+      expect(state(m), second).toEqual({ exclusive: false, readers: 0 });
+      const tok = SharedMutex.lockIfAvailable(m, 2000);
+      expect(tok).not.toBe(null);
+      tok.unlock();
+    }
+  });
+
+  it('a waiter terminated while it is woken neither takes the lock (Mutex, SharedMutex) nor swallows a notify (Condition)', async () => {
+    // Mutex and SharedMutex: the worker blocks; main terminates it and unlocks at once.
+    for (const kind of ['Mutex', 'SharedMutex']) {
+      const m = kind === 'Mutex' ? new Mutex() : new SharedMutex();
+      const tok = kind === 'Mutex' ? Mutex.lock(m) : SharedMutex.lock(m);
+      const w = spawn(`const m = open(data.m); send('locking'); ${kind}.lock(m, () => {});`, { m: share(m) });
+      expect(await w.next()).toBe('locking');
+      await until(() => (kind === 'Mutex' ? mutexHasParked(m) : (rwWord(m) & RW.WRITERS_PARKED) !== 0), 5000, 'the waiter parking');
+      const p = w.terminate();
+      tok.unlock();
+      await withTimeout(p, 5000, 'terminate');
+      let err = null;
+      try {
+        if (kind === 'Mutex') Mutex.lockWithTimeout(m, () => {}, 2000);
+        else SharedMutex.lockWithTimeout(m, () => {}, 2000);
+      } catch (e) {
+        err = e;
+      }
+      expect(err && err.name, kind).toBe(null);
+    }
+    // Condition: two waiters; the first is terminated just as notify(cv, 1) picks it.
+    for (const mode of ['sync', 'async']) {
+      const m = new Mutex();
+      const cv = new Condition();
+      const w1 = spawn(
+        mode === 'sync'
+          ? 'const m = open(data.m), cv = open(data.cv); Mutex.lock(m, () => { send("waiting"); Condition.wait(cv, m); });'
+          : 'const m = open(data.m), cv = open(data.cv); const t = Mutex.lock(m); Condition.waitAsync(cv, t); send("waiting"); const s = Date.now(); while (Date.now() - s < 20000) {}',
+        { m: share(m), cv: share(cv) },
+      );
+      expect(await w1.next()).toBe('waiting');
+      await until(() => state(cv).waiters === 1, 5000, 'the first waiter');
+      const w2 = spawn('const m = open(data.m), cv = open(data.cv); let r; Mutex.lock(m, () => { send("waiting"); r = Condition.wait(cv, m, 5000); }); return r;', { m: share(m), cv: share(cv) });
+      expect(await w2.next()).toBe('waiting');
+      await until(() => state(cv).waiters === 2, 5000, 'the second waiter');
+      let n;
+      if (mode === 'sync') {
+        const p = w1.terminate();
+        n = Condition.notify(cv, 1);
+        await withTimeout(p, 5000, 'terminate');
+      } else {
+        n = Condition.notify(cv, 1);
+        await withTimeout(w1.terminate(), 5000, 'terminate');
+      }
+      expect(n).toBe(1);
+      expect(await withTimeout(w2.result, 8000, 'the second waiter'), mode).toBe(true);
+    }
+  });
+
   it('a worker blocked in SharedMutex.lockShared can be terminated', async () => {
     const m = new SharedMutex();
     const t = SharedMutex.lock(m);

@@ -195,21 +195,9 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
-            // Locks handed to this thread's async waiters but never delivered: give them back.
-            for (key, kind) in rt.lot.take_grants_of(entry.tid) {
-                if let (Some(state), Some(owner)) =
-                    (rt.region.u32_at(key), rt.region.u32_at(key + 1))
-                {
-                    sync::rw_unlock(
-                        &rt.lot,
-                        state,
-                        owner,
-                        key,
-                        entry.tid,
-                        kind == WaitKind::Write,
-                    );
-                }
-            }
+            // First drop this thread's queued async waiters (and mark it dead), so that what
+            // is given back below is never handed to this same dying thread again (it was:
+            // a lock released here went to its own next queued waiter, and leaked).
             for (key, kind) in rt.lot.thread_exit(entry.tid) {
                 // A dropped async condition waiter gives back its waiter count.
                 if kind == WaitKind::Condition
@@ -227,6 +215,38 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
                     if let Some(state) = rt.region.u32_at(key) {
                         sync::rw_waiter_gone(&rt.lot, state, key, kind);
                     }
+                }
+            }
+            // Locks handed to this thread's async waiters but never delivered: give them
+            // back; condition wake-ups never delivered go to another waiter.
+            for (key, kind) in rt.lot.take_grants_of(entry.tid) {
+                match kind {
+                    WaitKind::Read | WaitKind::Write => {
+                        if !is_object_word(rt, key, core::layout::TYPE_SHARED_MUTEX) {
+                            continue;
+                        }
+                        if let (Some(state), Some(owner)) =
+                            (rt.region.u32_at(key), rt.region.u32_at(key + 1))
+                        {
+                            sync::rw_unlock(
+                                &rt.lot,
+                                state,
+                                owner,
+                                key,
+                                entry.tid,
+                                kind == WaitKind::Write,
+                            );
+                        }
+                    }
+                    WaitKind::Condition => {
+                        if !is_object_word(rt, key, core::layout::TYPE_CONDITION) {
+                            continue;
+                        }
+                        if let Some(waiters) = rt.region.u32_at(key + 1) {
+                            sync::cond_notify(&rt.lot, waiters, key, 1);
+                        }
+                    }
+                    WaitKind::Mutex => {}
                 }
             }
             super::gc::thread_exit(rt, entry.tid);
@@ -382,6 +402,12 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
     });
     sync::cond_waiters_gone(waiters, 1);
     Ok(match r {
+        Ok(true) if abort() => {
+            // Woken while this thread is being terminated: the wake-up would be lost with
+            // it (a notify(cv, 1) consumed, the other waiters left asleep). Pass it on.
+            sync::cond_notify(&rt.lot, waiters, index, 1);
+            sync::Acquire::Aborted as u32
+        }
         Ok(true) => 1,
         Ok(false) => 0,
         Err(a) => a as u32,

@@ -158,6 +158,12 @@ pub fn mutex_lock(
         ) {
             Err(a) => return a,
             Ok(ParkResult::TimedOut) => return Acquire::TimedOut,
+            Ok(_) if abort() => {
+                // Woken, but this thread is being terminated: taking the lock now would
+                // abandon it at once. Pass the wake-up on to another waiter instead.
+                lot.unpark(key, 1, Some(WaitKind::Mutex), false, |_, _| {});
+                return Acquire::Aborted;
+            }
             Ok(_) => {}
         }
     }
@@ -250,7 +256,9 @@ pub fn rw_cancel(lot: &ParkingLot, state: &AtomicU32, key: u32, tid: u32, id: u3
 /// one for its duration (`cond_wait` callers), an async waiter one while queued, given back
 /// here when a notify takes it off the queue, by `cond_cancel_async`, or at thread exit.
 pub fn cond_notify(lot: &ParkingLot, waiters: &AtomicU32, key: u32, count: usize) -> usize {
-    lot.unpark(key, count, Some(WaitKind::Condition), false, |taken, _| {
+    // Taken waiters are marked granted: a wake-up delivered to an async waiter is then
+    // recorded until its thread acknowledges it, and passed on if that thread exits first.
+    lot.unpark(key, count, Some(WaitKind::Condition), true, |taken, _| {
         let n = taken.iter().filter(|u| u.is_async()).count() as u32;
         if n > 0 {
             cond_waiters_gone(waiters, n);
@@ -412,7 +420,14 @@ pub fn rw_lock(
                 lot.release(key, |view| rw_waiter_left(view, state, kind));
                 return Acquire::TimedOut;
             }
+            Ok(ParkResult::Granted) if abort() => {
+                // Handed the lock while this thread is being terminated: give it back (to
+                // the next waiter) rather than die holding it.
+                rw_unlock(lot, state, owner, key, tid, exclusive);
+                return Acquire::Aborted;
+            }
             Ok(ParkResult::Granted) => return Acquire::Acquired,
+            Ok(_) if abort() => return Acquire::Aborted,
             Ok(_) => {}
         }
     }
@@ -459,26 +474,48 @@ pub fn rw_unlock(
             }
             return;
         }
-        if s & RW_READERS == 0 {
-            ok = false;
-            return;
-        }
-        let now = state.fetch_sub(1, Ordering::AcqRel) - 1;
-        if now & RW_READERS == 0 && now & RW_WRITER == 0 {
-            if writers > 0 {
-                let w = view.take(Some(WaitKind::Write), 1, true)[0];
-                owner.store(w, Ordering::Relaxed);
+        // Every change is a CAS from the value the decision was made on: the JS fast paths
+        // (shared CAS, 64-bit exclusive CAS) and rw_lock's barging CAS do not take the
+        // queue lock. A fetch_sub followed by a store wiped a hold taken in between (the
+        // reader count then wrapped into WRITER), or handed the lock to a queued writer
+        // while a barging one held it.
+        let mut s = s;
+        loop {
+            if s & RW_READERS == 0 {
+                ok = false;
+                return;
+            }
+            let now = s - 1;
+            // Parked bits of a kind nobody is queued for are stale: a parker sets its bit,
+            // then validates it under this queue lock, so clearing it only makes it retry.
+            let mut stale = 0;
+            if writers == 0 {
+                stale |= RW_WRITERS_PARKED;
+            }
+            if readers == 0 {
+                stale |= RW_READERS_PARKED;
+            }
+            let last = now & (RW_READERS | RW_WRITER) == 0;
+            let next = if last && writers > 0 {
                 let rp = if readers > 0 { RW_READERS_PARKED } else { 0 };
-                state.store(
-                    RW_WRITER | rp | if writers > 1 { RW_WRITERS_PARKED } else { 0 },
-                    Ordering::Release,
-                );
-            } else if readers > 0 {
+                RW_WRITER | rp | if writers > 1 { RW_WRITERS_PARKED } else { 0 }
+            } else if last && readers > 0 {
                 // Readers parked behind a writer that gave up (timed out): let them in.
-                let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
-                state.store(n, Ordering::Release);
+                readers as u32 | (now & RW_WRITERS_PARKED & !stale)
             } else {
-                state.store(0, Ordering::Release);
+                now & !stale
+            };
+            match state.compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    if last && writers > 0 {
+                        let w = view.take(Some(WaitKind::Write), 1, true)[0];
+                        owner.store(w, Ordering::Relaxed);
+                    } else if last && readers > 0 {
+                        view.take(Some(WaitKind::Read), usize::MAX, true);
+                    }
+                    return;
+                }
+                Err(v) => s = v,
             }
         }
     });
