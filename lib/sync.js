@@ -301,7 +301,12 @@ async function mutexAcquireAsync(m, timeoutMs) {
       deadline,
       (id) => native.mutexLockSlow(i, TID, 0, id),
       undefined,
-      () => (Atomics.load(I32, i) & M_OWNER) === 0,
+      // Free, or held by a thread that has died (one that exited just before this waiter
+      // queued woke nobody): retry, and the retry reports the abandonment.
+      () => {
+        const o = Atomics.load(I32, i) & M_OWNER;
+        return o === 0 || !native.threadAlive(o);
+      },
     );
     if (r.timedOut) return false;
     if (!r.woken) {
@@ -684,6 +689,10 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
       (id) => native.rwCancelAsync(s, TID, id),
       () => {
         const v = Atomics.load(I32, s);
+        if ((v & RW_WRITER) !== 0) {
+          const o = Atomics.load(I32, s + 1);
+          if (o !== 0 && !native.threadAlive(o)) return true; // a dead writer: retry (abandoned)
+        }
         return exclusive ? (v & (RW_WRITER | RW_READERS)) === 0 : (v & (RW_WRITER | RW_WRITERS_PARKED)) === 0;
       },
     );

@@ -51,8 +51,9 @@ pub enum Acquire {
 }
 
 /// Parks with the caller's deadline and abort check; maps an abort to `Err`. Lock waits
-/// (`recheck`) re-validate at every slice; condition waits must not (a moved sequence would
-/// turn `notify(cv, 1)` into a wake-all).
+/// pass a `recheck`, run at every slice (outside the queue lock): the wait ends when it
+/// says the lock may be free or its holder is dead; condition waits must not (a moved
+/// sequence would turn `notify(cv, 1)` into a wake-all).
 #[allow(clippy::too_many_arguments)]
 fn park_until(
     lot: &ParkingLot,
@@ -60,19 +61,11 @@ fn park_until(
     kind: WaitKind,
     tid: u32,
     validate: &dyn Fn() -> bool,
-    recheck: bool,
+    recheck: Option<&dyn Fn() -> bool>,
     deadline: Option<Instant>,
     abort: &dyn Fn() -> bool,
 ) -> Result<ParkResult, Acquire> {
-    match lot.park(
-        key,
-        kind,
-        tid,
-        validate,
-        recheck.then_some(validate),
-        deadline,
-        abort,
-    ) {
+    match lot.park(key, kind, tid, validate, recheck, deadline, abort) {
         ParkResult::Aborted => Err(Acquire::Aborted),
         r => Ok(r),
     }
@@ -140,6 +133,13 @@ pub fn mutex_lock(
             let v = word.load(Ordering::Relaxed);
             v & MUTEX_PARKED != 0 && v & MUTEX_OWNER != 0
         };
+        // At each slice also whether the owner is still alive: an owner that exited between
+        // the liveness check above and this waiter queuing woke nobody (its exit hook had
+        // already woken the queue), and the lock word alone still looks held.
+        let recheck = || {
+            let v = word.load(Ordering::Relaxed);
+            v & MUTEX_PARKED != 0 && v & MUTEX_OWNER != 0 && lot.is_alive(v & MUTEX_OWNER)
+        };
         if let Some(id) = async_id {
             if lot.park_async(key, WaitKind::Mutex, tid, id, validate) {
                 return Acquire::Queued;
@@ -152,7 +152,7 @@ pub fn mutex_lock(
             WaitKind::Mutex,
             tid,
             &validate,
-            true,
+            Some(&recheck),
             deadline,
             abort,
         ) {
@@ -199,7 +199,7 @@ pub fn cond_wait(
         WaitKind::Condition,
         tid,
         &validate,
-        false,
+        None,
         deadline,
         abort,
     )? {
@@ -406,7 +406,24 @@ pub fn rw_lock(
             }
             continue;
         }
-        match park_until(lot, key, kind, tid, &validate, true, deadline, abort) {
+        // At each slice also whether an exclusive holder is still alive (as for Mutex).
+        let recheck = || {
+            validate() && {
+                let v = state.load(Ordering::Relaxed);
+                let o = owner.load(Ordering::Relaxed);
+                v & RW_WRITER == 0 || o == 0 || lot.is_alive(o)
+            }
+        };
+        match park_until(
+            lot,
+            key,
+            kind,
+            tid,
+            &validate,
+            Some(&recheck),
+            deadline,
+            abort,
+        ) {
             Err(a) => {
                 // Left the queue (the thread is terminating): as for a timeout, clear the
                 // parked bit if nobody of our kind waits, and let readers in that a parked
