@@ -206,6 +206,62 @@ describe('a full heap', () => {
     expect(JSON.parse(r.stdout)).toEqual({ a: 'ok', b: 'ok', sentinel: 'alive' });
   });
 
+  it('keeps wrapper bookkeeping bounded in one long synchronous job that re-reads old objects', () => {
+    // 1.2M objects made in one job; a random parent's child is re-read at every step after
+    // filler objects pushed it out of the front cache. Every arena met used to stay held
+    // until the job ended, so nothing made in it could be collected.
+    const r = runChild(
+      `
+      const N = new ss.SharedStructType(['id', 'kid'], 'SyncJobLeak');
+      const win = [];
+      for (let i = 0; i < 120000; i++) {
+        const p = new N(); p.kid = new N();
+        win.push(p); if (win.length > 1000) win.shift();
+        for (let k = 0; k < 8; k++) new N();
+        win[(Math.random() * win.length) | 0].kid.id = i;
+      }
+      global.gc(); ss.gc(); global.gc(); ss.gc();
+      console.log(JSON.stringify({ live: ss.heapStats().liveObjects }));
+      `,
+      {},
+      { nodeArgs: ['--expose-gc'], timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).live).toBeLessThan(500000);
+  });
+
+  it('never lets the identity table fill up when the heap leaves no room to grow it', () => {
+    // 270k live wrappers (more than a quarter of a 2^20-slot table) and a heap too full for
+    // a 2^21-slot one, then churn: tombstones used to pile up until no slot was empty and
+    // the next insert probed forever (a hang at 100% CPU).
+    const r = runChild(
+      `
+      const P = new ss.SharedStructType(['x'], 'FullTableP');
+      (async () => {
+        let tmp = [];
+        for (let j = 0; j < 30; j++) { for (let i = 0; i < 10000; i++) tmp.push(new P()); await null; }
+        tmp = null;
+        for (let k = 0; k < 3; k++) { global.gc(); await new Promise((r) => setImmediate(r)); ss.gc(); }
+        for (let j = 0; j < 60; j++) { for (let i = 0; i < 10000; i++) new P(); global.gc(); await null; }
+        const filler = new ss.SharedArray(2200000);
+        const live = [];
+        for (let j = 0; j < 27; j++) { for (let i = 0; i < 10000; i++) live.push(new P()); await null; }
+        let errors = 0;
+        for (let round = 0; round < 100; round++) {
+          try { for (let i = 0; i < 10000; i++) new P(); } catch (e) { if (!(e instanceof RangeError)) throw e; errors++; }
+          global.gc();
+          await null;
+        }
+        console.log(JSON.stringify({ live: live.length, filler: filler.length, errors }));
+      })();
+      `,
+      { SHARED_STRUCTS_HEAP_SIZE: '32m' },
+      { nodeArgs: ['--expose-gc'], timeout: 60000 },
+    );
+    expect(r.status, r.stderr + r.signal).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ live: 270000, filler: 2200000 });
+  });
+
   it('throws a RangeError for one array larger than the whole heap', () => {
     const r = runChild(
       `

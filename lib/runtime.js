@@ -746,22 +746,39 @@ function releaseJob() {
     weaken(cur);
     cur = newArena();
   }
-  for (let k = 0; k < strongIds.length; k++) strongArenas[strongIds[k]] = undefined;
-  strongIds.length = 0;
-  holdArena(cur);
-  frontKeys.fill(0);
-  frontVals.fill(null);
+  releaseStrong();
 }
+
+/**
+ * Arenas a job may hold strongly (found through their weak reference) before they are all
+ * let go: a long synchronous job that kept re-reading old objects held every arena it met
+ * (256 wrappers each, and their objects) until it ended, so nothing was reclaimed.
+ */
+const STRONG_MAX = 512;
 
 function arenaFor(aid) {
   const s = strongArenas[aid];
   if (s !== undefined) return s;
   const a = nativeBinding.arenaGet(aid);
   if (a !== undefined) {
+    if (strongIds.length >= STRONG_MAX) releaseStrong();
     holdArena(a);
     scheduleRelease();
   }
   return a;
+}
+
+/**
+ * Lets go of the arenas held strongly in this job and of the front cache (whose wrappers
+ * keep their arenas alive), as the end of a job does, in the middle of one. The current
+ * arena stays held (it has no weak reference yet).
+ */
+function releaseStrong() {
+  for (let k = 0; k < strongIds.length; k++) strongArenas[strongIds[k]] = undefined;
+  strongIds.length = 0;
+  holdArena(cur);
+  frontKeys.fill(0);
+  frontVals.fill(null);
 }
 
 // Front cache.
@@ -877,6 +894,12 @@ function insertWrapper(w, off) {
 let twrites = 0;
 
 function insertAt(off, i) {
+  if (i < 0 && tcount + ttombs + 1 > tableMaxUsed()) {
+    // No new slot may be taken: make room first (a full heap with this many live wrappers
+    // is a RangeError, never a table with no empty slot, where probing never ends).
+    makeRoom();
+    i = tableFind(off);
+  }
   const v = lastRef;
   arenaOffs[v >>> ARENA_BITS][v & (ARENA_SIZE - 1)] = off;
   if (i >= 0) {
@@ -888,21 +911,26 @@ function insertAt(off, i) {
   }
   if (++twrites > tcap >>> 1) {
     try {
-      rebuildTable();
+      makeRoom();
     } catch (e) {
       if (!isHeapFull(e)) throw e;
-      try {
-        recoverFullHeap();
-        rebuildTable();
-      } catch (e2) {
-        if (!isHeapFull(e2)) throw e2;
-        // Still full: keep the table; refuse to fill it (probing needs an empty slot), and
-        // do not retry the rebuild at every insert.
-        if (tcount + ttombs > tcap - (tcap >>> 3)) throw e2;
-        twrites = tcap >>> 2;
-      }
+      // Still full: keep the table, and retry the rebuild after half the room left (the
+      // check above refuses a new slot past tableMaxUsed()).
+      twrites = (tcap >>> 1) - Math.max(1, (tableMaxUsed() - tcount - ttombs) >>> 1);
     }
   }
+}
+
+/** Rebuilds the table, recovering from a full heap once; throws the RangeError if there is still no room. */
+function makeRoom() {
+  try {
+    rebuildTable();
+  } catch (e) {
+    if (!isHeapFull(e)) throw e;
+    recoverFullHeap();
+    rebuildTable();
+  }
+  if (tcount + ttombs + 1 > tableMaxUsed()) throw new RangeError('shared-structs: the shared heap is full (no room to grow this thread\'s identity table; set SHARED_STRUCTS_HEAP_SIZE to reserve more)');
 }
 
 /** The live wrapper for `off` in this thread, if any (never creates one). */
@@ -953,9 +981,18 @@ function rebuildTable(dead = deadArenaIds()) {
     try {
       off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
     } catch (e) {
+      if (!isHeapFull(e) || live > oldCap >>> 1) {
+        for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 0;
+        pruneDeadArenas(dead);
+        throw e;
+      }
+      // No room to grow, but the live entries fit this size: compact in place, dropping
+      // tombstones and dead entries (they used to pile up until every slot was taken and
+      // tableFind probed forever).
+      compactInPlace(live);
       for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 0;
-      pruneDeadArenas(dead);
-      throw e;
+      freeDeadArenaIds(dead);
+      return;
     }
   }
   tbits = bits;
@@ -988,6 +1025,41 @@ function rebuildTable(dead = deadArenaIds()) {
   activeOff = off;
   for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 0;
   freeDeadArenaIds(dead);
+}
+
+/**
+ * Rehashes the table into itself without the entries rebuildTable's deadMark names and
+ * without tombstones. Allocates nothing in the shared heap and makes no native call, so no
+ * safepoint can see the table half rebuilt. `live` is the number of entries kept. Then
+ * sets the write budget so the next rebuild comes before the table is 7/8 used.
+ */
+function compactInPlace(live) {
+  const keys = new Int32Array(live);
+  const vals = new Int32Array(live);
+  let n = 0;
+  for (let i = 0; i < tcap; i++) {
+    const k = I32[tbase + i];
+    if (k !== 0 && k !== TOMBSTONE && deadMark[tvals[i] >>> ARENA_BITS] === 0) {
+      keys[n] = k;
+      vals[n++] = tvals[i];
+    }
+  }
+  I32.fill(0, tbase, tbase + tcap);
+  tvals.fill(0);
+  tcount = 0;
+  ttombs = 0;
+  for (let j = 0; j < n; j++) {
+    const p = -1 - tableFind(keys[j]);
+    I32[tbase + p] = keys[j];
+    tvals[p] = vals[j];
+    tcount++;
+  }
+  twrites = (tcap >>> 1) - Math.max(1, (tableMaxUsed() - tcount) >>> 1);
+}
+
+/** Slots that may be used (keys + tombstones): probing needs empty slots left. */
+function tableMaxUsed() {
+  return tcap - (tcap >>> 3);
 }
 
 function setTypeLoader(fn) {
