@@ -403,3 +403,71 @@ describe('atomics across workers', () => {
     expect(atomics.load(b, 'w')).toBe(123n);
   });
 });
+
+describe('atomics read-modify-write races', () => {
+  it('compareExchange and add act on exactly the value they swap out, even when the slot goes A -> B -> A meanwhile', () => {
+    // A writer flips a field between two strings (re-stored at the same offsets, so the
+    // slot really goes A -> B -> A); the reader misses its string cache on every call (it
+    // reads pool strings that map to the same cache sets). compareExchange(f, 'B', 'C')
+    // used to decode the slot's newer value on a miss and so replace an 'A'.
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const T = new ss.SharedStructType(['f', 'stop'], 'AtomicsAbaT');
+      const t = new T(); t.f = 'B'; t.stop = 0;
+      const pool = ss.SharedArray.from(Array.from({ length: 30000 }, (_, i) => 'p' + i));
+      const code = ${JSON.stringify(`
+        const { workerData, parentPort } = require('worker_threads');
+        const ss = require(${JSON.stringify(INDEX)});
+        const rt = require(${JSON.stringify(INDEX.replace(/index\.js$/, 'lib/runtime.js'))});
+        const { entryOf } = require(${JSON.stringify(INDEX.replace(/index\.js$/, 'lib/structs.js'))});
+        const t = ss.open(workerData.t);
+        if (workerData.role === 'writer') {
+          let bad = 0;
+          while (ss.atomics.load(t, 'stop') === 0) {
+            for (let k = 0; k < 1000; k++) { ss.atomics.exchange(t, 'f', 'A'); if (ss.atomics.exchange(t, 'f', 'B') === 'C') bad++; }
+          }
+          parentPort.postMessage({ bad });
+        } else {
+          const pool = ss.open(workerData.pool);
+          const base = pool[rt.OFF] + entryOf(pool).elementsStart;
+          const SF = new Float64Array(1), SU = new Uint32Array(SF.buffer);
+          const setOf = (off) => (off >>> 2) & 4095;
+          const fslot = t[rt.OFF] + entryOf(t).slotOf.get('f');
+          const offs = new Set();
+          const until = Date.now() + 2000;
+          while (offs.size < 2 && Date.now() < until) { SF[0] = rt.F64[fslot]; if (SU[1] === 0xffff0004) offs.add(SU[0]); }
+          const ev = [];
+          for (const o of offs) {
+            let c = 0;
+            for (let i = 0; i < pool.length && c < 3; i++) { SF[0] = rt.F64[base + i]; if (setOf(SU[0]) === setOf(o)) { ev.push(i); c++; } }
+          }
+          let calls = 0;
+          while (ss.atomics.load(t, 'stop') === 0) {
+            for (let k = 0; k < 1000; k++) {
+              for (let j = 0; j < ev.length; j++) pool.get(ev[j]);
+              ss.atomics.compareExchange(t, 'f', 'B', 'C');
+              calls++;
+            }
+          }
+          parentPort.postMessage({ calls, evictors: ev.length });
+        }
+      `)};
+      const res = {};
+      let n = 0;
+      for (const role of ['writer', 'reader']) {
+        const w = new Worker(code, { eval: true, workerData: { t: ss.share(t), pool: ss.share(pool), role } });
+        w.on('message', (m) => { res[role] = m; if (++n === 2) { console.log(JSON.stringify(res)); process.exit(0); } });
+      }
+      setTimeout(() => { ss.atomics.store(t, 'stop', 1); }, 2500);
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.writer.bad).toBe(0);
+    expect(out.reader.calls).toBeGreaterThan(1000);
+  });
+});

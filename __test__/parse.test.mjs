@@ -402,5 +402,23 @@ describe('WorkerPool', () => {
     for (const bad of [NaN, undefined, -1, '5']) {
       expect(() => WorkerPool.batchBySize([{ size: 1 }, { size: bad }], { batchSize: 10 })).toThrow(/item 1 has size/);
     }
+    expect(() => WorkerPool.batchBySize([null], { batchSize: 10 })).toThrow(/item 0 has size undefined/);
+    expect(() => WorkerPool.batchBySize([], { batchSize: '6' })).toThrow(/batchSize must be a positive number, got "6"/);
+    for (const maxItems of [0, -1, NaN, 1.5, '2']) {
+      expect(() => WorkerPool.batchBySize([], { batchSize: 6, maxItems })).toThrow(/maxItems must be a positive integer/);
+    }
+    expect(() => WorkerPool.batchBySize([], { batchSize: 6, sizeOf: 3 })).toThrow(/sizeOf must be a function, got 3/);
+  });
+
+  it('checks run() and close() options before starting anything', async () => {
+    const pool = new WorkerPool(SQUARE(), { threads: 1, data: { key: `pool-opts-${process.pid}` } });
+    try {
+      await expect(pool.run([1], { onResult: 5 })).rejects.toThrow(/onResult must be a function, got 5/);
+      await expect(pool.run([1], null)).rejects.toThrow(/options must be an object, got null/);
+      expect(await pool.run([3])).toEqual([9]);
+      await expect(pool.close('abc')).rejects.toThrow(/timeoutMs must be a number >= 0, got "abc"/);
+    } finally {
+      await pool.close();
+    }
   });
 });

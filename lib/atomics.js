@@ -8,7 +8,36 @@ const { entryOf } = require('./structs');
 
 const { BI64, OFF } = rt;
 const SB = new BigInt64Array(rt.SF.buffer);
-const { TAG_REF, TAG_STRING, TAG_BIGINT } = require('./layout');
+const { TAG_REF, TAG_STRING, TAG_BIGINT, TAG_DOUBLE } = require('./layout');
+
+/** decodeExact's answer when the slot no longer holds the bits (the caller retries). */
+const RETRY = Symbol('retry');
+
+/**
+ * The value `bits` (read from slot `i`) encode, never the slot's newer value: a
+ * compare-and-swap must compare, or compute from, exactly the bits it will swap out. An
+ * object it names is pinned in-flight, then the slot is checked to still hold the bits (so
+ * the object was reachable when pinned); RETRY if not. decodeBits(bits, i) instead decoded
+ * the slot's current value on a cache miss, so a slot that went A -> B -> A let
+ * compareExchange(t, 'f', 'B', 'C') replace an 'A' (and add overwrite a string).
+ */
+function decodeExact(bits, i) {
+  SB[0] = bits;
+  const v = rt.SF[0];
+  if (v === v) return v;
+  const hi = rt.SU[1];
+  if (hi === TAG_REF || hi === TAG_STRING || hi === TAG_BIGINT || hi === TAG_DOUBLE) {
+    rt.U32[rt.C_INFLIGHT] = rt.SU[0];
+    if (Atomics.load(BI64, i) !== bits) {
+      rt.U32[rt.C_INFLIGHT] = 0;
+      return RETRY;
+    }
+    const r = rt.decodeTagged(v, -1);
+    rt.U32[rt.C_INFLIGHT] = 0;
+    return r;
+  }
+  return rt.decodeTagged(v, -1);
+}
 
 /** Decodes slot bits read from slot `i` (-1: the caller made any reference in-flight). */
 function decodeBits(bits, i) {
@@ -58,7 +87,8 @@ function rmw(fn, op) {
     if (typeof operand !== 'number') throw new TypeError(`atomics.${fn}: operand must be a number, got ${rt.describe(operand)}`);
     for (;;) {
       const oldBits = Atomics.load(BI64, i);
-      const old = decodeBits(oldBits, i);
+      const old = decodeExact(oldBits, i);
+      if (old === RETRY) continue;
       if (typeof old !== 'number') throw new TypeError(`atomics.${fn}: ${label(obj, key)} holds ${rt.describe(old)}, not a number`);
       const next = op(old, operand);
       if (Atomics.compareExchange(BI64, i, oldBits, bitsOf(next === next ? next : NaN)) === oldBits) return old;
@@ -101,7 +131,8 @@ const atomics = Object.freeze({
     const newBits = bitsOf(rt.encodeValue(replacement, where, label(obj, key)));
     for (;;) {
       const oldBits = Atomics.load(BI64, i);
-      const old = decodeBits(oldBits, i);
+      const old = decodeExact(oldBits, i);
+      if (old === RETRY) continue;
       if (old !== expected) return old;
       if (Atomics.compareExchange(BI64, i, oldBits, newBits) === oldBits) return old;
     }

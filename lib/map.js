@@ -519,13 +519,17 @@ class SharedMap {
       const r = find(t, key, h);
       if (r < 0) return false;
       const o = this[OFF];
+      const si = seqIndex(t);
+      // Straight-line stores, no call until the last one: a worker terminated here can only
+      // stop at a call's interrupt check, so it leaves the entry, size and tombstones all
+      // updated or none (a call to seqIndex between them let it die with size one too big).
       F64[r] = K_NULL;
       F64[r + 1] = K_UNDEF;
       F64[r + 2] = K_UNDEF;
-      // After the entry is gone (readers compare it before and after their reads).
-      Atomics.add(U32, seqIndex(t), 1);
       F64[o + W_SIZE] -= 1;
       F64[o + W_TOMBS] += 1;
+      // After the entry is gone (readers compare it before and after their reads).
+      Atomics.add(U32, si, 1);
       return true;
     } finally {
       mutexRelease(this);

@@ -76,6 +76,13 @@ async function waitAsync(cv, tok, timeoutMs) {
 }
 
 /** A task's error as text; never throws (a thrown Proxy or a value without toString). */
+/** A short description of a bad argument for an error message. */
+function describeArg(v) {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null || typeof v === 'bigint') return String(v) + (typeof v === 'bigint' ? 'n' : '');
+  return typeof v === 'function' ? 'a function' : `a ${typeof v}`;
+}
+
 function describeError(e) {
   try {
     if (e instanceof Error) return e.stack || `${e.name}: ${e.message}`;
@@ -211,7 +218,10 @@ class WorkerPool {
    * Rejects with a TaskError if a task throws (tasks not yet started are cancelled), or with
    * the pool's failure if a worker dies.
    */
-  async run(tasks, { onResult } = {}) {
+  async run(tasks, options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`WorkerPool.run: options must be an object, got ${describeArg(options)}`);
+    const { onResult } = options;
+    if (onResult !== undefined && typeof onResult !== 'function') throw new TypeError(`WorkerPool.run: onResult must be a function, got ${describeArg(onResult)}`);
     if (this.#closed) throw new Error('WorkerPool: the pool is closed');
     if (this.#running) throw new Error('WorkerPool: a run is already in progress (await it first)');
     // A setup failure first: the failed worker's exit is what set #failure.
@@ -304,6 +314,7 @@ class WorkerPool {
    * Workers that have not exited within `timeoutMs` (default 5000) are terminated.
    */
   async close(timeoutMs = 5000) {
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError(`WorkerPool.close: timeoutMs must be a number >= 0, got ${describeArg(timeoutMs)}`);
     if (!this.#closed) {
       this.#closed = true;
       const q = this.#queue;
@@ -337,8 +348,12 @@ class WorkerPool {
    * largest batch first, which balances load like longest-processing-time scheduling.
    * `sizeOf(item)` gives an item's size (default: item.size).
    */
-  static batchBySize(items, { batchSize, maxItems = Infinity, sizeOf = (x) => x.size } = {}) {
-    if (!(batchSize > 0)) throw new RangeError('WorkerPool.batchBySize: batchSize must be a positive number');
+  static batchBySize(items, { batchSize, maxItems = Infinity, sizeOf = (x) => (x == null ? undefined : x.size) } = {}) {
+    if (typeof batchSize !== 'number' || !(batchSize > 0)) throw new RangeError(`WorkerPool.batchBySize: batchSize must be a positive number, got ${describeArg(batchSize)}`);
+    if (typeof maxItems !== 'number' || !(maxItems >= 1) || (maxItems !== Infinity && !Number.isInteger(maxItems))) {
+      throw new RangeError(`WorkerPool.batchBySize: maxItems must be a positive integer or Infinity, got ${describeArg(maxItems)}`);
+    }
+    if (typeof sizeOf !== 'function') throw new TypeError(`WorkerPool.batchBySize: sizeOf must be a function, got ${describeArg(sizeOf)}`);
     const sorted = Array.from(items, (item, i) => {
       const size = sizeOf(item);
       if (typeof size !== 'number' || !(size >= 0)) throw new RangeError(`WorkerPool.batchBySize: item ${i} has size ${typeof size === 'number' ? size : typeof size}, not a number >= 0`);
