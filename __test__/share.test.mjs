@@ -246,3 +246,41 @@ describe('share/open across threads', () => {
     expect(r).toEqual([undefined, null, true, 3.5, '-0', 'text', 2n ** 80n]);
   });
 });
+
+describe('tokens and the collector', () => {
+  it('a token whose object died cannot be opened while the collection that frees it is sweeping', () => {
+    // The object is opened once and dropped; another worker opens the token again right
+    // after marking, while the sweep runs: it used to get a wrapper over memory the sweep
+    // then freed (reads saw poison, then whatever reused the memory).
+    const { runChild, INDEX } = require('./helpers.js');
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const G = new ss.SharedStructType(['a', 'b', 'c', 'd', 'e', 'f']);
+      for (let i = 0; i < 450000; i++) new G();
+      let tok;
+      (() => { const A = ss.SharedArray.of('victim', 1, 2); tok = ss.share(A); ss.open(tok); })();
+      const code = ${JSON.stringify(`
+        const { workerData, parentPort } = require('worker_threads');
+        const ss = require(${JSON.stringify(INDEX)});
+        const rt = require(${JSON.stringify(INDEX.replace(/index\.js$/, 'lib/runtime.js'))});
+        parentPort.postMessage('armed');
+        const c0 = rt.U32[1];
+        while (rt.U32[1] === c0);
+        let x = null, tries = 0;
+        for (;;) { tries++; try { x = ss.open(workerData.tok); break; } catch (e) { if (tries > 200000) break; } }
+        parentPort.postMessage(x === null ? 'refused' : 'opened ' + JSON.stringify(x.slice()));
+      `)};
+      const w = new Worker(code, { eval: true, workerData: { tok } });
+      w.on('message', (m) => {
+        if (m === 'armed') setTimeout(() => { global.gc(); ss.gc(); }, 50);
+        else { console.log(JSON.stringify(m)); process.exit(0); }
+      });
+      `,
+      {},
+      { nodeArgs: ['--expose-gc'], timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toBe('refused');
+  });
+});

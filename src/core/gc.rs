@@ -384,6 +384,12 @@ impl Collector {
         }
         m.drain(marking_helpers());
         let (live_objects, live_words) = (m.live_objects, m.live_words);
+        // Opened (unpinned) tokens whose object was not marked are dropped now, while every
+        // thread is stopped: once threads resume, the sweep frees those objects and reuses
+        // their memory, and an open() in that window found a header that still looked live
+        // (or a reused word that looked like one) and made a wrapper over freed memory.
+        rt.tokens
+            .retain(|off, stamp| is_marked(region, off as usize, stamp, epoch, sweep_end));
         if super::alloc::verify_enabled() {
             eprintln!("shared-structs VERIFY: cycle {} live {live_objects} (threads {}, pinned tokens {})", epoch, threads.len(), rt.tokens.pinned_offsets().len());
         }
@@ -410,8 +416,6 @@ impl Collector {
             rt.heap.add_free(spans)
         });
         rt.heap.end_sweep();
-        rt.tokens
-            .retain(|off, stamp| is_live(region, off as usize, stamp));
         self.threshold.store(next, Ordering::Relaxed);
         let mut s = self.stats.lock();
         s.collections += 1;
@@ -425,13 +429,22 @@ impl Collector {
     }
 }
 
-/// Whether `(off, stamp)` still names a live object.
-pub fn is_live(region: &super::region::Region, off: usize, stamp: u32) -> bool {
-    if off < layout::HEAP_START || off >= region.words() {
+/// Whether `(off, stamp)` names an object the marking of `epoch` reached (during the pause).
+fn is_marked(
+    region: &super::region::Region,
+    off: usize,
+    stamp: u32,
+    epoch: u32,
+    end: usize,
+) -> bool {
+    if off < layout::HEAP_START || off >= end {
         return false;
     }
     let h = region.word(off).load(Ordering::Acquire);
-    (h as u32) & layout::TYPE_MASK != layout::TYPE_FREE && (h >> 32) as u32 == stamp
+    let lo = h as u32;
+    lo & layout::TYPE_MASK != layout::TYPE_FREE
+        && (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == epoch
+        && (h >> 32) as u32 == stamp
 }
 
 /// Helper threads for marking: one fewer than the cores (JS threads are all stopped while
