@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray, share, open, release, isToken } = require('../index.js');
-const { runWorker, startWorker, runChild, uniqueKey } = require('./helpers.js');
+const { runWorker, startWorker, runChild, uniqueKey, INDEX } = require('./helpers.js');
 
 const T = new SharedStructType(['v', 'ref'], uniqueKey('Tok'));
 
@@ -282,5 +282,26 @@ describe('tokens and the collector', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop())).toBe('refused');
+  });
+});
+
+describe('primitive tokens', () => {
+  it('carry a NaN bit-exactly (payload and sign) to another thread', () => {
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const nan = (hi, lo) => new Float64Array(new Uint32Array([lo, hi]).buffer)[0];
+      const bits = (v) => { const u = new Uint32Array(new Float64Array([v]).buffer); return u[1].toString(16) + ':' + u[0]; };
+      const vals = [nan(0x7ff80000, 1), nan(0xfff80000, 0), nan(0xffff0003, 258)];
+      const toks = vals.map((v) => ss.share(v));
+      const w = new Worker('const { workerData, parentPort } = require("worker_threads"); const ss = require(' + JSON.stringify(require.resolve(${JSON.stringify(INDEX)})) + '); const bits = ' + bits.toString() + '; parentPort.postMessage(workerData.map((t) => bits(ss.open(t))));', { eval: true, workerData: toks });
+      w.on('message', (m) => { console.log(JSON.stringify({ sent: vals.map(bits), got: m })); process.exit(0); });
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.got).toEqual(out.sent);
   });
 });

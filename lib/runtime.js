@@ -538,17 +538,33 @@ function decodeShort(b, len) {
 // ---------------------------------------------------------------------------------------
 // BigInts: header, word 1 = (limb count, sign), then little-endian 64-bit limbs of |v|.
 
+// Small values limb by limb; large ones through hex, which is linear (shifting the whole
+// value by 64 bits per limb was quadratic: a 244 KiB bigint took ~4 s each way).
+const BIG_SHIFT_LIMBS = 8;
+
 function allocBigInt(v) {
   const neg = v < 0n;
   let mag = neg ? -v : v;
-  let n = 0;
-  for (let t = mag; t > 0n; t >>= 64n) n++;
+  if (mag < 1n << BigInt(64 * BIG_SHIFT_LIMBS)) {
+    let n = 0;
+    for (let t = mag; t > 0n; t >>= 64n) n++;
+    const off = allocObject(2 + n, L.TYPE_BIGINT);
+    U32[2 * off + 2] = n;
+    U32[2 * off + 3] = neg ? 1 : 0;
+    for (let k = 0; k < n; k++) {
+      BU64[off + 2 + k] = BigInt.asUintN(64, mag);
+      mag >>= 64n;
+    }
+    return off;
+  }
+  const hex = mag.toString(16);
+  const n = Math.ceil(hex.length / 16);
   const off = allocObject(2 + n, L.TYPE_BIGINT);
   U32[2 * off + 2] = n;
   U32[2 * off + 3] = neg ? 1 : 0;
   for (let k = 0; k < n; k++) {
-    BU64[off + 2 + k] = BigInt.asUintN(64, mag);
-    mag >>= 64n;
+    const end = hex.length - 16 * k;
+    BU64[off + 2 + k] = BigInt('0x' + hex.slice(Math.max(0, end - 16), end));
   }
   return off;
 }
@@ -557,7 +573,13 @@ function readBigInt(off) {
   if ((U32[2 * off] & L.TYPE_MASK) !== L.TYPE_BIGINT) throw new TypeError('shared-structs: read through a stale reference to a collected bigint');
   const n = U32[2 * off + 2];
   let v = 0n;
-  for (let k = n - 1; k >= 0; k--) v = (v << 64n) | BU64[off + 2 + k];
+  if (n <= BIG_SHIFT_LIMBS) {
+    for (let k = n - 1; k >= 0; k--) v = (v << 64n) | BU64[off + 2 + k];
+  } else {
+    const parts = new Array(n);
+    for (let k = n - 1; k >= 0; k--) parts[n - 1 - k] = BU64[off + 2 + k].toString(16).padStart(16, '0');
+    v = BigInt('0x' + parts.join(''));
+  }
   return U32[2 * off + 3] ? -v : v;
 }
 

@@ -19,6 +19,12 @@ function share(value) {
   if (!rt.canBeShared(value)) {
     throw new TypeError(`share(): cannot share ${rt.describe(value)}; only primitives and shared objects can be shared`);
   }
+  if (value !== value) {
+    // Structured cloning canonicalizes NaN: carry its bits (payload and sign) instead.
+    const f = new Float64Array([value]);
+    const u = new Uint32Array(f.buffer);
+    return { [BRAND]: 1, nan: [u[0], u[1]] };
+  }
   return { [BRAND]: 1, value };
 }
 
@@ -35,6 +41,14 @@ function open(token) {
     if (!rt.canBeShared(token.value) || rt.isWrapper(token.value)) throw new TypeError('open(): malformed token');
     return token.value;
   }
+  if ('nan' in token) {
+    const b = token.nan;
+    if (!Array.isArray(b) || b.length !== 2 || !b.every((x) => x >>> 0 === x)) throw new TypeError('open(): malformed token');
+    const u = new Uint32Array(b);
+    const v = new Float64Array(u.buffer)[0];
+    if (v === v) throw new TypeError('open(): malformed token');
+    return v;
+  }
   const { id, nonce } = token;
   if (typeof id !== 'number' || typeof nonce !== 'number') throw new TypeError('open(): malformed token');
   // Rust records the object as young for this operation before unpinning it, so it stays a
@@ -46,7 +60,7 @@ function open(token) {
 /** Drops a token that will never be opened, unpinning its object. Returns whether it was known. */
 function release(token) {
   checkToken(token, 'release');
-  if ('value' in token) return false;
+  if ('value' in token || 'nan' in token) return false;
   return native.releaseToken(Number(token.id), Number(token.nonce));
 }
 
