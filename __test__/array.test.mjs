@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray } = require('../index.js');
-const { uniqueKey } = require('./helpers.js');
+const { uniqueKey, runChild } = require('./helpers.js');
 
 const sloppy = (params, body) => new Function(...params, body); // eslint-disable-line no-new-func
 
@@ -481,5 +481,35 @@ describe('element struct types', () => {
     expect(() => {
       e.title = [];
     }).toThrow(`${key}.title`);
+  });
+});
+
+describe('SharedArray: very large arrays and plain copies', () => {
+  it('inspects only what inspect shows, and refuses plain copies V8 could not hold instead of aborting', () => {
+    const util = require('node:util');
+    const small = SharedArray.from({ length: 150 }, (_, i) => i);
+    expect(util.inspect(small)).toMatch(/ 99,\s+\.\.\. 50 more items\s+\]$/);
+    expect(util.inspect(small, { maxArrayLength: 2 })).toMatch(/^SharedArray\(150\) \[ 0, 1, \.\.\. 148 more items \]$/);
+    // 2^25 + 1 elements (256 MiB of heap): inspect, slice, toArray, map, JSON used to copy
+    // every element into a plain array (at 120M elements V8 aborted the process).
+    const r = runChild(
+      `
+      const util = require('util');
+      const a = new ss.SharedArray(2 ** 25 + 1);
+      a.set(0, 'x');
+      const out = { inspect: util.inspect(a).split('\\n').pop(), head: a.slice(0, 2) };
+      for (const [name, f] of [['slice', () => a.slice()], ['toArray', () => a.toArray()], ['map', () => a.map((v) => v)], ['json', () => JSON.stringify(a)]]) {
+        try { f(); out[name] = 'no error'; } catch (e) { out[name] = e.name + ': ' + e.message; }
+      }
+      console.log(JSON.stringify(out));
+      `,
+      {},
+      { timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.inspect).toBe(']');
+    expect(out.head).toEqual(['x', null]);
+    for (const k of ['slice', 'toArray', 'map', 'json']) expect(out[k], k).toMatch(/^RangeError: SharedArray\.prototype\.(slice|map): 33554433 elements do not fit/);
   });
 });

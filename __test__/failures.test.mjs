@@ -319,3 +319,30 @@ describe('error paths', () => {
     mine.forEach((t, i) => expect(SharedStructType.keys(t)).toEqual([`m${i}`]));
   });
 });
+
+describe('proxies and constructor names in errors', () => {
+  it('predicates answer false for a Proxy (revoked or throwing) without running its traps, and storing one is our TypeError', () => {
+    const ss = require('../index.js');
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    let trapRan = false;
+    const trapping = new Proxy({}, { get() { trapRan = true; throw new Error('trap'); } });
+    for (const p of [proxy, trapping]) {
+      expect(ss.canBeShared(p)).toBe(false);
+      expect(ss.SharedArray.isSharedArray(p)).toBe(false);
+      expect(ss.SharedStructType.isSharedStruct(p)).toBe(false);
+    }
+    expect(trapRan).toBe(false);
+    const P = new ss.SharedStructType(['x'], 'ProxyStoreP');
+    const p = new P();
+    expect(() => {
+      p.x = proxy;
+    }).toThrow(/^ProxyStoreP\.x: cannot store/);
+  });
+
+  it('a struct constructor called without new names its type', () => {
+    const ss = require('../index.js');
+    const Point = new ss.SharedStructType(['x'], 'Point');
+    expect(() => Point()).toThrow("Class constructor Point cannot be invoked without 'new'");
+  });
+});

@@ -322,7 +322,12 @@ function encodeValue(value, where, whereArg) {
       return SF[0];
     case 'object': {
       if (value === null) return K[K_NULL];
-      const off = value[OFF];
+      let off;
+      try {
+        off = value[OFF];
+      } catch {
+        // A revoked Proxy, or a get trap that throws: not shareable (the TypeError below).
+      }
       if (typeof off === 'number' && findWrapper(off) === value) {
         SU[0] = off;
         SU[1] = L.TAG_REF;
@@ -412,8 +417,13 @@ function canBeShared(value) {
  * wrapper this thread's identity table holds for that offset (so copies such as `{...s}` or
  * `Object.create(s)` are not shared objects).
  */
+const { isProxy } = require('util').types;
+
 function isWrapper(value) {
   if (value === null || typeof value !== 'object') return false;
+  // A Proxy is never a wrapper: do not run its traps (a revoked one threw V8's own error
+  // from canBeShared, isSharedArray, isSharedStruct; any trap ran user code mid-operation).
+  if (isProxy(value)) return false;
   const off = value[OFF];
   return typeof off === 'number' && findWrapper(off) === value;
 }

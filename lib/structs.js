@@ -22,6 +22,34 @@ const MAX_LENGTH = 0xffffffff;
 
 /** Prototype shared by all struct wrappers: JSON and inspect support. */
 /** A plain object with the struct's fields as own data properties (safe for `__proto__`). */
+/**
+ * Most elements copied into one plain JS array (slice, toArray, map, filter, toJSON): V8
+ * aborts the whole process ("invalid size") when a growing array passes ~2^27 elements, so
+ * a larger result is a RangeError instead; take it in ranges.
+ */
+const PLAIN_MAX = 2 ** 25;
+
+function checkPlainLength(w, fn, n) {
+  if (n > PLAIN_MAX) {
+    throw new RangeError(`${entryOf(w).displayName()}.prototype.${fn}: ${n} elements do not fit in one plain JS array here (at most ${PLAIN_MAX}); take them in ranges (slice(start, end))`);
+  }
+}
+
+/** Names the generated class source binds (env, locals) or reads as globals. */
+const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'OFF', 'LEN', 'ARENA', 'NO_ARENA', 'INTERNAL', 'opStart', 'allocObject', 'D', 'W', 'attach', 'insertWrapper', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'reg', 'freeze', 'setProto', 'env', 'C']);
+
+/** `name` if a generated class may be called so, else '__SharedStruct__'. */
+function classIdentifier(name) {
+  if (!/^[A-Za-z_$][\w$]*$/.test(name) || GENERATED_NAMES.has(name) || name in globalThis) return '__SharedStruct__';
+  try {
+    // eslint-disable-next-line no-new-func
+    new Function(`class ${name} {}`); // reserved words ('class', 'let', ...) do not compile
+    return name;
+  } catch {
+    return '__SharedStruct__';
+  }
+}
+
 function fieldsObject(w, fields, target = {}) {
   for (const f of fields) Object.defineProperty(target, f, { value: w[f], enumerable: true, writable: true, configurable: true });
   return target;
@@ -195,6 +223,7 @@ const ElementsProto = {
   map(fn, thisArg) {
     needFn(fn, 'map');
     const n = elementCount(this);
+    checkPlainLength(this, 'map', n);
     const out = new Array(n);
     for (let i = 0; i < n; i++) out[i] = fn.call(thisArg, this.get(i), i, this);
     return out;
@@ -205,7 +234,10 @@ const ElementsProto = {
     const out = [];
     for (let i = 0; i < n; i++) {
       const v = this.get(i);
-      if (fn.call(thisArg, v, i, this)) out.push(v);
+      if (fn.call(thisArg, v, i, this)) {
+        if (out.length === PLAIN_MAX) checkPlainLength(this, 'filter', PLAIN_MAX + 1);
+        out.push(v);
+      }
     }
     return out;
   },
@@ -237,6 +269,7 @@ const ElementsProto = {
     const n = elementCount(this);
     const a = relIndex(start, n, 0);
     const b = relIndex(end, n, n);
+    checkPlainLength(this, 'slice', b - a);
     const out = [];
     for (let i = a; i < b; i++) out.push(this.get(i));
     return out;
@@ -272,7 +305,17 @@ const ElementsProto = {
   },
   [util.inspect.custom](depth, options, inspect) {
     const t = entryOf(this);
-    return inspectWith(this, `${t.displayName()}(${this.length})`, depth, options, inspect, () => fieldsObject(this, t.fields, this.slice()));
+    // Only the elements inspect shows (maxArrayLength, 100 by default); the array's length
+    // is then set to the full count, so inspect prints "... N more items" as for a plain
+    // array (building every element aborted the process for 120M elements).
+    const n = elementCount(this);
+    const max = options && typeof options.maxArrayLength === 'number' ? options.maxArrayLength : 100;
+    const shown = Math.min(n, Math.max(0, Math.min(max, PLAIN_MAX)));
+    return inspectWith(this, `${t.displayName()}(${this.length})`, depth, options, inspect, () => {
+      const items = this.slice(0, shown);
+      if (n > shown) items.length = n;
+      return fieldsObject(this, t.fields, items);
+    });
   },
 };
 for (const k of Reflect.ownKeys(ElementsProto)) Object.defineProperty(ElementsProto, k, { enumerable: false });
@@ -349,6 +392,11 @@ function buildEntry(info, builtinName) {
       throw new TypeError(`${where(k)}: called on ${rt.describe(receiver)}, which is not an instance of this struct type`);
     },
   };
+  // The class is compiled under the type's own name when that is a plain identifier that
+  // shadows nothing the generated code uses, so V8's messages name it ("Class constructor
+  // Point cannot be invoked without 'new'", not __SharedStruct__).
+  const cls = classIdentifier(displayBase);
+  if (cls !== '__SharedStruct__') src = src.replaceAll('__SharedStruct__', cls);
   // eslint-disable-next-line no-new-func
   const { C } = new Function('env', src)(env);
   Object.defineProperty(C, 'name', { value: displayBase });
