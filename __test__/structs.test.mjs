@@ -112,6 +112,18 @@ describe('SharedStructType: declaring types', () => {
     expect(() => new SharedStructType(['a', 'b', 'a'])).toThrow(/duplicate/);
   });
 
+  it('accepts up to 4096 fields and rejects more with a RangeError before registering the type', () => {
+    const names = (n) => Array.from({ length: n }, (_, i) => `f${i}`);
+    const T = new SharedStructType(names(4096));
+    const t = new T();
+    t.f4095 = 7;
+    expect(t.f4095).toBe(7);
+    const key = `too-many-${process.pid}`;
+    expect(() => new SharedStructType(names(40000), key)).toThrow(RangeError);
+    // Nothing was registered under the key: it can still be declared with a valid layout.
+    expect(new new SharedStructType(['x'], key)().x).toBe(undefined);
+  });
+
   it('rejects symbol field names with a TypeError', () => {
     expect(() => new SharedStructType([Symbol('s')])).toThrow(TypeError);
     expect(() => new SharedStructType(['a', Symbol.iterator])).toThrow(TypeError);

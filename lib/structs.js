@@ -493,6 +493,13 @@ rt.setTypeLoader(loadType);
 // ---------------------------------------------------------------------------------------
 // SharedStructType
 
+/**
+ * Fields per type. Each field is an accessor pair in the class source every thread
+ * compiles; around 30,000 the compile overflowed the stack ("Maximum call stack size
+ * exceeded", after the type was registered, so no thread could use it).
+ */
+const MAX_FIELDS = 4096;
+
 function parseFieldNames(fieldNames) {
   if (fieldNames == null || typeof fieldNames[Symbol.iterator] !== 'function' || typeof fieldNames === 'string') {
     throw new TypeError('SharedStructType: field names must be an array of strings');
@@ -505,6 +512,7 @@ function parseFieldNames(fieldNames) {
       throw new TypeError(`SharedStructType: field name at index ${i} must be a string, got ${typeof f === 'symbol' ? String(f) : rt.describe(f)}`);
     }
     if (seen.has(f)) throw new TypeError(`SharedStructType: duplicate field name ${JSON.stringify(f)}`);
+    if (i >= MAX_FIELDS) throw new RangeError(`SharedStructType: at most ${MAX_FIELDS} fields (V8's --harmony-struct allows 999)`);
     checkWellFormed(f, 'field name');
     seen.add(f);
     fields.push(f);
