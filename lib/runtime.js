@@ -417,14 +417,18 @@ function canBeShared(value) {
  * wrapper this thread's identity table holds for that offset (so copies such as `{...s}` or
  * `Object.create(s)` are not shared objects).
  */
-const { isProxy } = require('util').types;
-
 function isWrapper(value) {
   if (value === null || typeof value !== 'object') return false;
-  // A Proxy is never a wrapper: do not run its traps (a revoked one threw V8's own error
-  // from canBeShared, isSharedArray, isSharedStruct; any trap ran user code mid-operation).
-  if (isProxy(value)) return false;
-  const off = value[OFF];
+  let off;
+  try {
+    off = value[OFF];
+  } catch {
+    // A revoked Proxy, or a get trap that throws (canBeShared, isSharedArray and
+    // isSharedStruct threw V8's error): not a wrapper. A Proxy is never one in any case
+    // (findWrapper gives the wrapper itself, never a Proxy of it); util.types.isProxy
+    // first would avoid running its traps at all, but costs ~10 ns on every call.
+    return false;
+  }
   return typeof off === 'number' && findWrapper(off) === value;
 }
 

@@ -395,7 +395,10 @@ function buildEntry(info, builtinName) {
   // The class is compiled under the type's own name when that is a plain identifier that
   // shadows nothing the generated code uses, so V8's messages name it ("Class constructor
   // Point cannot be invoked without 'new'", not __SharedStruct__).
-  const cls = classIdentifier(displayBase);
+  let cls = classIdentifier(displayBase);
+  // Not a name the source already uses (a parameter or local of the constructor, a field
+  // name in a string): renaming would make `new.target === __SharedStruct__` compare with it.
+  if (cls !== '__SharedStruct__' && new RegExp(`(^|[^\\w$])${cls.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(src)) cls = '__SharedStruct__';
   if (cls !== '__SharedStruct__') src = src.replaceAll('__SharedStruct__', cls);
   // eslint-disable-next-line no-new-func
   const { C } = new Function('env', src)(env);

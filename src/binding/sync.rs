@@ -195,10 +195,10 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
-            // First drop this thread's queued async waiters (and mark it dead), so that what
+            // First drop this thread's queued async waiters, so that what
             // is given back below is never handed to this same dying thread again (it was:
             // a lock released here went to its own next queued waiter, and leaked).
-            for (key, kind) in rt.lot.thread_exit(entry.tid) {
+            for (key, kind) in rt.lot.drop_async_waiters(entry.tid) {
                 // A dropped async condition waiter gives back its waiter count.
                 if kind == WaitKind::Condition
                     && is_object_word(rt, key, core::layout::TYPE_CONDITION)
@@ -249,6 +249,10 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
                     WaitKind::Mutex => {}
                 }
             }
+            // Only now is the thread dead for the others: while grants were given back, a
+            // waiter that saw it as a dead owner took the lock as abandoned though it was
+            // never held in JS. Then wake lock waiters to check for locks it did hold.
+            rt.lot.mark_dead(entry.tid);
             super::gc::thread_exit(rt, entry.tid);
         }
         // try_with: never panic if this runs while the thread's locals are being destroyed.

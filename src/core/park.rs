@@ -135,23 +135,33 @@ impl ParkingLot {
         self.inner.lock().threads.len()
     }
 
-    /// A thread is gone: drop its async waiters and wake every lock waiter so they re-check
-    /// whether the lock they wait for was held by the dead thread. Returns the (key, kind)
-    /// of each async waiter dropped (the caller clears the lock's parked bits).
-    pub fn thread_exit(&self, tid: u32) -> Vec<(u32, WaitKind)> {
-        let mut woken = Vec::new();
+    /// A thread is exiting: drops its queued async waiters (it will never take what they
+    /// wait for) and returns the (key, kind) of each (the caller clears the lock's parked
+    /// bits). The thread still counts as alive until [`ParkingLot::mark_dead`].
+    pub fn drop_async_waiters(&self, tid: u32) -> Vec<(u32, WaitKind)> {
         let mut dropped = Vec::new();
+        let mut inner = self.inner.lock();
+        for (&key, q) in inner.queues.iter_mut() {
+            q.retain(|w| {
+                let mine = w.tid == tid && matches!(w.wake, Wake::Async(_));
+                if mine {
+                    dropped.push((key, w.kind));
+                }
+                !mine
+            });
+        }
+        inner.queues.retain(|_, q| !q.is_empty());
+        dropped
+    }
+
+    /// A thread is gone: wake every lock waiter so they re-check whether the lock they wait
+    /// for was held by the dead thread (abandoned).
+    pub fn mark_dead(&self, tid: u32) {
+        let mut woken = Vec::new();
         {
             let mut inner = self.inner.lock();
             inner.threads.remove(&tid);
-            for (&key, q) in inner.queues.iter_mut() {
-                q.retain(|w| {
-                    let mine = w.tid == tid && matches!(w.wake, Wake::Async(_));
-                    if mine {
-                        dropped.push((key, w.kind));
-                    }
-                    !mine
-                });
+            for q in inner.queues.values_mut() {
                 let mut keep = VecDeque::new();
                 while let Some(w) = q.pop_front() {
                     if matches!(w.kind, WaitKind::Mutex | WaitKind::Write | WaitKind::Read) {
@@ -172,6 +182,13 @@ impl ParkingLot {
         for u in woken {
             self.wake(u);
         }
+    }
+
+    /// Both steps of a thread's exit: [`ParkingLot::drop_async_waiters`], then
+    /// [`ParkingLot::mark_dead`].
+    pub fn thread_exit(&self, tid: u32) -> Vec<(u32, WaitKind)> {
+        let dropped = self.drop_async_waiters(tid);
+        self.mark_dead(tid);
         dropped
     }
 
