@@ -51,9 +51,9 @@ export interface SharedElements<T = any> extends Iterable<T> {
   reduce<U>(callback: (acc: U, value: T, index: number, array: this) => U, initial: U): U;
   reduce(callback: (acc: T, value: T, index: number, array: this) => T): T;
   join(separator?: string): string;
-  /** A plain JS array of elements `[start, end)`. */
+  /** A plain JS array of elements `[start, end)` (RangeError past 2^25 elements: take ranges). */
   slice(start?: number, end?: number): T[];
-  /** A plain JS array of all elements. */
+  /** A plain JS array of all elements (RangeError past 2^25 elements). */
   toArray(): T[];
   /** Writes `value` into elements `[start, end)`. */
   fill(value: T, start?: number, end?: number): this;
@@ -98,7 +98,7 @@ export interface SharedStructTypeConstructor {
   /**
    * Declares a shared struct type with the given field names (strings; integer-like names work).
    * With a registry key the type correlates across threads; the same key with a different layout
-   * throws TypeError.
+   * throws TypeError. At most 4096 fields (RangeError).
    */
   new <const F extends readonly string[]>(fields: F, key?: string | (SharedStructTypeOptions & { elements?: false })): SharedStructConstructor<F[number]>;
   new <const F extends readonly string[]>(fields: F, options: SharedStructTypeOptions & { elements: true }): SharedStructWithElementsConstructor<F[number]>;
