@@ -262,6 +262,33 @@ describe('a full heap', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ live: 270000, filler: 2200000 });
   });
 
+  it('gc() and a full heap free objects dropped earlier in the same synchronous job', () => {
+    // The last wrappers made (their arena) and the front cache kept a dropped list alive
+    // until the job ended: gc() found it live, and a filled heap stayed full.
+    const r = runChild(
+      `
+      const N = new ss.SharedStructType(['next', 'v'], 'SameJobList');
+      const build = (n) => { let head = null; for (let i = 0; i < n; i++) { const x = new N(); x.next = head; x.v = i; head = x; } return head.v; };
+      build(100000);
+      ss.gc();
+      const liveAfterGc = ss.heapStats().liveObjects;
+      const rounds = [];
+      for (let round = 0; round < 3; round++) {
+        let n = 0;
+        try { let head = null; for (;;) { const x = new N(); x.next = head; head = x; n++; } } catch (e) { if (!(e instanceof RangeError)) throw e; }
+        rounds.push(n);
+      }
+      console.log(JSON.stringify({ liveAfterGc, rounds }));
+      `,
+      { SHARED_STRUCTS_HEAP_SIZE: '16m' },
+      { timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.liveAfterGc).toBeLessThan(1000);
+    for (const n of out.rounds) expect(n).toBeGreaterThan(100000);
+  });
+
   it('throws a RangeError for one array larger than the whole heap', () => {
     const r = runChild(
       `

@@ -144,6 +144,7 @@ function isHeapFull(e) {
  * root their objects, so let V8 collect them, drop their entries, and collect the shared heap.
  */
 function recoverFullHeap() {
+  releaseHeld();
   native.v8MemoryPressure();
   pruneDeadArenas();
   native.collect(TID);
@@ -805,6 +806,22 @@ function arenaFor(aid) {
 }
 
 /**
+ * Lets go of everything the job holds strongly, as its end does: the current arena becomes
+ * weak (a fresh one takes its place), and releaseStrong. Before gc() and the full-heap
+ * recovery, so that V8 can collect wrappers dropped in this same job: the last ones made
+ * (their arena) and the front cache kept them, and their objects, alive until the job
+ * ended (a list built and dropped in one job stayed live through gc(), and a full heap
+ * stayed full for the rest of the job).
+ */
+function releaseHeld() {
+  if (cur.n > 0) {
+    weaken(cur);
+    cur = newArena();
+  }
+  releaseStrong();
+}
+
+/**
  * Lets go of the arenas held strongly in this job and of the front cache (whose wrappers
  * keep their arenas alive), as the end of a job does, in the middle of one. The current
  * arena stays held (it has no weak reference yet).
@@ -1117,6 +1134,7 @@ function collect() {
   // Let V8 collect this thread's dead wrappers first (their objects would look live), then
   // drop their entries. Allocation-free: a full heap must not stop the collection that
   // would empty it.
+  releaseHeld();
   native.v8MemoryPressure();
   pruneDeadArenas();
   const ok = native.collect(TID);
