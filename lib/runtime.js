@@ -323,13 +323,8 @@ function encodeValue(value, where, whereArg) {
       return SF[0];
     case 'object': {
       if (value === null) return K[K_NULL];
-      let off;
-      try {
-        off = value[OFF];
-      } catch {
-        // A revoked Proxy, or a get trap that throws: not shareable (the TypeError below).
-      }
-      if (typeof off === 'number' && findWrapper(off) === value) {
+      const off = wrapperOffset(value);
+      if (off >= 0) {
         SU[0] = off;
         SU[1] = L.TAG_REF;
         return SF[0];
@@ -381,8 +376,9 @@ function describe(value) {
   if (t !== 'object') return `a ${t}`;
   // Shared objects by their type (a field may be named "constructor"); others by their
   // constructor's name, read without running getters or proxy traps that could throw.
-  if (isWrapper(value)) {
-    const entry = types[U32[2 * value[OFF]] & L.TYPE_MASK];
+  const off = wrapperOffset(value);
+  if (off >= 0) {
+    const entry = types[U32[2 * off] & L.TYPE_MASK];
     if (entry) return `an object (${entry.displayName()})`;
   }
   try {
@@ -418,19 +414,25 @@ function canBeShared(value) {
  * wrapper this thread's identity table holds for that offset (so copies such as `{...s}` or
  * `Object.create(s)` are not shared objects).
  */
-function isWrapper(value) {
-  if (value === null || typeof value !== 'object') return false;
+/**
+ * The offset of the object behind `value` if it is a genuine wrapper in this thread, else -1.
+ * A revoked Proxy, or a get trap that throws, is not one (canBeShared, isSharedArray and
+ * isSharedStruct threw V8's error); no Proxy is (findWrapper gives the wrapper itself).
+ * util.types.isProxy first would also keep its traps from running, but costs ~10 ns on
+ * every call (every reference write, atomics call, object-key map operation).
+ */
+function wrapperOffset(value) {
   let off;
   try {
     off = value[OFF];
   } catch {
-    // A revoked Proxy, or a get trap that throws (canBeShared, isSharedArray and
-    // isSharedStruct threw V8's error): not a wrapper. A Proxy is never one in any case
-    // (findWrapper gives the wrapper itself, never a Proxy of it); util.types.isProxy
-    // first would avoid running its traps at all, but costs ~10 ns on every call.
-    return false;
+    return -1;
   }
-  return typeof off === 'number' && findWrapper(off) === value;
+  return typeof off === 'number' && findWrapper(off) === value ? off : -1;
+}
+
+function isWrapper(value) {
+  return value !== null && typeof value === 'object' && wrapperOffset(value) >= 0;
 }
 
 /** Type id of the object behind a wrapper, or -1. */
@@ -1000,6 +1002,17 @@ function findWrapper(off) {
 /** Scratch for rebuildTable: 1 at the ids of arenas it found dead (0 otherwise). */
 let deadMark = new Uint8Array(256);
 
+/** Whether table entry (key k, value v) stays in a rebuild: a key whose arena is not dead. */
+function keptEntry(k, v) {
+  return k !== 0 && k !== TOMBSTONE && deadMark[v >>> ARENA_BITS] === 0;
+}
+
+/** Sets (1) or clears (0) the dead marks of `dead`. */
+function markDead(dead, bit) {
+  if (bit === 1 && deadMark.length < nextArenaId) deadMark = new Uint8Array(Math.max(nextArenaId, 2 * deadMark.length));
+  for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = bit;
+}
+
 /**
  * Drops the entries of dead arenas and every tombstone, and resizes the table so that it is
  * at most a quarter full. Entries of dead arenas are dropped as the copy meets them (an
@@ -1009,15 +1022,14 @@ let deadMark = new Uint8Array(256);
  * leaves it in use.
  */
 function rebuildTable(dead = deadArenaIds()) {
-  if (deadMark.length < nextArenaId) deadMark = new Uint8Array(Math.max(nextArenaId, 2 * deadMark.length));
-  for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 1;
+  markDead(dead, 1);
   const oldBase = tbase;
   const oldCap = tcap;
   const oldVals = tvals;
   let live = 0;
   for (let i = 0; i < oldCap; i++) {
     const k = I32[oldBase + i];
-    if (k !== 0 && k !== TOMBSTONE && deadMark[oldVals[i] >>> ARENA_BITS] === 0) live++;
+    if (keptEntry(k, oldVals[i])) live++;
   }
   let bits = tbits;
   while (live > 1 << (bits - 2)) bits++;
@@ -1034,16 +1046,16 @@ function rebuildTable(dead = deadArenaIds()) {
     try {
       off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
     } catch (e) {
-      if (!isHeapFull(e) || live > oldCap >>> 1) {
-        for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 0;
-        pruneDeadArenas(dead);
-        throw e;
-      }
+      const compact = isHeapFull(e) && live <= oldCap >>> 1;
       // No room to grow, but the live entries fit this size: compact in place, dropping
       // tombstones and dead entries (they used to pile up until every slot was taken and
       // tableFind probed forever).
-      compactInPlace(live);
-      for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 0;
+      if (compact) compactInPlace(live);
+      markDead(dead, 0);
+      if (!compact) {
+        pruneDeadArenas(dead);
+        throw e;
+      }
       freeDeadArenaIds(dead);
       return;
     }
@@ -1059,7 +1071,7 @@ function rebuildTable(dead = deadArenaIds()) {
   twrites = 0;
   for (let i = 0; i < oldCap; i++) {
     const k = I32[oldBase + i];
-    if (k !== 0 && k !== TOMBSTONE && deadMark[oldVals[i] >>> ARENA_BITS] === 0) {
+    if (keptEntry(k, oldVals[i])) {
       const j = -1 - tableFind(k);
       I32[tbase + j] = k;
       tvals[j] = oldVals[i];
@@ -1076,7 +1088,7 @@ function rebuildTable(dead = deadArenaIds()) {
     U32[oldBase - 1] = 1; // zeroed spare: the collector skips it
   }
   activeOff = off;
-  for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = 0;
+  markDead(dead, 0);
   freeDeadArenaIds(dead);
 }
 
@@ -1092,7 +1104,7 @@ function compactInPlace(live) {
   let n = 0;
   for (let i = 0; i < tcap; i++) {
     const k = I32[tbase + i];
-    if (k !== 0 && k !== TOMBSTONE && deadMark[tvals[i] >>> ARENA_BITS] === 0) {
+    if (keptEntry(k, tvals[i])) {
       keys[n] = k;
       vals[n++] = tvals[i];
     }

@@ -181,16 +181,12 @@ class UnlockToken {
 // ---------------------------------------------------------------------------------------
 // Built-in shared object classes.
 
-/** Brand checks of the built-in classes (class -> v => whether v is a genuine wrapper of it). */
-const brandChecks = new Map();
-
 function defineBuiltin(typeId, name, words, extra) {
   let has;
   const C = class {
     // A private brand: only genuine wrappers of this class have it; cheap to check.
     #brand = true;
     static {
-      // Kept off the class (isMutex & co. are the public forms).
       has = (v) => v !== null && typeof v === 'object' && #brand in v;
     }
     [OFF] = 0;
@@ -211,7 +207,6 @@ function defineBuiltin(typeId, name, words, extra) {
     }
   };
   Object.defineProperty(C, 'name', { value: name });
-  brandChecks.set(C, has);
   Object.defineProperty(C.prototype, util.inspect.custom, {
     value(depth, options, inspect) {
       return `${name} ${inspect(extra(this), { ...options, depth })}`;
@@ -232,7 +227,8 @@ function defineBuiltin(typeId, name, words, extra) {
     make: (off) => new C(INTERNAL, off),
     displayName: () => name,
   };
-  return C;
+  // The class, and its brand check (kept off the class: isMutex & co. are the public forms).
+  return [C, has];
 }
 
 function idx(obj) {
@@ -330,11 +326,10 @@ function runLocked(m, cb, release) {
   }
 }
 
-const Mutex = defineBuiltin(L.TYPE_MUTEX, 'Mutex', 2, (m) => {
+const [Mutex, isMutexBrand] = defineBuiltin(L.TYPE_MUTEX, 'Mutex', 2, (m) => {
   const o = mutexOwner(m);
   return { locked: o !== 0, heldByThisThread: o === TID };
 });
-const isMutexBrand = brandChecks.get(Mutex);
 
 Object.defineProperties(Mutex, {
   /** Whether `value` is a Mutex. */
@@ -454,8 +449,7 @@ function reheld(e, mutexOrToken) {
   return e;
 }
 
-const Condition = defineBuiltin(L.TYPE_CONDITION, 'Condition', 2, (cv) => ({ waiters: Atomics.load(I32, idx(cv) + 1) }));
-const isConditionBrand = brandChecks.get(Condition);
+const [Condition, isConditionBrand] = defineBuiltin(L.TYPE_CONDITION, 'Condition', 2, (cv) => ({ waiters: Atomics.load(I32, idx(cv) + 1) }));
 
 function condWait(cv, mutexOrToken, timeoutMs, fn) {
   checkCondition(cv, fn);
@@ -577,6 +571,18 @@ function readCellOf(s) {
   return -1;
 }
 
+/**
+ * Takes one more read hold on `s` if its state is still `v`, recording it in cell `k` (from
+ * freeReadCell, picked before: nothing but a plain store may follow the CAS before the cell
+ * is written).
+ */
+function casRead(s, v, k) {
+  if (Atomics.compareExchange(I32, s, v, v + 1) !== v) return false;
+  if (k >= 0) U32[C_READS + k] = s;
+  countRead(s);
+  return true;
+}
+
 function countRead(s) {
   readHeld.set(s, (readHeld.get(s) || 0) + 1);
 }
@@ -631,11 +637,7 @@ function joinRead(s) {
   for (;;) {
     const v = Atomics.load(I32, s);
     if ((v & RW_READERS) === RW_READERS) return false;
-    if (Atomics.compareExchange(I32, s, v, v + 1) === v) {
-      if (k >= 0) U32[C_READS + k] = s; // no call between the CAS and this store
-      countRead(s);
-      return true;
-    }
+    if (casRead(s, v, k)) return true;
   }
 }
 
@@ -651,14 +653,7 @@ function rwAcquire(m, exclusive, timeoutMs, fn) {
     }
   } else {
     const v = Atomics.load(I32, s);
-    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS) {
-      const k = freeReadCell();
-      if (Atomics.compareExchange(I32, s, v, v + 1) === v) {
-        if (k >= 0) U32[C_READS + k] = s; // no call between the CAS and this store
-        countRead(s);
-        return true;
-      }
-    }
+    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && casRead(s, v, freeReadCell())) return true;
     if ((v & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
       throw new TypeError(`${fn}: this thread holds the SharedMutex exclusively (a shared lock would deadlock)`);
     }
@@ -710,11 +705,10 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
   }
 }
 
-const SharedMutex = defineBuiltin(L.TYPE_SHARED_MUTEX, 'SharedMutex', 2, (m) => {
+const [SharedMutex, isSharedMutexBrand] = defineBuiltin(L.TYPE_SHARED_MUTEX, 'SharedMutex', 2, (m) => {
   const v = Atomics.load(I32, idx(m));
   return { exclusive: (v & RW_WRITER) !== 0, readers: v & RW_READERS };
 });
-const isSharedMutexBrand = brandChecks.get(SharedMutex);
 
 function rwApi(exclusive) {
   const suffix = exclusive ? '' : 'Shared';

@@ -195,64 +195,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
-            // First drop this thread's queued async waiters, so that what
-            // is given back below is never handed to this same dying thread again (it was:
-            // a lock released here went to its own next queued waiter, and leaked).
-            for (key, kind) in rt.lot.drop_async_waiters(entry.tid) {
-                // A dropped async condition waiter gives back its waiter count.
-                if kind == WaitKind::Condition
-                    && is_object_word(rt, key, core::layout::TYPE_CONDITION)
-                {
-                    if let Some(waiters) = rt.region.u32_at(key + 1) {
-                        sync::cond_waiters_gone(waiters, 1);
-                    }
-                }
-                // A RwLock's parked bits stay set for a dropped async waiter: clear them as
-                // for a timeout (the mutex is still rooted by this thread here).
-                if matches!(kind, WaitKind::Read | WaitKind::Write)
-                    && is_object_word(rt, key, core::layout::TYPE_SHARED_MUTEX)
-                {
-                    if let Some(state) = rt.region.u32_at(key) {
-                        sync::rw_waiter_gone(&rt.lot, state, key, kind);
-                    }
-                }
-            }
-            // Locks handed to this thread's async waiters but never delivered: give them
-            // back; condition wake-ups never delivered go to another waiter.
-            for (key, kind) in rt.lot.take_grants_of(entry.tid) {
-                match kind {
-                    WaitKind::Read | WaitKind::Write => {
-                        if !is_object_word(rt, key, core::layout::TYPE_SHARED_MUTEX) {
-                            continue;
-                        }
-                        if let (Some(state), Some(owner)) =
-                            (rt.region.u32_at(key), rt.region.u32_at(key + 1))
-                        {
-                            sync::rw_unlock(
-                                &rt.lot,
-                                state,
-                                owner,
-                                key,
-                                entry.tid,
-                                kind == WaitKind::Write,
-                            );
-                        }
-                    }
-                    WaitKind::Condition => {
-                        if !is_object_word(rt, key, core::layout::TYPE_CONDITION) {
-                            continue;
-                        }
-                        if let Some(waiters) = rt.region.u32_at(key + 1) {
-                            sync::cond_notify(&rt.lot, waiters, key, 1);
-                        }
-                    }
-                    WaitKind::Mutex => {}
-                }
-            }
-            // Only now is the thread dead for the others: while grants were given back, a
-            // waiter that saw it as a dead owner took the lock as abandoned though it was
-            // never held in JS. Then wake lock waiters to check for locks it did hold.
-            rt.lot.mark_dead(entry.tid);
+            sync::thread_exit(&rt.region, &rt.lot, entry.tid);
             super::gc::thread_exit(rt, entry.tid);
         }
         // try_with: never panic if this runs while the thread's locals are being destroyed.
@@ -353,19 +296,6 @@ pub fn mutex_lock_slow(
         )
     });
     Ok(a as u32)
-}
-
-/// Whether u32 index `key` is word 1 lo of an object of type `ty` (a lock's state word).
-fn is_object_word(rt: &core::Runtime, key: u32, ty: u32) -> bool {
-    core::layout::tb::read_lock_object(key).is_some_and(|off| {
-        off < rt.region.words()
-            && rt
-                .region
-                .word(off)
-                .load(std::sync::atomic::Ordering::Acquire) as u32
-                & core::layout::TYPE_MASK
-                == ty
-    })
 }
 
 /// Records or clears a read-lock cell of thread `tid` (core::sync::note_read).

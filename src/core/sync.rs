@@ -273,6 +273,74 @@ pub fn cond_waiters_gone(waiters: &AtomicU32, n: u32) {
     });
 }
 
+/// The state word at u32 index `key` (word 1 lo of an object) if that object is of type
+/// `ty`: what a parking key or a READS cell names, checked before it is written.
+fn lock_word(region: &super::region::Region, key: u32, ty: u32) -> Option<&AtomicU32> {
+    use super::layout::{self, tb};
+    let off = tb::read_lock_object(key)?;
+    if off >= region.words()
+        || region.word(off).load(Ordering::Acquire) as u32 & layout::TYPE_MASK != ty
+    {
+        return None;
+    }
+    region.u32_at(key)
+}
+
+/// The lock side of a JS thread's exit (its env cleanup hook), in this order:
+/// 1. drop its queued async waiters (giving back a Condition waiter's count, clearing a
+///    RwLock's parked bits as for a timeout), so nothing below is handed to it again (a lock
+///    given back went to the same dying thread's next queued waiter, and leaked);
+/// 2. give back what was handed to its async waiters and never delivered: a SharedMutex
+///    grant is released as by its holder, a Condition wake-up goes to another waiter;
+/// 3. only then mark it dead, waking lock waiters to check for locks it did hold (marked
+///    dead before 2, a waiter took an undelivered grant as abandoned).
+///
+/// Its recorded read locks are released afterwards with its thread block
+/// ([`release_read_locks`]).
+pub fn thread_exit(region: &super::region::Region, lot: &ParkingLot, tid: u32) {
+    use super::layout::{TYPE_CONDITION, TYPE_SHARED_MUTEX};
+    for (key, kind) in lot.drop_async_waiters(tid) {
+        match kind {
+            WaitKind::Condition => {
+                if let (Some(_), Some(waiters)) = (
+                    lock_word(region, key, TYPE_CONDITION),
+                    region.u32_at(key + 1),
+                ) {
+                    cond_waiters_gone(waiters, 1);
+                }
+            }
+            WaitKind::Read | WaitKind::Write => {
+                if let Some(state) = lock_word(region, key, TYPE_SHARED_MUTEX) {
+                    rw_waiter_gone(lot, state, key, kind);
+                }
+            }
+            WaitKind::Mutex => {}
+        }
+    }
+    for (key, kind) in lot.take_grants_of(tid) {
+        match kind {
+            WaitKind::Read | WaitKind::Write => {
+                if let (Some(state), Some(owner)) = (
+                    lock_word(region, key, TYPE_SHARED_MUTEX),
+                    region.u32_at(key + 1),
+                ) {
+                    rw_unlock(lot, state, owner, key, tid, kind == WaitKind::Write);
+                }
+            }
+            WaitKind::Condition => {
+                if let (Some(_), Some(waiters)) = (
+                    lock_word(region, key, TYPE_CONDITION),
+                    region.u32_at(key + 1),
+                ) {
+                    cond_notify(lot, waiters, key, 1);
+                }
+            }
+            WaitKind::Mutex => {}
+        }
+    }
+    lot.mark_dead(tid);
+}
+
 /// Releases the read locks recorded in thread block `block` (tb::READS) for thread `tid`,
 /// which is exiting. While recorded, a mutex is a root of every collection, so each cell
 /// still names a live SharedMutex; a cell is cleared only after its unlock.
@@ -283,13 +351,11 @@ pub fn release_read_locks(region: &super::region::Region, lot: &ParkingLot, bloc
             continue;
         };
         let s = cell.load(Ordering::Relaxed);
-        if let Some(off) = tb::read_lock_object(s) {
-            let header = region.word(off).load(Ordering::Acquire) as u32;
-            if header & layout::TYPE_MASK == layout::TYPE_SHARED_MUTEX {
-                if let (Some(state), Some(owner)) = (region.u32_at(s), region.u32_at(s + 1)) {
-                    rw_unlock(lot, state, owner, s, tid, false);
-                }
-            }
+        if let (Some(state), Some(owner)) = (
+            lock_word(region, s, layout::TYPE_SHARED_MUTEX),
+            region.u32_at(s + 1),
+        ) {
+            rw_unlock(lot, state, owner, s, tid, false);
         }
         cell.store(0, Ordering::Relaxed);
     }
