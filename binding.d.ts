@@ -14,9 +14,10 @@ export declare function ackGrant(tid: number, id: number): void
 
 /**
  * One large object of `words` words for thread `tid`; returns its word offset. The object
- * is added to the thread's young ranges (rooted until its operation ends).
+ * is added to the thread's young ranges (rooted until its operation ends). `v8_heap_used`
+ * as for [`alloc_tlab`].
  */
-export declare function allocLarge(tid: number, words: number): number
+export declare function allocLarge(tid: number, words: number, v8HeapUsed?: number | undefined | null): number
 
 /**
  * A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
@@ -27,8 +28,10 @@ export declare function allocRootTable(tid: number, capacity: number): number
 /**
  * Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
  * block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
+ * `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
+ * reported to V8 as external memory ([`external_factor`]).
  */
-export declare function allocTlab(tid: number, minWords: number): void
+export declare function allocTlab(tid: number, minWords: number, v8HeapUsed?: number | undefined | null): void
 
 /** Arena `aid` if it is still alive, else undefined. */
 export declare function arenaGet(aid: number): object | undefined
@@ -192,6 +195,10 @@ export declare function typeInfo(id: number): TypeDescription | null
  * since its last one (and whose objects they keep rooted in the shared heap) are freed and
  * their arenas' weak references cleared. N-API has no call for that; V8 runs a full
  * collection synchronously when external memory goes past its hard limit, so this reports a
- * burst of external memory and takes it back. Used when the shared heap is full.
+ * burst of external memory and takes it back. Twice: if incremental marking was already
+ * running (an allocation's external-memory report starts one), the first burst only
+ * finishes that cycle, which keeps every object allocated since marking began (V8 allocates
+ * them black), such as the wrapper of a big array made and dropped in the meantime. Used by
+ * `gc()` and when the shared heap is full.
  */
 export declare function v8MemoryPressure(): void

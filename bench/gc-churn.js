@@ -7,7 +7,11 @@
 //   [SHARED_STRUCTS_GC=0] [SHARED_STRUCTS_HEAP_SIZE=...] node --expose-gc bench/gc-churn.js \
 //       --seconds S [--stop-at-fill F] [--workers W (default 2)]
 //
-// and reads one JSON object from stdout. --stop-at-fill F stops the run once the heap's
+// and reads one JSON object from stdout. `--kind plain` builds the same trees from plain JS
+// objects (no library: the RSS a thread-local program needs for the same churn), and
+// `--kind harmony` (with node --harmony-struct) from V8's own shared structs; both only
+// report RSS and throughput (the collector's figures are n/a), and stop early once RSS passes
+// --max-rss-mb (harmony's shared heap only grows here). --stop-at-fill F stops the run once the heap's
 // high-water mark reaches F x its reservation (for runs with the collector disabled, whose
 // heap only grows); a worker that hits a full heap (RangeError) also ends the run.
 //
@@ -44,7 +48,8 @@ if (!isMainThread) {
   // thread's identity tables (root tables, reallocated whenever the table is rebuilt), and
   // the time spent in refills (which may wait for a sweep or run a collection).
   const { performance } = require('perf_hooks');
-  const native = require('../lib/native.js');
+  const kind = workerData.kind;
+  const native = kind === 'shared' ? require('../lib/native.js') : {};
   const timed = (name, onCall) => {
     const fn = native[name];
     if (typeof fn !== 'function') return false;
@@ -62,8 +67,20 @@ if (!isMainThread) {
   timed('allocTlab');
   timed('allocLarge');
   if (!timed('allocRootTable', (tid, capacity) => (counters[base + 3] += 8 * (2 + Math.ceil(capacity / 2))))) counters[base + 3] = NaN;
-  const { SharedStructType } = require('../index.js');
-  const Node = new SharedStructType(FIELDS, 'bench.gc.ChurnNode');
+  let Node;
+  if (kind === 'shared') Node = new (require('../index.js').SharedStructType)(FIELDS, 'bench.gc.ChurnNode');
+  // eslint-disable-next-line no-undef
+  else if (kind === 'harmony') Node = new SharedStructType(FIELDS);
+  else {
+    Node = class ChurnNode {
+      constructor() {
+        this.id = undefined;
+        this.parent = undefined;
+        this.left = undefined;
+        this.right = undefined;
+      }
+    };
+  }
 
   /**
    * Builds a complete binary tree of `count` nodes (node i has children 2i+1, 2i+2), every
@@ -139,11 +156,13 @@ if (!isMainThread) {
 // Main side
 
 function parse(argv) {
-  const o = { seconds: 30, stopAtFill: 0, workers: WORKERS_DEFAULT };
+  const o = { seconds: 30, stopAtFill: 0, workers: WORKERS_DEFAULT, kind: 'shared', maxRssMb: Infinity };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--seconds') o.seconds = Number(argv[++i]);
     else if (argv[i] === '--stop-at-fill') o.stopAtFill = Number(argv[++i]);
     else if (argv[i] === '--workers') o.workers = Number(argv[++i]);
+    else if (argv[i] === '--kind') o.kind = argv[++i];
+    else if (argv[i] === '--max-rss-mb') o.maxRssMb = Number(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
@@ -155,14 +174,17 @@ const mb = (b) => b / (1 << 20);
 async function main() {
   const opts = parse(process.argv.slice(2));
   const WORKERS = opts.workers;
-  const ss = require('../index.js');
+  if (!['shared', 'plain', 'harmony'].includes(opts.kind)) throw new Error(`unknown --kind ${opts.kind}`);
+  // Other kinds do not load the library: a stand-in reports an empty shared heap.
+  const none = { bytesReserved: 0, highWaterBytes: 0, bytesInUse: 0, bytesFree: 0, liveBytes: 0, liveObjects: 0, collections: 0, abortedCollections: 0, maxPauseMs: 0, lastPauseMs: 0, lastSweepMs: 0, freedObjectsTotal: 0, bytesAllocatedTotal: 0 };
+  const ss = opts.kind === 'shared' ? require('../index.js') : { heapStats: () => none, gc() {} };
   const counters = new Float64Array(new SharedArrayBuffer(8 * CELLS * WORKERS));
   const ctl = new Int32Array(new SharedArrayBuffer(8));
   const workers = [];
   const results = [];
   const ended = [];
   for (let w = 0; w < WORKERS; w++) {
-    const worker = new Worker(__filename, { workerData: { index: w, counters: counters.buffer, ctl: ctl.buffer } });
+    const worker = new Worker(__filename, { workerData: { index: w, counters: counters.buffer, ctl: ctl.buffer, kind: opts.kind } });
     workers.push(worker);
     results.push(null);
     let onReady;
@@ -253,6 +275,9 @@ async function main() {
       else if (opts.stopAtFill > 0 && s.highWaterBytes >= opts.stopAtFill * s.bytesReserved) {
         stop = true;
         stopReason = 'heap filled';
+      } else if (peakRss > opts.maxRssMb * (1 << 20)) {
+        stop = true;
+        stopReason = `RSS passed ${opts.maxRssMb} MB`;
       } else if (doneEarly || results.some((r) => r !== null)) {
         stop = true;
         stopReason = 'worker ended';
@@ -285,6 +310,7 @@ async function main() {
   const rssAfter = process.memoryUsage().rss;
 
   return {
+    kind: opts.kind,
     gcEnabled: !/^(0|off)$/.test(process.env.SHARED_STRUCTS_GC || ''),
     heapReservedBytes: s0.bytesReserved,
     workers: WORKERS,

@@ -3,8 +3,8 @@
 // Collector benchmarks for the shared heap (src/core/gc.rs), checked against the targets of
 // the collector issue. Every configuration runs in its own child process (a fresh heap).
 //
-//   node bench/gc.js              # everything (about 70 s on 2 cores), tables on stdout
-//   node bench/gc.js --quick      # shorter churn (5 s) and fewer samples (about 20 s)
+//   node bench/gc.js              # everything (about 2 min on 2 cores), tables on stdout
+//   node bench/gc.js --quick      # shorter churn (5 s) and fewer samples (about 35 s)
 //   node bench/gc.js --json       # results as JSON on stdout (progress always on stderr)
 //   node bench/gc.js --only pause # only the churn or only the pause benchmarks
 //
@@ -14,7 +14,9 @@
 //    freed objects, the high-water mark, and allocation throughput with collection enabled
 //    vs the same run with SHARED_STRUCTS_GC=0 (heap reserved at 4 GiB; the disabled run stops
 //    when the heap is 85% full, so it may be shorter: the ratio is taken over the same window).
-//    The run with collection disabled commits up to ~3.5 GB of RAM.
+//    The run with collection disabled commits up to ~3.5 GB of RAM. Side by side, the same
+//    churn with plain JS objects and with node --harmony-struct's shared structs (peak RSS;
+//    the harmony run stops at 2 GB of RSS, which it reaches in a few seconds here).
 // 2. pause (bench/gc-pause.js): gc() with 100k, 1M and 4M small structs alive, and at 1M
 //    (and at 1k, where marking is negligible and the pause is mostly stopping threads) with
 //    2 extra idle workers and with 1 worker spinning in JS.
@@ -34,6 +36,8 @@ const HELP = `usage: node bench/gc.js [--quick] [--json] [--only churn|pause]
 const MB = 1 << 20;
 const GC_OFF_HEAP = '4g'; // clamped to the maximum, 4 GiB - 4 KiB
 const GC_OFF_STOP_AT_FILL = 0.85;
+/** The harmony churn stops once RSS passes this. */
+const HARMONY_MAX_RSS_MB = 2048;
 
 function parseArgs(argv) {
   const o = { quick: false, json: false, only: [], help: false };
@@ -125,11 +129,22 @@ async function runChurn(opts, errors) {
   log(`churn: collection disabled, up to ${seconds} s or ${GC_OFF_STOP_AT_FILL * 100}% of the heap (child: ${envDesc(off)}...)`);
   const b = await runChildRetry(['--expose-gc'], 'gc-churn.js', ['--seconds', String(seconds), '--stop-at-fill', String(GC_OFF_STOP_AT_FILL)], off, { timeoutMs });
   if (!b.ok) errors.push(`churn (collection off): ${b.error}`);
-  for (const [r, name] of [[a, 'on'], [b, 'off']]) {
+  // Side by side: the same churn with plain JS objects (thread-local: what a program needs
+  // without sharing) and with V8's own shared structs (whose shared heap only grew here:
+  // stopped once RSS passes HARMONY_MAX_RSS_MB).
+  log(`churn: plain JS objects, ${seconds} s (child: node --expose-gc bench/gc-churn.js --kind plain)`);
+  const c = await runChildRetry(['--expose-gc'], 'gc-churn.js', ['--seconds', String(seconds), '--kind', 'plain'], {}, { timeoutMs });
+  if (!c.ok) errors.push(`churn (plain): ${c.error}`);
+  log(`churn: node --harmony-struct shared structs, up to ${seconds} s or ${HARMONY_MAX_RSS_MB} MB RSS`);
+  const h = await runChildRetry(['--expose-gc', '--harmony-struct'], 'gc-churn.js', ['--seconds', String(seconds), '--kind', 'harmony', '--max-rss-mb', String(HARMONY_MAX_RSS_MB)], {}, { timeoutMs });
+  if (!h.ok) errors.push(`churn (harmony): ${h.error}`);
+  for (const [r, name] of [[a, 'on'], [b, 'off'], [c, 'plain'], [h, 'harmony']]) {
     if (r.ok && r.data.errors.length) errors.push(...r.data.errors.map((e) => `churn (collection ${name}) worker: ${e}`));
   }
   const A = a.ok ? a.data : null;
   const B = b.ok ? b.data : null;
+  const P = c.ok ? c.data : null;
+  const H = h.ok ? h.data : null;
   const rows = [];
   const notes = [];
   const row = (id, name, value, unit, extra = {}) => rows.push({ id, name, value, unit, targetText: '-', status: '-', ...extra });
@@ -147,6 +162,15 @@ async function runChurn(opts, errors) {
       targetText: `<= ${fmt(limit(liveComputed) / MB)} MB`,
       status: status(growth <= limit(liveComputed)),
     });
+    for (const [X, what] of [[P, 'plain JS objects (thread-local, no sharing)'], [H, 'node --harmony-struct shared structs']]) {
+      if (!X) continue;
+      const id = X.kind === 'plain' ? 'rss-peak-plain' : 'rss-peak-harmony';
+      row(id, `same churn with ${what}: peak RSS`, X.peakRss / MB, 'MB', {
+        detail:
+          `shared-structs / this = ${fmt(A.peakRss / X.peakRss)}x; idle baseline ${fmt(X.rssBaseline / MB)} MB, growth ${fmt((X.peakRss - X.rssBaseline) / MB)} MB; ` +
+          `${fmt(X.nodesPerSec / 1e6)} M nodes/s over ${fmt(X.seconds)} s (stopped: ${X.stopReason})`,
+      });
+    }
     if (A.atPeak) {
       const p = A.atPeak;
       row('rss-peak-parts', 'at peak RSS: shared heap high-water mark', p.highWaterBytes / MB, 'MB', {
@@ -225,7 +249,7 @@ async function runChurn(opts, errors) {
     row('rss-after', 'RSS after the workers exited + gc()', A.rssAfter / MB, 'MB', { detail: `heap in use ${fmt(A.bytesInUseAfter / MB)} MB` });
     if (A.liveObjectsAfter !== 0) notes.push(`churn: ${A.liveObjectsAfter} objects still live after every worker exited (expected 0)`);
   }
-  return { rows, notes, raw: { on: A, off: B }, seconds };
+  return { rows, notes, raw: { on: A, off: B, plain: P, harmony: H }, seconds };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // Everything here runs in JS with no N-API call on the common path. See docs/layout.md
 // (layout), docs/values.md (slot encoding) and docs/identity.md (wrapper caches).
 
+const { getHeapStatistics } = require('v8');
 const native = require('./native');
 const L = require('./layout');
 
@@ -152,7 +153,7 @@ function recoverFullHeap() {
 
 function allocRefill(words) {
   if (words >= LARGE_WORDS) {
-    const off = native.allocLarge(TID, words);
+    const off = native.allocLarge(TID, words, getHeapStatistics().used_heap_size);
     stamp = U32[L.CTL_CYCLE];
     // A large object's wrapper gets an arena of its own and stays out of the front cache, so
     // that it can die in the middle of a job: in a shared arena it would stay alive as long
@@ -163,7 +164,7 @@ function allocRefill(words) {
     return off;
   }
   for (;;) {
-    native.allocTlab(TID, words);
+    native.allocTlab(TID, words, getHeapStatistics().used_heap_size);
     stamp = U32[L.CTL_CYCLE];
     // The thread can reach a safepoint on its way back from the native call, and a
     // collection then retires the new TLAB (TOP = LIMIT = 0): bumping TOP = 0 would hand out

@@ -82,29 +82,43 @@ pub fn heap_layout() -> Result<HeapLayout> {
 
 /// Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
 /// block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
+/// `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
+/// reported to V8 as external memory ([`external_factor`]).
 #[napi]
-pub fn alloc_tlab(env: Env, tid: u32, min_words: u32) -> Result<()> {
+pub fn alloc_tlab(env: Env, tid: u32, min_words: u32, v8_heap_used: Option<f64>) -> Result<()> {
     super::sync::check_own_tid(tid)?;
     let rt = rt()?;
     let words = super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)?;
-    report_external(&env, words);
+    report_external(&env, words, external_factor(v8_heap_used));
     Ok(())
 }
 
-/// Tells this thread's V8 heap about shared memory it allocated. V8 clears WeakRefs (which
-/// is how this library learns that wrappers died) only in full collections, and schedules
-/// those partly by external memory: without this, a worker with a small JS heap could churn
-/// through the shared heap without ever letting its dead wrappers go.
-/// Shared bytes are reported to V8 this many times over: V8 starts a full collection after
-/// about 64 MB of external growth, and only full collections let dead wrappers (and so their
-/// shared objects) go; reporting more makes a churning worker let them go sooner.
-const EXTERNAL_FACTOR: i64 = 1;
+/// V8 clears the weak references to wrapper arenas (which is how this library learns that
+/// wrappers died, docs/identity.md) only in full collections, and a dead wrapper keeps its
+/// shared object rooted until then. V8 schedules full collections by its own heap's growth
+/// and by external memory: one starts after about 64 MB of external growth since the last.
+/// So shared bytes a thread allocates are reported to V8 this many times over: often
+/// enough that a worker with a small JS heap, churning through the shared heap, lets its
+/// dead wrappers go every few MB (the churn benchmark's shared heap peaked at 280-290 MB
+/// with a factor of 1, ~60 MB with 16), but never more marking work than about
+/// `PRESSURE_BUDGET / 64 MB` = 2 bytes of V8 heap per shared byte allocated: a full
+/// collection costs in proportion to the V8 heap, so a thread with a large JS heap (a
+/// compiler) is pushed no harder than a factor of 1 once its heap passes 128 MB.
+fn external_factor(v8_heap_used: Option<f64>) -> i64 {
+    const PRESSURE_BUDGET: f64 = (128u64 << 20) as f64;
+    const MAX_FACTOR: f64 = 16.0;
+    let used = match v8_heap_used {
+        Some(u) if u.is_finite() => u.max((1u64 << 20) as f64),
+        _ => PRESSURE_BUDGET,
+    };
+    (PRESSURE_BUDGET / used).clamp(1.0, MAX_FACTOR) as i64
+}
 
-fn report_external(env: &Env, words: usize) {
+fn report_external(env: &Env, words: usize, factor: i64) {
     thread_local! {
         static REPORTED: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
     }
-    let bytes = (words * layout::WORD) as i64 * EXTERNAL_FACTOR;
+    let bytes = (words * layout::WORD) as i64 * factor;
     let mut adjust = bytes;
     REPORTED.with(|r| {
         let total = r.get() + bytes;
@@ -131,26 +145,35 @@ const PRESSURE_BYTES: i64 = 1 << 40;
 /// since its last one (and whose objects they keep rooted in the shared heap) are freed and
 /// their arenas' weak references cleared. N-API has no call for that; V8 runs a full
 /// collection synchronously when external memory goes past its hard limit, so this reports a
-/// burst of external memory and takes it back. Used when the shared heap is full.
+/// burst of external memory and takes it back. Twice: if incremental marking was already
+/// running (an allocation's external-memory report starts one), the first burst only
+/// finishes that cycle, which keeps every object allocated since marking began (V8 allocates
+/// them black), such as the wrapper of a big array made and dropped in the meantime. Used by
+/// `gc()` and when the shared heap is full.
 #[napi]
 pub fn v8_memory_pressure(env: Env) -> Result<()> {
-    let mut result = 0i64;
-    // SAFETY: `env` is this call's live env; napi_adjust_external_memory only updates V8's
-    // accounting for this isolate (and may collect its heap, which any allocation may do).
-    let status =
-        unsafe { sys::napi_adjust_external_memory(env.raw(), PRESSURE_BYTES, &mut result) };
-    // SAFETY: as above; gives back exactly what the previous call reported.
-    let back = unsafe { sys::napi_adjust_external_memory(env.raw(), -PRESSURE_BYTES, &mut result) };
-    if status != sys::Status::napi_ok || back != sys::Status::napi_ok {
-        return Err(Error::from_reason("napi_adjust_external_memory failed"));
+    for _ in 0..2 {
+        let mut result = 0i64;
+        // SAFETY: `env` is this call's live env; napi_adjust_external_memory only updates
+        // V8's accounting for this isolate (and may collect its heap, which any allocation
+        // may do).
+        let status =
+            unsafe { sys::napi_adjust_external_memory(env.raw(), PRESSURE_BYTES, &mut result) };
+        // SAFETY: as above; gives back exactly what the previous call reported.
+        let back =
+            unsafe { sys::napi_adjust_external_memory(env.raw(), -PRESSURE_BYTES, &mut result) };
+        if status != sys::Status::napi_ok || back != sys::Status::napi_ok {
+            return Err(Error::from_reason("napi_adjust_external_memory failed"));
+        }
     }
     Ok(())
 }
 
 /// One large object of `words` words for thread `tid`; returns its word offset. The object
-/// is added to the thread's young ranges (rooted until its operation ends).
+/// is added to the thread's young ranges (rooted until its operation ends). `v8_heap_used`
+/// as for [`alloc_tlab`].
 #[napi]
-pub fn alloc_large(env: Env, tid: u32, words: f64) -> Result<u32> {
+pub fn alloc_large(env: Env, tid: u32, words: f64, v8_heap_used: Option<f64>) -> Result<u32> {
     super::sync::check_own_tid(tid)?;
     if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
         return Err(to_napi(CoreError::range(format!(
@@ -159,7 +182,7 @@ pub fn alloc_large(env: Env, tid: u32, words: f64) -> Result<u32> {
     }
     let rt = rt()?;
     let off = super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)?;
-    report_external(&env, words as usize);
+    report_external(&env, words as usize, external_factor(v8_heap_used));
     Ok(off)
 }
 
