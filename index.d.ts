@@ -122,6 +122,12 @@ export interface SharedStructTypeConstructor {
 /** Declares shared struct types. */
 export declare const SharedStructType: SharedStructTypeConstructor;
 
+/**
+ * `T` with literal types widened (`1` to `number`, `'a'` to `string`, `true` to `boolean`):
+ * the element type of a SharedArray made from values, whose elements can be set to others.
+ */
+export type WidenLiteral<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends bigint ? bigint : T;
+
 /** A fixed-length array in the shared heap. */
 export interface SharedArray<T = any> extends SharedElements<T> {}
 
@@ -130,10 +136,12 @@ export interface SharedArrayConstructor {
   new <T = any>(length?: number): SharedArray<T>;
   readonly prototype: SharedArray<any>;
   /** A SharedArray of the items of an iterable or array-like, optionally mapped. */
-  from<T extends Shareable>(items: Iterable<T> | ArrayLike<T>): SharedArray<T>;
-  from<T, U extends Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<U>;
+  from<T extends Shareable>(items: Iterable<T> | ArrayLike<T>): SharedArray<WidenLiteral<T>>;
+  from<T, U extends Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<WidenLiteral<U>>;
   /** A SharedArray of the arguments. */
-  of<T extends Shareable>(...items: T[]): SharedArray<T>;
+  of<T extends Shareable>(...items: T[]): SharedArray<WidenLiteral<T>>;
+  /** A SharedArray of the arguments (of mixed types). */
+  of<T extends Shareable[]>(...items: T): SharedArray<WidenLiteral<T[number]>>;
   /** Whether `value` is a SharedArray. */
   isSharedArray(value: unknown): value is SharedArray<any>;
 }
@@ -219,13 +227,16 @@ export interface LockResult<T> {
   value: T | undefined;
 }
 
-/** A held lock. `using lock = Mutex.lock(m)` releases it at the end of the block. */
-export declare class UnlockToken {
+/**
+ * A held lock. `using lock = Mutex.lock(m)` releases it at the end of the block. `M` is the
+ * kind of lock it holds (a Condition waits only with a Mutex's token).
+ */
+export declare class UnlockToken<M extends Mutex | SharedMutex = Mutex | SharedMutex> {
   private constructor();
   /** Whether this token still holds its lock. */
   readonly locked: boolean;
   /** The Mutex or SharedMutex this token locks. */
-  readonly mutex: Mutex | SharedMutex;
+  readonly mutex: M;
   /** Releases the lock; returns false if it was already released. */
   unlock(): boolean;
   [Symbol.dispose](): void;
@@ -253,13 +264,13 @@ export declare class Mutex {
   /** Runs `callback` holding the lock; returns its result; unlocks on return or throw. Locking again from the holding thread throws TypeError. */
   static lock<T>(mutex: Mutex, callback: () => T): T;
   /** Acquires and returns an unlock token. */
-  static lock(mutex: Mutex): UnlockToken;
+  static lock(mutex: Mutex): UnlockToken<Mutex>;
   /** Runs `callback` only if the lock is free now. */
   static tryLock<T>(mutex: Mutex, callback: () => T): LockResult<T>;
   /** Waits up to `timeoutMs` for the lock (omitted or Infinity: no limit). */
   static lockWithTimeout<T>(mutex: Mutex, callback: () => T, timeoutMs?: number): LockResult<T>;
   /** A token if the lock is acquired within `timeoutMs` (default 0), else null. */
-  static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken | null;
+  static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken<Mutex> | null;
   /** Acquires without blocking the event loop; awaits the callback before unlocking. */
   static lockAsync<T>(mutex: Mutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
@@ -271,11 +282,11 @@ export declare class Condition {
   /** Whether `value` is a Condition. */
   static isCondition(value: unknown): value is Condition;
   /** Releases the mutex (held by this thread), waits for a notify, re-locks. False on timeout. */
-  static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): boolean;
+  static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken<Mutex>, timeoutMs?: number): boolean;
   /** Waits until `predicate()` is truthy (true) or the timeout passes first (false). */
-  static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs: number | undefined, predicate: () => unknown): boolean;
+  static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken<Mutex>, timeoutMs: number | undefined, predicate: () => unknown): boolean;
   /** Like wait without blocking the event loop. */
-  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): Promise<boolean>;
+  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken<Mutex>, timeoutMs?: number): Promise<boolean>;
   /** Wakes up to `count` waiters (default all); returns how many were woken. */
   static notify(condition: Condition, count?: number): number;
 }
@@ -288,17 +299,17 @@ export declare class SharedMutex {
   static isSharedMutex(value: unknown): value is SharedMutex;
   /** Exclusive lock: runs `callback` holding it, or returns a token. */
   static lock<T>(mutex: SharedMutex, callback: () => T): T;
-  static lock(mutex: SharedMutex): UnlockToken;
+  static lock(mutex: SharedMutex): UnlockToken<SharedMutex>;
   static tryLock<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
   static lockWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
-  static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
+  static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken<SharedMutex> | null;
   static lockAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
   /** Shared lock: runs `callback` holding it, or returns a token. */
   static lockShared<T>(mutex: SharedMutex, callback: () => T): T;
-  static lockShared(mutex: SharedMutex): UnlockToken;
+  static lockShared(mutex: SharedMutex): UnlockToken<SharedMutex>;
   static tryLockShared<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
   static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
-  static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
+  static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken<SharedMutex> | null;
   static lockSharedAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
 

@@ -286,22 +286,26 @@ describe('tokens and the collector', () => {
 });
 
 describe('primitive tokens', () => {
-  it('carry a NaN bit-exactly (payload and sign) to another thread', () => {
+  it('carry a NaN bit-exactly (payload, sign, signalling bit) to another thread', () => {
     const r = runChild(
       `
       const { Worker } = require('worker_threads');
       const nan = (hi, lo) => new Float64Array(new Uint32Array([lo, hi]).buffer)[0];
-      const bits = (v) => { const u = new Uint32Array(new Float64Array([v]).buffer); return u[1].toString(16) + ':' + u[0]; };
-      const vals = [nan(0x7ff80000, 1), nan(0xfff80000, 0), nan(0xffff0003, 258)];
-      const toks = vals.map((v) => ss.share(v));
+      // Through a scratch array: an array literal (new Float64Array([v])) quiets a signalling NaN.
+      function bits(v) { const f = new Float64Array(1); f[0] = v; const u = new Uint32Array(f.buffer); return u[1].toString(16) + ':' + u[0]; }
+      // (hi, lo) pairs, made into NaNs only as arguments: a JS array of doubles may quiet them.
+      const specs = [[0x7ff80000, 1], [0xfff80000, 0], [0xffff0003, 258], [0x7ff00000, 7], [0xfff00001, 0]];
+      const toks = specs.map(([hi, lo]) => ss.share(nan(hi, lo)));
+      const sent = specs.map(([hi, lo]) => bits(nan(hi, lo)));
       const w = new Worker('const { workerData, parentPort } = require("worker_threads"); const ss = require(' + JSON.stringify(require.resolve(${JSON.stringify(INDEX)})) + '); const bits = ' + bits.toString() + '; parentPort.postMessage(workerData.map((t) => bits(ss.open(t))));', { eval: true, workerData: toks });
-      w.on('message', (m) => { console.log(JSON.stringify({ sent: vals.map(bits), got: m })); process.exit(0); });
+      w.on('message', (m) => { console.log(JSON.stringify({ sent, got: m })); process.exit(0); });
       `,
       {},
       { timeout: 30000 },
     );
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.sent).toEqual(['7ff80000:1', 'fff80000:0', 'ffff0003:258', '7ff00000:7', 'fff00001:0']);
     expect(out.got).toEqual(out.sent);
   });
 });

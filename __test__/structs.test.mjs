@@ -252,6 +252,17 @@ describe('SharedStructType: enumeration', () => {
     expect(seen).toEqual(['zeta', 'alpha', 'mid']);
   });
 
+  it('lists a field named "constructor" in its declared place with for...in', () => {
+    const T = new SharedStructType(['a', 'b', 'constructor']);
+    const s = new T();
+    s.constructor = 3;
+    const seen = [];
+    for (const k in s) seen.push(k);
+    expect(seen).toEqual(['a', 'b', 'constructor']);
+    expect(s.constructor).toBe(3);
+    expect(JSON.stringify(s)).toBe('{"constructor":3}');
+  });
+
   it('lists integer-like field names first with for...in, as for any JS object', () => {
     const T = new SharedStructType(['b', '1', 'a', '0']);
     const seen = [];

@@ -5,6 +5,9 @@ const native = require('./native');
 const rt = require('./runtime');
 
 const BRAND = 'shared-structs/token';
+/** Scratch for a NaN's bits (an array literal, `new Float64Array([v])`, quiets a signalling NaN). */
+const NAN_F = new Float64Array(1);
+const NAN_U = new Uint32Array(NAN_F.buffer);
 
 /**
  * Returns a token for `value` that survives structured cloning (`workerData`,
@@ -20,10 +23,10 @@ function share(value) {
     throw new TypeError(`share(): cannot share ${rt.describe(value)}; only primitives and shared objects can be shared`);
   }
   if (value !== value) {
-    // Structured cloning canonicalizes NaN: carry its bits (payload and sign) instead.
-    const f = new Float64Array([value]);
-    const u = new Uint32Array(f.buffer);
-    return { [BRAND]: 1, nan: [u[0], u[1]] };
+    // Structured cloning canonicalizes NaN: carry its bits (payload, sign and the
+    // signalling bit) instead.
+    NAN_F[0] = value;
+    return { [BRAND]: 1, nan: [NAN_U[0], NAN_U[1]] };
   }
   return { [BRAND]: 1, value };
 }
@@ -44,8 +47,9 @@ function open(token) {
   if ('nan' in token) {
     const b = token.nan;
     if (!Array.isArray(b) || b.length !== 2 || !b.every((x) => x >>> 0 === x)) throw new TypeError('open(): malformed token');
-    const u = new Uint32Array(b);
-    const v = new Float64Array(u.buffer)[0];
+    NAN_U[0] = b[0];
+    NAN_U[1] = b[1];
+    const v = NAN_F[0];
     if (v === v) throw new TypeError('open(): malformed token');
     return v;
   }

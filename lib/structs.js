@@ -405,6 +405,9 @@ function buildEntry(info, builtinName) {
   Object.defineProperty(C, 'name', { value: displayBase });
   const proto = C.prototype;
   const descs = Object.getOwnPropertyDescriptors(proto);
+  // A field named "constructor" took the place of the prototype's own `constructor` key,
+  // which comes first: re-add the fields in declaration order (for...in lists them so).
+  if (fields.includes('constructor')) for (const k of fields) delete proto[k];
   for (const k of fields) {
     Object.defineProperty(proto, k, { get: descs[k].get, set: descs[k].set, enumerable: true, configurable: false });
   }
