@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray } = require('../index.js');
-const { uniqueKey, runChild } = require('./helpers.js');
+const { uniqueKey, runChild, runWorker } = require('./helpers.js');
 
 /** Runs `body` as sloppy-mode code (test modules are always strict). */
 const sloppy = (params, body) => new Function(...params, body); // eslint-disable-line no-new-func
@@ -527,9 +527,66 @@ describe('SharedStructType: prototypes and subclasses', () => {
     class Sub extends T {}
     expect(() => SharedStructType.register(new Proxy(Sub, {}))).toThrow(/got a Proxy/);
   });
+
+  it('reads a registered class\'s prototype once: making wrappers runs no user code', async () => {
+    // A bound function may have an accessor `prototype`; it used to run for every wrapper
+    // made, while the object being wrapped was rooted only for the current operation.
+    const key = uniqueKey('BoundSub');
+    const T = new SharedStructType(['a'], key);
+    class Sub extends T {
+      twice() {
+        return 2 * this.a;
+      }
+    }
+    const B = Sub.bind(null);
+    let reads = 0;
+    Object.defineProperty(B, 'prototype', {
+      get() {
+        reads++;
+        return Sub.prototype;
+      },
+    });
+    SharedStructType.register(B);
+    const afterRegister = reads;
+    const arr = new SharedArray(100);
+    await runWorker(`const T = new SharedStructType(['a'], data.key); const arr = open(data.t); for (let i = 0; i < 100; i++) { const s = new T(); s.a = i; arr.set(i, s); }`, { key, t: require('../index.js').share(arr) });
+    let sum = 0;
+    for (const s of arr) {
+      expect(s).toBeInstanceOf(Sub);
+      sum += s.twice();
+    }
+    expect(sum).toBe(9900);
+    expect(new T()).toBeInstanceOf(Sub);
+    expect(reads).toBe(afterRegister);
+  });
+
+  it('refuses to register a subclass of a built-in class with a TypeError saying so', () => {
+    const { SharedMap, Mutex, Condition, SharedMutex } = require('../index.js');
+    for (const Base of [SharedMap, Mutex, Condition, SharedMutex]) {
+      expect(() => SharedStructType.register(class extends Base {})).toThrow(/built-in class and cannot be registered/);
+    }
+  });
+
+  it('keeps a wrapper\'s bookkeeping out of reach (no own property holds an object)', () => {
+    const T = new SharedStructType(['a'], uniqueKey('NoArena'));
+    const { SharedMap, Mutex } = require('../index.js');
+    for (const w of [new T(), new SharedArray(2), new SharedMap(), new Mutex()]) {
+      for (const k of Reflect.ownKeys(w)) expect(typeof w[k]).not.toBe('object');
+    }
+  });
 });
 
 describe('SharedStructType: registry keys are arbitrary strings', () => {
+  it('accepts a 32,768-character identifier as a key', () => {
+    const key = uniqueKey('K').replace(/[^\w$]/g, '_') + 'K'.repeat(32768);
+    const T = new SharedStructType(['x'], key);
+    const s = new T();
+    s.x = 1;
+    expect(s.x).toBe(1);
+    expect(new SharedStructType(['x'], key)).toBe(T);
+  });
+
+
   it('accepts keys with punctuation, spaces and non-ASCII letters', () => {
     for (const name of ['app/Point', 'my.type', 'with space', 'Größe', '123start']) {
       const T = new SharedStructType(['x'], uniqueKey(name));

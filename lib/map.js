@@ -14,7 +14,7 @@ const rt = require('./runtime');
 const { mutexAcquire, mutexRelease, AbandonedMutexError } = require('./sync');
 const { inspectWith, toJSONWith } = require('./present');
 
-const { F64, U32, OFF, ARENA, NO_ARENA, INTERNAL, types, SF, SU } = rt;
+const { F64, U32, OFF, NO_ARENA, INTERNAL, types, SF, SU } = rt;
 
 const W_TABLE = 2;
 const W_SIZE = 3;
@@ -439,11 +439,11 @@ class SharedMap {
   // and checking it is as cheap as a property load.
   #brand = true;
   [OFF] = 0;
-  [ARENA] = NO_ARENA;
+  #arena = NO_ARENA; // keeps the wrapper's arena alive (rt.attach)
   constructor(entries) {
     if (entries === INTERNAL) {
       this[OFF] = arguments[1];
-      rt.attach(this);
+      this.#arena = rt.attach(this);
     } else {
       rt.opStart();
       const o = rt.allocObject(MAP_WORDS, L.TYPE_MAP);
@@ -452,7 +452,7 @@ class SharedMap {
       F64[o + W_SIZE] = 0;
       F64[o + W_TOMBS] = 0;
       this[OFF] = o;
-      rt.attach(this);
+      this.#arena = rt.attach(this);
       rt.insertWrapper(this, o);
     }
     Object.freeze(this);

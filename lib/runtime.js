@@ -612,7 +612,6 @@ function readBigInt(off) {
 
 const ARENA_BITS = 8;
 const ARENA_SIZE = 1 << ARENA_BITS;
-const ARENA = Symbol('shared-structs.arena');
 
 class Arena {
   constructor(id) {
@@ -907,8 +906,12 @@ function wrapSlow(off, h) {
   if (w === undefined) {
     const id = U32[2 * off] & L.TYPE_MASK;
     const t = types[id] || loadType(id, off);
+    const tb = tbase;
     w = t.make(off);
-    insertAt(off, i);
+    // make() runs no user code (register() reads a subclass's prototype once), but a slot
+    // found before it is checked again, cheaply: a stale index would enter the wrapper at
+    // the wrong place.
+    insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
   }
   frontKeys[h] = off;
   frontVals[h] = w;
@@ -921,15 +924,18 @@ let lastRef = 0;
 
 /**
  * Gives a new wrapper its arena slot (called in constructors, before the wrapper is
- * frozen). The identity-table entry is added by insertWrapper / wrapSlow.
+ * frozen) and returns the arena, which the wrapper keeps in a private field: reachable
+ * from the wrapper (a symbol-keyed property was), an arena's id, count or wrapper list
+ * could be rewritten, making the table name a forged object as a wrapper or drop live
+ * wrappers' entries. The identity-table entry is added by insertWrapper / wrapSlow.
  */
 function attach(w) {
   if (cur.n === arenaLimit) sealArena();
   else if (!releaseScheduled) scheduleRelease();
   const slot = cur.n++;
   cur.w[slot] = w;
-  w[ARENA] = cur;
   lastRef = (cur.id << ARENA_BITS) | slot;
+  return cur;
 }
 
 /** Records the wrapper attached last as the one for `off` (constructors of new objects). */
@@ -1185,7 +1191,6 @@ module.exports = {
   OFF,
   LEN,
   INTERNAL,
-  ARENA,
   NO_ARENA,
   HEAP_START,
   HEAP_WORDS,

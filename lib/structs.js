@@ -36,11 +36,14 @@ function checkPlainLength(w, fn, n) {
 }
 
 /** Names the generated class source binds (env, locals) or reads as globals. */
-const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'OFF', 'LEN', 'ARENA', 'NO_ARENA', 'INTERNAL', 'opStart', 'allocObject', 'D', 'W', 'attach', 'insertWrapper', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'reg', 'freeze', 'setProto', 'env', 'C']);
+const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'OFF', 'LEN', 'NO_ARENA', 'INTERNAL', 'opStart', 'allocObject', 'D', 'W', 'attach', 'insertWrapper', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'reg', 'freeze', 'setProto', 'env', 'C']);
 
 /** `name` if a generated class may be called so, else '__SharedStruct__'. */
+/** Longest type name compiled as the class's own name (a longer one broke the source checks). */
+const MAX_CLASS_IDENTIFIER = 256;
+
 function classIdentifier(name) {
-  if (!/^[A-Za-z_$][\w$]*$/.test(name) || GENERATED_NAMES.has(name) || name in globalThis) return '__SharedStruct__';
+  if (name.length > MAX_CLASS_IDENTIFIER || !/^[A-Za-z_$][\w$]*$/.test(name) || GENERATED_NAMES.has(name) || name in globalThis) return '__SharedStruct__';
   try {
     // eslint-disable-next-line no-new-func
     new Function(`class ${name} {}`); // reserved words ('class', 'let', ...) do not compile
@@ -349,9 +352,9 @@ function buildEntry(info, builtinName) {
   // else (another struct type, a Mutex, a SharedMap, a plain object carrying [OFF]) throws
   // instead of reading or writing at that object's offset with this type's layout.
   let src = '';
-  src += `const { F64, U32, K, OFF, LEN, ARENA, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg } = env;\n`;
+  src += `const { F64, U32, K, OFF, LEN, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg } = env;\n`;
   src += `const freeze = Object.freeze;\nconst setProto = Object.setPrototypeOf;\n`;
-  src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  [ARENA] = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      attach(this);\n    } else {\n      opStart();\n`;
+  src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  #a = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      this.#a = attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n      this[LEN] = n;\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
@@ -362,7 +365,7 @@ function buildEntry(info, builtinName) {
   // `new T()` in a thread that registered a subclass for the type makes an instance of it,
   // as every read of the type there does (else the object would change class once this
   // wrapper died and the object was read again).
-  src += `      this[OFF] = o;\n      this.#o = o;\n      attach(this);\n      insertWrapper(this, o);\n      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    freeze(this);\n  }\n`;
+  src += `      this[OFF] = o;\n      this.#o = o;\n      this.#a = attach(this);\n      insertWrapper(this, o);\n      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    freeze(this);\n  }\n`;
   // The brand check must also give our TypeError for a primitive receiver (Reflect.get or
   // .call with this = 5), where `#o in this` itself throws. Getters test Object(this) (free
   // there); setters catch instead, since Object(this) made `new T()` + 6 writes ~25% slower.
@@ -588,18 +591,25 @@ Object.defineProperties(SharedStructType, {
    */
   register: {
     value: function register(Sub) {
-      if (typeof Sub !== 'function' || !Sub.prototype) throw new TypeError('SharedStructType.register: expected a class');
-      // Making a wrapper reads Sub.prototype: through a Proxy that would run arbitrary code
-      // while the object being wrapped is rooted only for the current operation.
+      if (typeof Sub !== 'function') throw new TypeError('SharedStructType.register: expected a class');
       if (util.types.isProxy(Sub)) throw new TypeError('SharedStructType.register: expected a class, got a Proxy');
-      let p = Object.getPrototypeOf(Sub.prototype);
+      // Sub.prototype is read once, here: making a wrapper must run no user code (a getter
+      // for `prototype`, possible on a bound function, ran while the object being wrapped
+      // was rooted only for the current operation, and could free it).
+      const proto = Sub.prototype;
+      if (proto === null || (typeof proto !== 'object' && typeof proto !== 'function')) throw new TypeError('SharedStructType.register: expected a class');
+      let p = Object.getPrototypeOf(proto);
       while (p && !types.some((t) => t && t.C.prototype === p)) p = Object.getPrototypeOf(p);
       const entry = p && types.find((t) => t && t.C.prototype === p);
       if (!entry) throw new TypeError('SharedStructType.register: the class does not extend a shared struct type');
+      if (!entry.reg) throw new TypeError(`SharedStructType.register: ${entry.displayName()} is a built-in class and cannot be registered`);
       entry.Sub = Sub;
-      entry.reg.proto = Sub.prototype;
+      entry.reg.proto = proto;
       const C = entry.C;
-      entry.make = (off) => Reflect.construct(C, [INTERNAL, off], Sub);
+      // The new.target of wrappers: its prototype is a plain data property (the snapshot).
+      const target = function () {};
+      Object.defineProperty(target, 'prototype', { value: proto, writable: false });
+      entry.make = (off) => Reflect.construct(C, [INTERNAL, off], target);
       return Sub;
     },
   },

@@ -8,7 +8,7 @@ const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
 
-const { I32, U32, BI64, OFF, ARENA, NO_ARENA, INTERNAL, TID, types } = rt;
+const { I32, U32, BI64, OFF, NO_ARENA, INTERNAL, TID, types } = rt;
 
 // Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
 const M_PARKED = 1 << 30;
@@ -190,17 +190,17 @@ function defineBuiltin(typeId, name, words, extra) {
       has = (v) => v !== null && typeof v === 'object' && #brand in v;
     }
     [OFF] = 0;
-    [ARENA] = NO_ARENA;
+    #arena = NO_ARENA; // keeps the wrapper's arena alive (rt.attach)
     constructor(a, b) {
       if (a === INTERNAL) {
         this[OFF] = b;
-        rt.attach(this);
+        this.#arena = rt.attach(this);
       } else {
         rt.opStart();
         const o = rt.allocObject(words, typeId);
         for (let k = 1; k < words; k++) rt.F64[o + k] = 0;
         this[OFF] = o;
-        rt.attach(this);
+        this.#arena = rt.attach(this);
         rt.insertWrapper(this, o);
       }
       Object.freeze(this);
