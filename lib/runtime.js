@@ -209,10 +209,14 @@ const TAG_STRING = L.TAG_STRING;
 /** The first high word of the tag space (undefined's tag). */
 const TAG_BASE = L.TAG_UNDEFINED;
 const TAG_REF = L.TAG_REF;
+const TAG_UNDEFINED = L.TAG_UNDEFINED;
+const TAG_NULL = L.TAG_NULL;
+const TAG_BOOL = L.TAG_BOOL;
 
 /**
  * Decodes a slot value that read as NaN (a tag, or the canonical NaN). Small enough to be
- * inlined into the generated getters: cache hits for strings and references return here.
+ * inlined into the generated getters: cache hits for strings and references, undefined,
+ * null and booleans return here; everything else goes to decodeSlow, a call.
  */
 function decodeTagged(v, i = -1) {
   SF[0] = v;
@@ -225,36 +229,84 @@ function decodeTagged(v, i = -1) {
     const h = strHash(lo);
     // U32, not I32: both sides unsigned, so the compare stays a 32-bit one (~10% faster).
     if (U32[C_STR_KEYS + h] === lo) return strVals[h];
+  } else if (hi === TAG_UNDEFINED) {
+    return undefined;
+  } else if (hi === TAG_NULL) {
+    return null;
+  } else if (hi === TAG_BOOL) {
+    return lo !== 0;
   }
   return decodeSlow(hi, lo, i);
 }
 
+/**
+ * The cold paths of decodeTagged: cache misses (a wrapper to find or make, a string to
+ * copy), bigints, boxed doubles, poison and NaN payloads.
+ *
+ * Pinning: the object, string or bigint at `lo`, whose tag was read from slot `i` (-1: the
+ * caller has already made it in-flight), is pinned before its wrapper is made or it is
+ * decoded. Until then nothing but the slot roots it, and another thread may overwrite the
+ * slot; a collection can run at any call (and between the chunks of a long string's copy)
+ * and would free it, poison it, or reuse its memory under the read. So it is published as
+ * this thread's in-flight root (C_INFLIGHT), and the slot is checked to still hold it: then
+ * it was reachable at every collection since the slot read, and is pinned from here. If the
+ * slot changed, the slot is read again. C_INFLIGHT is cleared when done (left set by a
+ * throw, it only keeps that one object alive until the next pin). docs/gc.md.
+ *
+ * Each case spells the pin out (a shared helper used to) so that the function stays
+ * above V8's inlining limit (460 bytes of bytecode): inlined, it took the
+ * wrapper and string machinery into every optimized caller of decodeTagged, whose optimized
+ * code then counted against the inlining budget of the loops calling the getters, and those
+ * stopped inlining the getters at all (a reference read took ~9.6 ns instead of ~4.8 in
+ * about half of the processes, depending on which function V8 optimized first).
+ */
 function decodeSlow(hi, lo, i) {
   switch (hi) {
-    case L.TAG_UNDEFINED:
-      return undefined;
-    case L.TAG_NULL:
-      return null;
-    case L.TAG_BOOL:
-      return lo !== 0;
-    case L.TAG_REF: {
-      if (!pin(lo, TAG_REF, i)) return readSlot(i);
+    case TAG_REF: {
+      U32[C_INFLIGHT] = lo;
+      if (i >= 0) {
+        SF[0] = F64[i];
+        if (SU[0] !== lo || SU[1] !== TAG_REF) {
+          U32[C_INFLIGHT] = 0;
+          return readSlot(i);
+        }
+      }
       const w = wrap(lo);
       U32[C_INFLIGHT] = 0;
       return w;
     }
-    case L.TAG_STRING: {
-      if (!pin(lo, TAG_STRING, i)) return readSlot(i);
+    case TAG_STRING: {
+      U32[C_INFLIGHT] = lo;
+      if (i >= 0) {
+        SF[0] = F64[i];
+        if (SU[0] !== lo || SU[1] !== TAG_STRING) {
+          U32[C_INFLIGHT] = 0;
+          return readSlot(i);
+        }
+      }
       const str = readString(lo);
       U32[C_INFLIGHT] = 0;
       return str;
     }
     case L.TAG_BIGINT: {
-      if (!pin(lo, L.TAG_BIGINT, i)) return readSlot(i);
+      U32[C_INFLIGHT] = lo;
+      if (i >= 0) {
+        SF[0] = F64[i];
+        if (SU[0] !== lo || SU[1] !== L.TAG_BIGINT) {
+          U32[C_INFLIGHT] = 0;
+          return readSlot(i);
+        }
+      }
       const big = readBigInt(lo);
       U32[C_INFLIGHT] = 0;
       return big;
     }
+    case TAG_UNDEFINED:
+      return undefined;
+    case TAG_NULL:
+      return null;
+    case TAG_BOOL:
+      return lo !== 0;
     case L.TAG_DOUBLE:
       return readBoxedDouble(lo);
     case L.TAG_POISON:
@@ -268,29 +320,6 @@ function decodeSlow(hi, lo, i) {
       }
       return NaN;
   }
-}
-
-/**
- * Pins the object, string or bigint at `off`, whose tag `tag` was read from slot `i` (-1: the
- * caller has already made it in-flight), before the caller makes its wrapper or decodes it.
- * Until then nothing but the slot roots it, and another thread may overwrite the slot; a
- * collection can run at any call (and between the chunks of a long string's copy) and would
- * free it, poison it, or reuse its memory under the read. So publish it as this thread's
- * in-flight root, and check the slot still holds it: then it was reachable at every
- * collection since the slot read, and is pinned from here. Returns false if the slot
- * changed (the caller reads it again). The caller clears C_INFLIGHT when done (left set by
- * a throw, it only keeps that one object alive until the next pin). docs/gc.md.
- */
-function pin(off, tag, i) {
-  U32[C_INFLIGHT] = off;
-  if (i >= 0) {
-    SF[0] = F64[i];
-    if (SU[0] !== off || SU[1] !== tag) {
-      U32[C_INFLIGHT] = 0;
-      return false;
-    }
-  }
-  return true;
 }
 
 /** Reads slot `i`. */
