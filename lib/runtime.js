@@ -861,14 +861,43 @@ function releaseStrong() {
   for (let k = 0; k < strongIds.length; k++) strongArenas[strongIds[k]] = undefined;
   strongIds.length = 0;
   holdArena(cur);
-  frontKeys.fill(0);
-  frontVals.fill(null);
+  frontClear();
 }
 
 // Front cache.
 const FRONT_BITS = 12;
 const frontKeys = new Int32Array(1 << FRONT_BITS);
 const frontVals = new Array(1 << FRONT_BITS).fill(null);
+/**
+ * Slots written since the front cache was last cleared (the first FRONT_DIRTY_MAX of them):
+ * the end of a job clears just those. Filling the whole value array cost ~3.8 µs, at the
+ * end of every job that touched a shared object.
+ */
+const FRONT_DIRTY_MAX = 512;
+const frontDirty = new Int32Array(FRONT_DIRTY_MAX);
+let frontDirtyN = 0;
+
+function frontSet(h, off, w) {
+  frontKeys[h] = off;
+  frontVals[h] = w;
+  if (frontDirtyN < FRONT_DIRTY_MAX) frontDirty[frontDirtyN] = h;
+  frontDirtyN++;
+}
+
+/** Empties the front cache (letting go of its wrappers). */
+function frontClear() {
+  if (frontDirtyN <= FRONT_DIRTY_MAX) {
+    for (let k = 0; k < frontDirtyN; k++) {
+      const h = frontDirty[k];
+      frontKeys[h] = 0;
+      frontVals[h] = null;
+    }
+  } else {
+    frontKeys.fill(0);
+    frontVals.fill(null);
+  }
+  frontDirtyN = 0;
+}
 
 function frontHash(off) {
   return (off >>> 1) & ((1 << FRONT_BITS) - 1);
@@ -942,8 +971,7 @@ function wrapSlow(off, h) {
     // the wrong place.
     insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
   }
-  frontKeys[h] = off;
-  frontVals[h] = w;
+  frontSet(h, off, w);
   scheduleRelease();
   return w;
 }
@@ -976,9 +1004,7 @@ function insertWrapper(w, off) {
     sealArena();
     return;
   }
-  const h = frontHash(off);
-  frontKeys[h] = off;
-  frontVals[h] = w;
+  frontSet(frontHash(off), off, w);
 }
 
 /** Table entries written since the last rebuild (inserts and overwrites of dead entries). */
