@@ -17,7 +17,7 @@ export declare function ackGrant(tid: number, id: number): void
  * is added to the thread's young ranges (rooted until its operation ends). `v8_heap_used`
  * as for [`alloc_tlab`].
  */
-export declare function allocLarge(tid: number, words: number, v8HeapUsed?: number | undefined | null): number
+export declare function allocLarge(tid: number, words: number, v8HeapUsed?: number | undefined | null, v8HeapLimit?: number | undefined | null): number
 
 /**
  * A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
@@ -31,7 +31,7 @@ export declare function allocRootTable(tid: number, capacity: number): number
  * `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
  * reported to V8 as external memory ([`external_factor`]).
  */
-export declare function allocTlab(tid: number, minWords: number, v8HeapUsed?: number | undefined | null): void
+export declare function allocTlab(tid: number, minWords: number, v8HeapUsed?: number | undefined | null, v8HeapLimit?: number | undefined | null): void
 
 /** Arena `aid` if it is still alive, else undefined. */
 export declare function arenaGet(aid: number): object | undefined

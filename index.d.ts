@@ -123,8 +123,15 @@ export interface SharedStructTypeConstructor {
 export declare const SharedStructType: SharedStructTypeConstructor;
 
 /**
+ * `unknown` when every `T` can be stored in a shared slot, else a type no value has: the
+ * element check of `SharedArray.from/of`, which keeps `T` as inferred (`number` for
+ * `[1, 2]`, `Color` for a `Color[]`, a branded string type).
+ */
+export type OnlyShareable<T> = [T] extends [Shareable] ? unknown : { readonly 'elements must be shareable': never };
+
+/**
  * `T` with literal types widened (`1` to `number`, `'a'` to `string`, `true` to `boolean`):
- * the element type of a SharedArray made from values, whose elements can be set to others.
+ * the element type of `SharedArray.of(1, 'a', null)`, whose elements can be set to others.
  */
 export type WidenLiteral<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends bigint ? bigint : T;
 
@@ -136,11 +143,12 @@ export interface SharedArrayConstructor {
   new <T = any>(length?: number): SharedArray<T>;
   readonly prototype: SharedArray<any>;
   /** A SharedArray of the items of an iterable or array-like, optionally mapped. */
-  from<T extends Shareable>(items: Iterable<T> | ArrayLike<T>): SharedArray<WidenLiteral<T>>;
-  from<T, U extends Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<WidenLiteral<U>>;
+  from<T = Shareable>(items: (Iterable<T> | ArrayLike<T>) & OnlyShareable<T>): SharedArray<T>;
+  from<T, U extends Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<U>;
   /** A SharedArray of the arguments. */
-  of<T extends Shareable>(...items: T[]): SharedArray<WidenLiteral<T>>;
-  /** A SharedArray of the arguments (of mixed types). */
+  of<T = Shareable>(): SharedArray<T>;
+  of<T = Shareable>(...items: T[] & OnlyShareable<T>): SharedArray<T>;
+  /** A SharedArray of the arguments, of mixed types (literal types widened). */
   of<T extends Shareable[]>(...items: T): SharedArray<WidenLiteral<T[number]>>;
   /** Whether `value` is a SharedArray. */
   isSharedArray(value: unknown): value is SharedArray<any>;
@@ -228,15 +236,15 @@ export interface LockResult<T> {
 }
 
 /**
- * A held lock. `using lock = Mutex.lock(m)` releases it at the end of the block. `M` is the
- * kind of lock it holds (a Condition waits only with a Mutex's token).
+ * A held lock. `using lock = Mutex.lock(m)` releases it at the end of the block. A Condition
+ * waits only with a Mutex's token (a SharedMutex's throws a TypeError).
  */
-export declare class UnlockToken<M extends Mutex | SharedMutex = Mutex | SharedMutex> {
+export declare class UnlockToken {
   private constructor();
   /** Whether this token still holds its lock. */
   readonly locked: boolean;
   /** The Mutex or SharedMutex this token locks. */
-  readonly mutex: M;
+  readonly mutex: Mutex | SharedMutex;
   /** Releases the lock; returns false if it was already released. */
   unlock(): boolean;
   [Symbol.dispose](): void;
@@ -264,13 +272,13 @@ export declare class Mutex {
   /** Runs `callback` holding the lock; returns its result; unlocks on return or throw. Locking again from the holding thread throws TypeError. */
   static lock<T>(mutex: Mutex, callback: () => T): T;
   /** Acquires and returns an unlock token. */
-  static lock(mutex: Mutex): UnlockToken<Mutex>;
+  static lock(mutex: Mutex): UnlockToken;
   /** Runs `callback` only if the lock is free now. */
   static tryLock<T>(mutex: Mutex, callback: () => T): LockResult<T>;
   /** Waits up to `timeoutMs` for the lock (omitted or Infinity: no limit). */
   static lockWithTimeout<T>(mutex: Mutex, callback: () => T, timeoutMs?: number): LockResult<T>;
   /** A token if the lock is acquired within `timeoutMs` (default 0), else null. */
-  static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken<Mutex> | null;
+  static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken | null;
   /** Acquires without blocking the event loop; awaits the callback before unlocking. */
   static lockAsync<T>(mutex: Mutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
@@ -282,11 +290,11 @@ export declare class Condition {
   /** Whether `value` is a Condition. */
   static isCondition(value: unknown): value is Condition;
   /** Releases the mutex (held by this thread), waits for a notify, re-locks. False on timeout. */
-  static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken<Mutex>, timeoutMs?: number): boolean;
+  static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): boolean;
   /** Waits until `predicate()` is truthy (true) or the timeout passes first (false). */
-  static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken<Mutex>, timeoutMs: number | undefined, predicate: () => unknown): boolean;
+  static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs: number | undefined, predicate: () => unknown): boolean;
   /** Like wait without blocking the event loop. */
-  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken<Mutex>, timeoutMs?: number): Promise<boolean>;
+  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): Promise<boolean>;
   /** Wakes up to `count` waiters (default all); returns how many were woken. */
   static notify(condition: Condition, count?: number): number;
 }
@@ -299,17 +307,17 @@ export declare class SharedMutex {
   static isSharedMutex(value: unknown): value is SharedMutex;
   /** Exclusive lock: runs `callback` holding it, or returns a token. */
   static lock<T>(mutex: SharedMutex, callback: () => T): T;
-  static lock(mutex: SharedMutex): UnlockToken<SharedMutex>;
+  static lock(mutex: SharedMutex): UnlockToken;
   static tryLock<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
   static lockWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
-  static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken<SharedMutex> | null;
+  static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
   static lockAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
   /** Shared lock: runs `callback` holding it, or returns a token. */
   static lockShared<T>(mutex: SharedMutex, callback: () => T): T;
-  static lockShared(mutex: SharedMutex): UnlockToken<SharedMutex>;
+  static lockShared(mutex: SharedMutex): UnlockToken;
   static tryLockShared<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
   static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
-  static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken<SharedMutex> | null;
+  static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
   static lockSharedAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray, Mutex, SharedMap, share, open } = require('../index.js');
-const { runWorker, startWorker, runChild, uniqueKey } = require('./helpers.js');
+const { runWorker, startWorker, runChild, uniqueKey, INDEX } = require('./helpers.js');
 
 /** Polls (yielding to the event loop) until `cond()` holds or `ms` pass. */
 async function waitFor(cond, ms = 8000) {
@@ -354,5 +354,51 @@ describe('proxies and constructor names in errors', () => {
       ss.SharedStructType.register(Sub);
       expect(new T() instanceof Sub, key).toBe(true);
     }
+  });
+});
+
+describe('user code run while a type loads', () => {
+  it('keeps the object being wrapped alive when loading its type runs user code that reads, unlinks and collects', () => {
+    // A has trap on the global object's prototype chain runs inside the first read of a
+    // type made by another thread (loading the type checks names against the global
+    // object). It reads another shared reference (which cleared the pin of the object being
+    // wrapped), unlinks that object and collects: the wrapper used to be made over freed,
+    // then reused, memory.
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const arr = new ss.SharedArray(1);
+      const other = new ss.SharedArray(1);
+      let armed = false;
+      const orig = Object.getPrototypeOf(globalThis);
+      Object.setPrototypeOf(globalThis, new Proxy(orig, { has(t, k) {
+        if (armed && k === 'LoadProbe') {
+          armed = false;
+          other.get(0);
+          arr.set(0, null);
+          ss.gc();
+        }
+        return Reflect.has(t, k);
+      } }));
+      const w = new Worker(\`const ss = require(\${JSON.stringify(require.resolve(${JSON.stringify(INDEX)}))}); const { workerData, parentPort } = require('worker_threads');
+        const T = new ss.SharedStructType(['a', 'b'], 'LoadProbe'); const arr = ss.open(workerData[0]); const other = ss.open(workerData[1]);
+        const t = new T(); t.a = 'original'; t.b = 1; arr.set(0, t); other.set(0, new ss.SharedArray(3)); parentPort.postMessage(1);\`, { eval: true, workerData: [ss.share(arr), ss.share(other)] });
+      w.on('message', async () => {
+        await w.terminate();
+        armed = true;
+        const s = arr.get(0);
+        const U = new ss.SharedStructType(['x', 'y'], 'Other');
+        const keep = [];
+        for (let i = 0; i < 50000; i++) { const u = new U(); u.x = 'reused-' + i; u.y = i; keep.push(u); }
+        ss.gc();
+        console.log(JSON.stringify([s.a, s.b, armed]));
+        process.exit(0);
+      });
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual(['original', 1, false]);
   });
 });

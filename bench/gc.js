@@ -138,8 +138,8 @@ async function runChurn(opts, errors) {
   log(`churn: node --harmony-struct shared structs, up to ${seconds} s or ${HARMONY_MAX_RSS_MB} MB RSS`);
   const h = await runChildRetry(['--expose-gc', '--harmony-struct'], 'gc-churn.js', ['--seconds', String(seconds), '--kind', 'harmony', '--max-rss-mb', String(HARMONY_MAX_RSS_MB)], {}, { timeoutMs });
   if (!h.ok) errors.push(`churn (harmony): ${h.error}`);
-  for (const [r, name] of [[a, 'on'], [b, 'off'], [c, 'plain'], [h, 'harmony']]) {
-    if (r.ok && r.data.errors.length) errors.push(...r.data.errors.map((e) => `churn (collection ${name}) worker: ${e}`));
+  for (const [r, name] of [[a, 'collection on'], [b, 'collection off'], [c, 'plain'], [h, 'harmony']]) {
+    if (r.ok && r.data.errors.length) errors.push(...r.data.errors.map((e) => `churn (${name}) worker: ${e}`));
   }
   const A = a.ok ? a.data : null;
   const B = b.ok ? b.data : null;

@@ -153,7 +153,8 @@ function recoverFullHeap() {
 
 function allocRefill(words) {
   if (words >= LARGE_WORDS) {
-    const off = native.allocLarge(TID, words, getHeapStatistics().used_heap_size);
+    const hs = getHeapStatistics();
+    const off = native.allocLarge(TID, words, hs.used_heap_size, hs.heap_size_limit);
     stamp = U32[L.CTL_CYCLE];
     // A large object's wrapper gets an arena of its own and stays out of the front cache, so
     // that it can die in the middle of a job: in a shared arena it would stay alive as long
@@ -164,7 +165,8 @@ function allocRefill(words) {
     return off;
   }
   for (;;) {
-    native.allocTlab(TID, words, getHeapStatistics().used_heap_size);
+    const hs = getHeapStatistics();
+    native.allocTlab(TID, words, hs.used_heap_size, hs.heap_size_limit);
     stamp = U32[L.CTL_CYCLE];
     // The thread can reach a safepoint on its way back from the native call, and a
     // collection then retires the new TLAB (TOP = LIMIT = 0): bumping TOP = 0 would hand out
@@ -963,17 +965,52 @@ function wrapSlow(off, h) {
   }
   if (w === undefined) {
     const id = U32[2 * off] & L.TYPE_MASK;
-    const t = types[id] || loadType(id, off);
+    const t = types[id];
+    if (t === undefined) return wrapLoading(off, h, id);
     const tb = tbase;
     w = t.make(off);
-    // make() runs no user code (register() reads a subclass's prototype once), but a slot
-    // found before it is checked again, cheaply: a stale index would enter the wrapper at
-    // the wrong place.
+    // make() runs no user code (register() reads a subclass's prototype once; types not
+    // loaded yet go through wrapLoading), but a slot found before it is checked again,
+    // cheaply: a stale index would enter the wrapper at the wrong place.
     insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
   }
   frontSet(h, off, w);
   scheduleRelease();
   return w;
+}
+
+const C_LOADING = 2 * BLOCK + L.TB_LOADING;
+/** Loading cells in use (a stack: a type's loading can reach user code that loads another). */
+let loadDepth = 0;
+
+/**
+ * wrapSlow for an object of a type this thread has not met: loads the type, then makes the
+ * wrapper. Loading runs library code that can reach user code (patched builtins, a Proxy on
+ * the global object's prototype chain), and that code may make pinned reads of its own
+ * (which clear C_INFLIGHT) or start operations (which drop the young ranges), then collect:
+ * `off`, rooted only by one of those, was freed and its wrapper made over reused memory. So
+ * `off` sits in a loading cell of its own (a root) until its wrapper is in the identity
+ * table.
+ */
+function wrapLoading(off, h, id) {
+  if (loadDepth === L.TB_LOADING_LEN) throw new RangeError('shared-structs: too many nested type loads (user code reading shared objects of new types while a type loads)');
+  const c = C_LOADING + loadDepth++;
+  U32[c] = off;
+  try {
+    const t = loadType(id, off);
+    // User code run by the load may have read this object (and made its wrapper) already.
+    let w = findWrapper(off);
+    if (w === undefined) {
+      w = t.make(off);
+      insertAt(off, tableFind(off));
+    }
+    frontSet(h, off, w);
+    scheduleRelease();
+    return w;
+  } finally {
+    U32[c] = 0;
+    loadDepth--;
+  }
 }
 
 /** Arena reference (aid << ARENA_BITS | slot) of the last wrapper attached. */

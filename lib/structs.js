@@ -38,10 +38,10 @@ function checkPlainLength(w, fn, n) {
 /** Names the generated class source binds (env, locals) or reads as globals. */
 const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'OFF', 'LEN', 'NO_ARENA', 'INTERNAL', 'opStart', 'allocObject', 'D', 'W', 'attach', 'insertWrapper', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'reg', 'freeze', 'setProto', 'env', 'C']);
 
-/** `name` if a generated class may be called so, else '__SharedStruct__'. */
 /** Longest type name compiled as the class's own name (a longer one broke the source checks). */
 const MAX_CLASS_IDENTIFIER = 256;
 
+/** `name` if a generated class may be called so, else '__SharedStruct__'. */
 function classIdentifier(name) {
   if (name.length > MAX_CLASS_IDENTIFIER || !/^[A-Za-z_$][\w$]*$/.test(name) || GENERATED_NAMES.has(name) || name in globalThis) return '__SharedStruct__';
   try {

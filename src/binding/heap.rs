@@ -85,11 +85,17 @@ pub fn heap_layout() -> Result<HeapLayout> {
 /// `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
 /// reported to V8 as external memory ([`external_factor`]).
 #[napi]
-pub fn alloc_tlab(env: Env, tid: u32, min_words: u32, v8_heap_used: Option<f64>) -> Result<()> {
+pub fn alloc_tlab(
+    env: Env,
+    tid: u32,
+    min_words: u32,
+    v8_heap_used: Option<f64>,
+    v8_heap_limit: Option<f64>,
+) -> Result<()> {
     super::sync::check_own_tid(tid)?;
     let rt = rt()?;
     let words = super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)?;
-    report_external(&env, words, external_factor(v8_heap_used));
+    report_external(&env, words, external_factor(v8_heap_used, v8_heap_limit));
     Ok(())
 }
 
@@ -103,10 +109,21 @@ pub fn alloc_tlab(env: Env, tid: u32, min_words: u32, v8_heap_used: Option<f64>)
 /// with a factor of 1, ~60 MB with 16), but never more marking work than about
 /// `PRESSURE_BUDGET / 64 MB` = 2 bytes of V8 heap per shared byte allocated: a full
 /// collection costs in proportion to the V8 heap, so a thread with a large JS heap (a
-/// compiler) is pushed no harder than a factor of 1 once its heap passes 128 MB.
-fn external_factor(v8_heap_used: Option<f64>) -> i64 {
+/// compiler) is pushed no harder than a factor of 1 once its heap passes 128 MB. A thread
+/// whose V8 heap limit is under 512 MB reports 1:1 (below).
+fn external_factor(v8_heap_used: Option<f64>, v8_heap_limit: Option<f64>) -> i64 {
     const PRESSURE_BUDGET: f64 = (128u64 << 20) as f64;
     const MAX_FACTOR: f64 = 16.0;
+    // V8 collects synchronously (a blocking full collection, not incremental marking) once
+    // external growth passes half its old-generation limit: with a small limit
+    // (`resourceLimits`, `--max-old-space-size`) every report-triggered collection blocks,
+    // and a factor would make them that many times as frequent (40 blocking collections
+    // instead of 3 for 160 MB of 1 KiB structs with a 16 MB or 100 MB limit, found by review).
+    const MIN_LIMIT: f64 = (512u64 << 20) as f64;
+    match v8_heap_limit {
+        Some(l) if l.is_finite() && l >= MIN_LIMIT => {}
+        _ => return 1,
+    }
     let used = match v8_heap_used {
         Some(u) if u.is_finite() => u.max((1u64 << 20) as f64),
         _ => PRESSURE_BUDGET,
@@ -173,7 +190,13 @@ pub fn v8_memory_pressure(env: Env) -> Result<()> {
 /// is added to the thread's young ranges (rooted until its operation ends). `v8_heap_used`
 /// as for [`alloc_tlab`].
 #[napi]
-pub fn alloc_large(env: Env, tid: u32, words: f64, v8_heap_used: Option<f64>) -> Result<u32> {
+pub fn alloc_large(
+    env: Env,
+    tid: u32,
+    words: f64,
+    v8_heap_used: Option<f64>,
+    v8_heap_limit: Option<f64>,
+) -> Result<u32> {
     super::sync::check_own_tid(tid)?;
     if !(words.is_finite() && words >= 1.0 && words <= u32::MAX as f64) {
         return Err(to_napi(CoreError::range(format!(
@@ -182,7 +205,11 @@ pub fn alloc_large(env: Env, tid: u32, words: f64, v8_heap_used: Option<f64>) ->
     }
     let rt = rt()?;
     let off = super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)?;
-    report_external(&env, words as usize, external_factor(v8_heap_used));
+    report_external(
+        &env,
+        words as usize,
+        external_factor(v8_heap_used, v8_heap_limit),
+    );
     Ok(off)
 }
 

@@ -761,6 +761,13 @@ impl Marker<'_> {
         if inflight != 0 {
             self.mark(inflight);
         }
+        // Objects whose type this thread is loading (their wrappers are not made yet).
+        for i in 0..tb::LOADING_LEN {
+            let off = self.cell(block, tb::LOADING + i).load(Ordering::Relaxed) as usize;
+            if off != 0 {
+                self.mark(off);
+            }
+        }
         // Retire the TLAB so the heap is parsable and the tail can be reused.
         if top != 0 && top < limit {
             write_free(self.region, top, limit - top);
