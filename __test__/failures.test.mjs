@@ -357,6 +357,36 @@ describe('proxies and constructor names in errors', () => {
   });
 });
 
+describe('builtins patched by the program', () => {
+  it('decode long strings and big bigints without calling them', () => {
+    // A string or bigint being decoded is pinned by one cell only: a patched builtin called
+    // in the middle of the copy could run code that unpins and frees it.
+    const r = runChild(
+      `
+      const a = new ss.SharedArray(2);
+      const s = 'x'.repeat(20000) + '\\ud800' + 'y'.repeat(9000);
+      const big = -(3n ** 20000n);
+      a.set(0, s);
+      a.set(1, big);
+      let calls = 0;
+      const trap = function () { calls++; throw new Error('patched builtin called'); };
+      Function.prototype.apply = trap;
+      Object.getPrototypeOf(Uint16Array.prototype).subarray = trap;
+      String.prototype.padStart = trap;
+      BigInt.prototype.toString = trap;
+      Array.prototype.join = trap;
+      ss.gc(); // empties this thread's string read cache: the reads below decode again
+      const ok = [a.get(0) === s, a.get(1) === big];
+      console.log(JSON.stringify({ ok, calls }));
+      `,
+      {},
+      { timeout: 30000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ ok: [true, true], calls: 0 });
+  });
+});
+
 describe('user code run while a type loads', () => {
   it('keeps the object being wrapped alive when loading its type runs user code that reads, unlinks and collects', () => {
     // A has trap on the global object's prototype chain runs inside the first read of a

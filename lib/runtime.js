@@ -542,7 +542,23 @@ function readString(off) {
 }
 
 const CHUNK = 8192;
+// Builtins the decoders call, taken once: a string or bigint being decoded is pinned only by
+// the INFLIGHT cell, and a builtin the program patched (Function.prototype.apply,
+// TypedArray.prototype.subarray, String.prototype.padStart...) would run user code in the
+// middle of the copy, which could unpin and free it (the copy then read another object's
+// memory: a wrong value, never out of bounds).
 const fcc = String.fromCharCode;
+const ReflectApply = Reflect.apply;
+const subarrayOf = Object.getPrototypeOf(Uint16Array.prototype).subarray;
+const bigIntToString = BigInt.prototype.toString;
+const padStart = String.prototype.padStart;
+const BigIntOf = BigInt;
+const MathMin = Math.min;
+
+/** The code units of U16[from, to) as a string (at most CHUNK of them). */
+function unitsToString(from, to) {
+  return ReflectApply(fcc, null, ReflectApply(subarrayOf, U16, [from, to]));
+}
 function decodeString(off) {
   // A stale offset (only possible in SharedMap's lock-free reads) must not decode garbage.
   if ((U32[2 * off] & L.TYPE_MASK) !== L.TYPE_STRING) throw new TypeError('shared-structs: read through a stale reference to a collected string');
@@ -550,9 +566,9 @@ function decodeString(off) {
   const b = (off + 2) * 4;
   if (len <= 16) return decodeShort(b, len);
   if (len <= 32) return decodeShort(b, 16) + decodeShort(b + 16, len - 16);
-  if (len <= CHUNK) return fcc.apply(null, U16.subarray(b, b + len));
+  if (len <= CHUNK) return unitsToString(b, b + len);
   let out = '';
-  for (let k = 0; k < len; k += CHUNK) out += fcc.apply(null, U16.subarray(b + k, b + Math.min(len, k + CHUNK)));
+  for (let k = 0; k < len; k += CHUNK) out += unitsToString(b + k, b + MathMin(len, k + CHUNK));
   return out;
 }
 
@@ -625,9 +641,10 @@ function readBigInt(off) {
   if (n <= BIG_SHIFT_LIMBS) {
     for (let k = n - 1; k >= 0; k--) v = (v << 64n) | BU64[off + 2 + k];
   } else {
-    const parts = new Array(n);
-    for (let k = n - 1; k >= 0; k--) parts[n - 1 - k] = BU64[off + 2 + k].toString(16).padStart(16, '0');
-    v = BigInt('0x' + parts.join(''));
+    // String concatenation (a rope, linear), and builtins taken at load (see fcc above).
+    let hex = '0x';
+    for (let k = n - 1; k >= 0; k--) hex += ReflectApply(padStart, ReflectApply(bigIntToString, BU64[off + 2 + k], [16]), [16, '0']);
+    v = BigIntOf(hex);
   }
   return U32[2 * off + 3] ? -v : v;
 }
