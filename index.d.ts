@@ -144,10 +144,14 @@ export interface SharedArrayConstructor {
   readonly prototype: SharedArray<any>;
   /** A SharedArray of the items of an iterable or array-like, optionally mapped. */
   from<T = Shareable>(items: (Iterable<T> | ArrayLike<T>) & OnlyShareable<T>): SharedArray<T>;
+  /** (For a generic `T` the check above cannot be resolved.) */
+  from<T extends Shareable>(items: Iterable<T> | ArrayLike<T>): SharedArray<T>;
+  from<T, U = Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: ((value: T, index: number) => U) & OnlyShareable<U>, thisArg?: unknown): SharedArray<U>;
   from<T, U extends Shareable>(items: Iterable<T> | ArrayLike<T>, mapFn: (value: T, index: number) => U, thisArg?: unknown): SharedArray<U>;
   /** A SharedArray of the arguments. */
-  of<T = Shareable>(): SharedArray<T>;
+  of<T extends Shareable = Shareable>(): SharedArray<T>;
   of<T = Shareable>(...items: T[] & OnlyShareable<T>): SharedArray<T>;
+  of<T extends Shareable>(...items: T[]): SharedArray<T>;
   /** A SharedArray of the arguments, of mixed types (literal types widened). */
   of<T extends Shareable[]>(...items: T): SharedArray<WidenLiteral<T[number]>>;
   /** Whether `value` is a SharedArray. */

@@ -387,6 +387,50 @@ describe('builtins patched by the program', () => {
   });
 });
 
+describe('builtins patched by the program, while wrappers are made', () => {
+  it('keeps the object alive and calls none of them', () => {
+    // queueMicrotask (first wrapper of a job), Reflect.construct (registered subclasses) and
+    // Math.imul (long probes) were looked up at each call while the object being wrapped was
+    // pinned by one cell only: a replacement could read, unlink and collect it.
+    const r = runChild(
+      `
+      const arr = new ss.SharedArray(1);
+      const other = new ss.SharedArray(1);
+      const T = new ss.SharedStructType(['a', 'b'], 'PatchedProbe');
+      class Sub extends T {}
+      ss.SharedStructType.register(Sub);
+      let calls = 0;
+      const damage = () => { calls++; other.get(0); arr.set(0, null); ss.gc(); };
+      // Made in a job of their own, so that their wrappers (an arena of their own) can die.
+      setTimeout(() => {
+        const t = new T(); t.a = 'original'; t.b = 1; arr.set(0, t); other.set(0, new ss.SharedArray(3));
+        setTimeout(() => {
+          ss.gc(); // both wrappers are gone: the reads below make new ones
+          setTimeout(() => {
+            const qm = globalThis.queueMicrotask, rc = Reflect.construct, imul = Math.imul;
+            globalThis.queueMicrotask = (cb) => { damage(); return qm(cb); };
+            Reflect.construct = (...a) => { damage(); return rc(...a); };
+            Math.imul = (a, b) => { damage(); return imul(a, b); };
+            const s = arr.get(0);
+            const U = new ss.SharedStructType(['x', 'y'], 'PatchedReuse');
+            const keep = [];
+            for (let i = 0; i < 100000; i++) { const u = new U(); u.x = 'reused-' + i; u.y = i; keep.push(u); }
+            let out;
+            try { out = s === null ? null : [s.a, s.b, s instanceof Sub]; } catch (e) { out = String(e); }
+            console.log(JSON.stringify({ out, calls }));
+            process.exit(0);
+          }, 10);
+        }, 10);
+      }, 10);
+      `,
+      {},
+      { timeout: 30000, nodeArgs: ['--expose-gc'] },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ out: ['original', 1, true], calls: 0 });
+  });
+});
+
 describe('user code run while a type loads', () => {
   it('keeps the object being wrapped alive when loading its type runs user code that reads, unlinks and collects', () => {
     // A has trap on the global object's prototype chain runs inside the first read of a

@@ -6,6 +6,11 @@
 // (layout), docs/values.md (slot encoding) and docs/identity.md (wrapper caches).
 
 const { getHeapStatistics } = require('v8');
+
+// Builtins called while an object is pinned for a wrapper being made, taken once: one the
+// program replaced would run its code there (docs/gc.md, "Making a wrapper").
+const queueMicrotaskOf = queueMicrotask;
+const imul = Math.imul;
 const native = require('./native');
 const L = require('./layout');
 
@@ -549,15 +554,18 @@ const CHUNK = 8192;
 // memory: a wrong value, never out of bounds).
 const fcc = String.fromCharCode;
 const ReflectApply = Reflect.apply;
-const subarrayOf = Object.getPrototypeOf(Uint16Array.prototype).subarray;
+const Uint16ArrayOf = Uint16Array;
 const bigIntToString = BigInt.prototype.toString;
 const padStart = String.prototype.padStart;
 const BigIntOf = BigInt;
 const MathMin = Math.min;
 
-/** The code units of U16[from, to) as a string (at most CHUNK of them). */
+/**
+ * The code units of U16[from, to) as a string (at most CHUNK of them). A fresh view, not
+ * `U16.subarray`, which looks up the species constructor (a getter the program can install).
+ */
 function unitsToString(from, to) {
-  return ReflectApply(fcc, null, ReflectApply(subarrayOf, U16, [from, to]));
+  return ReflectApply(fcc, null, new Uint16ArrayOf(buffer, 2 * from, to - from));
 }
 function decodeString(off) {
   // A stale offset (only possible in SharedMap's lock-free reads) must not decode garbage.
@@ -566,10 +574,17 @@ function decodeString(off) {
   const b = (off + 2) * 4;
   if (len <= 16) return decodeShort(b, len);
   if (len <= 32) return decodeShort(b, 16) + decodeShort(b + 16, len - 16);
-  if (len <= CHUNK) return unitsToString(b, b + len);
-  let out = '';
-  for (let k = 0; k < len; k += CHUNK) out += unitsToString(b + k, b + MathMin(len, k + CHUNK));
-  return out;
+  // A long copy is pinned on the pin stack as well: nested reads of user code reached
+  // through a builtin cannot unpin it (the caller's INFLIGHT pin can be).
+  const d = pinPush(off);
+  try {
+    if (len <= CHUNK) return unitsToString(b, b + len);
+    let out = '';
+    for (let k = 0; k < len; k += CHUNK) out += unitsToString(b + k, b + MathMin(len, k + CHUNK));
+    return out;
+  } finally {
+    pinPop(d);
+  }
 }
 
 /**
@@ -751,7 +766,7 @@ function sealArena() {
 function scheduleRelease() {
   if (!releaseScheduled) {
     releaseScheduled = true;
-    queueMicrotask(releaseJob);
+    queueMicrotaskOf(releaseJob);
   }
 }
 
@@ -827,6 +842,9 @@ function freeDeadArenaIds(dead) {
 /** End of job: drop strong references to arenas and the front cache. */
 function releaseJob() {
   releaseScheduled = false;
+  // No library frame is active at the end of a job: pins left are those of frames a
+  // termination (a vm timeout) unwound without running their `finally`.
+  if (pinDepth !== 0) pinPop(0);
   pruneAfterCollection();
   // The current arena becomes weak too, so wrappers made in this job can die.
   if (cur.n > 0) {
@@ -952,7 +970,7 @@ function tableFind(off) {
     if (k === 0) return -1 - i;
     i = (i + 1) & tmask;
   }
-  const step = (Math.imul(off, 0x9e3779b1) >>> tshift) | 1;
+  const step = (imul(off, 0x9e3779b1) >>> tshift) | 1;
   for (;;) {
     const k = I32[tbase + i];
     if (k === off) return i;
@@ -980,53 +998,63 @@ function wrapSlow(off, h) {
     const a = arenaFor(v >>> ARENA_BITS);
     if (a !== undefined) w = a.w[v & (ARENA_SIZE - 1)];
   }
-  if (w === undefined) {
-    const id = U32[2 * off] & L.TYPE_MASK;
-    const t = types[id];
-    if (t === undefined) return wrapLoading(off, h, id);
-    const tb = tbase;
-    w = t.make(off);
-    // make() runs no user code (register() reads a subclass's prototype once; types not
-    // loaded yet go through wrapLoading), but a slot found before it is checked again,
-    // cheaply: a stale index would enter the wrapper at the wrong place.
-    insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
-  }
+  if (w === undefined) w = makeWrapper(off, i);
   frontSet(h, off, w);
   scheduleRelease();
   return w;
 }
 
-const C_LOADING = 2 * BLOCK + L.TB_LOADING;
-/** Loading cells in use (a stack: a type's loading can reach user code that loads another). */
-let loadDepth = 0;
+const C_PINS = 2 * BLOCK + L.TB_PINS;
+/** Pin-stack cells in use (cells at and above it are 0, unless a frame was terminated). */
+let pinDepth = 0;
 
 /**
- * wrapSlow for an object of a type this thread has not met: loads the type, then makes the
- * wrapper. Loading runs library code that can reach user code (patched builtins, a Proxy on
- * the global object's prototype chain), and that code may make pinned reads of its own
- * (which clear C_INFLIGHT) or start operations (which drop the young ranges), then collect:
- * `off`, rooted only by one of those, was freed and its wrapper made over reused memory. So
- * `off` sits in a loading cell of its own (a root) until its wrapper is in the identity
- * table.
+ * Pushes `off` on this thread's pin stack (a root until popped). Use only where `off` is
+ * still rooted by something else at the call (INFLIGHT, a young range, a slot re-checked).
  */
-function wrapLoading(off, h, id) {
-  if (loadDepth === L.TB_LOADING_LEN) throw new RangeError('shared-structs: too many nested type loads (user code reading shared objects of new types while a type loads)');
-  const c = C_LOADING + loadDepth++;
-  U32[c] = off;
+function pinPush(off) {
+  if (pinDepth === L.TB_PINS_LEN) throw new RangeError('shared-structs: shared reads nested too deeply (user code run while making wrappers or copying strings reads shared objects itself)');
+  U32[C_PINS + pinDepth] = off;
+  return pinDepth++;
+}
+
+/** Pops the pin pushed at depth `d` (and any a terminated frame left above it). */
+function pinPop(d) {
+  while (pinDepth > d) U32[C_PINS + --pinDepth] = 0;
+}
+
+/**
+ * The wrapper for `off`, which has none in this thread: makes it and enters it in the
+ * identity table. The object is rooted only by its caller's pin (INFLIGHT, or the young
+ * ranges for open()) until it is in the table, and making the wrapper can reach user code: a
+ * type's first load (a Proxy on the global object's prototype chain, builtins the program
+ * patched), builtins the constructor and arena bookkeeping call. That code's own reads clear
+ * INFLIGHT, its operations drop the young ranges, and it can unlink the object and collect:
+ * the wrapper was then made over freed, later reused, memory. So the object is on the pin
+ * stack (a root that nested pins do not overwrite) until its wrapper is in the table.
+ */
+function makeWrapper(off, i) {
+  const d = pinPush(off);
   try {
-    const t = loadType(id, off);
-    // User code run by the load may have read this object (and made its wrapper) already.
-    let w = findWrapper(off);
-    if (w === undefined) {
-      w = t.make(off);
-      insertAt(off, tableFind(off));
+    const id = U32[2 * off] & L.TYPE_MASK;
+    let t = types[id];
+    let tb = tbase;
+    if (t === undefined) {
+      t = loadType(id, off);
+      // The load may have reached user code that read this object (and made its wrapper)
+      // or changed the table: if the slot found before is not as it was, look again.
+      if (tb !== tbase || (i >= 0 ? I32[tb + i] !== off : I32[tb - 1 - i] !== 0)) {
+        const w = findWrapper(off);
+        if (w !== undefined) return w;
+        i = tableFind(off);
+        tb = tbase;
+      }
     }
-    frontSet(h, off, w);
-    scheduleRelease();
+    const w = t.make(off);
+    insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
     return w;
   } finally {
-    U32[c] = 0;
-    loadDepth--;
+    pinPop(d);
   }
 }
 

@@ -8,6 +8,8 @@
 // Array-like methods, and an index Proxy at the END of the prototype chain so `a[i]` works
 // (slowly) while named fields and methods never touch the Proxy.
 
+/** Reflect.construct, taken once (making a wrapper calls no builtin the program may replace). */
+const construct = Reflect.construct;
 const util = require('util');
 const native = require('./native');
 const L = require('./layout');
@@ -438,6 +440,10 @@ function buildEntry(info, builtinName) {
       return (entry.Sub && entry.Sub.name) || displayBase;
     },
   };
+  // User code reached while this class was built (a Proxy on the global object's prototype
+  // chain, patched builtins) may have loaded the same type meanwhile: keep that entry, so
+  // every object of the type has one class in this thread.
+  if (types[id] !== undefined) return types[id];
   types[id] = entry;
   return entry;
 }
@@ -609,7 +615,7 @@ Object.defineProperties(SharedStructType, {
       // The new.target of wrappers: its prototype is a plain data property (the snapshot).
       const target = function () {};
       Object.defineProperty(target, 'prototype', { value: proto, writable: false });
-      entry.make = (off) => Reflect.construct(C, [INTERNAL, off], target);
+      entry.make = (off) => construct(C, [INTERNAL, off], target);
       return Sub;
     },
   },

@@ -110,7 +110,8 @@ pub fn alloc_tlab(
 /// `PRESSURE_BUDGET / 64 MB` = 2 bytes of V8 heap per shared byte allocated: a full
 /// collection costs in proportion to the V8 heap, so a thread with a large JS heap (a
 /// compiler) is pushed no harder than a factor of 1 once its heap passes 128 MB. A thread
-/// whose V8 heap limit is under 512 MB reports 1:1 (below).
+/// whose V8 heap limit (`heap_size_limit`: the old generation's plus the young one's) is
+/// under 512 MB reports 1:1 (below).
 fn external_factor(v8_heap_used: Option<f64>, v8_heap_limit: Option<f64>) -> i64 {
     const PRESSURE_BUDGET: f64 = (128u64 << 20) as f64;
     const MAX_FACTOR: f64 = 16.0;
@@ -119,6 +120,8 @@ fn external_factor(v8_heap_used: Option<f64>, v8_heap_limit: Option<f64>) -> i64
     // (`resourceLimits`, `--max-old-space-size`) every report-triggered collection blocks,
     // and a factor would make them that many times as frequent (40 blocking collections
     // instead of 3 for 160 MB of 1 KiB structs with a 16 MB or 100 MB limit, found by review).
+    // The cut at 512 MB of total limit keeps that half-limit well above what a boosted
+    // report reaches while incremental marking runs.
     const MIN_LIMIT: f64 = (512u64 << 20) as f64;
     match v8_heap_limit {
         Some(l) if l.is_finite() && l >= MIN_LIMIT => {}

@@ -761,9 +761,9 @@ impl Marker<'_> {
         if inflight != 0 {
             self.mark(inflight);
         }
-        // Objects whose type this thread is loading (their wrappers are not made yet).
-        for i in 0..tb::LOADING_LEN {
-            let off = self.cell(block, tb::LOADING + i).load(Ordering::Relaxed) as usize;
+        // The pin stack: objects whose wrappers are being made, strings being copied.
+        for i in 0..tb::PINS_LEN {
+            let off = self.cell(block, tb::PINS + i).load(Ordering::Relaxed) as usize;
             if off != 0 {
                 self.mark(off);
             }

@@ -117,13 +117,13 @@ pub mod tb {
     /// entry per hold. The mutexes are roots; a thread that exits holding any releases them.
     pub const READS: usize = RING + RING_LEN;
     pub const READS_LEN: usize = 64;
-    /// Objects this thread is loading a type for, before their wrappers exist (roots; 0 =
-    /// empty). Loading a type runs library code that can reach user code (patched builtins,
-    /// a Proxy on the global object's prototype chain), which may clobber INFLIGHT and the
-    /// young ranges with reads and operations of its own: a stack of its own keeps the object
-    /// rooted until its wrapper is in the identity table.
-    pub const LOADING: usize = READS + READS_LEN;
-    pub const LOADING_LEN: usize = 8;
+    /// The pin stack: objects this thread is making wrappers for, and long strings it is
+    /// decoding (roots; 0 = empty). Unlike INFLIGHT, nested pins do not overwrite each other:
+    /// making a wrapper or copying a string can reach user code (a type's first load, builtins
+    /// the program patched), whose own reads pin and unpin, and which may start operations
+    /// (dropping the young ranges) and collect.
+    pub const PINS: usize = READS + READS_LEN;
+    pub const PINS_LEN: usize = 8;
 
     /// The SharedMutex a READS cell names (`s` = u32 index of its state word, word 1 lo):
     /// its word offset, or None for an empty or malformed cell.
@@ -132,7 +132,7 @@ pub mod tb {
             .then(|| (s / 2 - 1) as usize)
     }
     /// Size of a thread block in words.
-    pub const WORDS: usize = (LOADING + LOADING_LEN).div_ceil(2);
+    pub const WORDS: usize = (PINS + PINS_LEN).div_ceil(2);
 }
 
 /// Parses `123`, `64k`, `512m`, `2g` into bytes.
