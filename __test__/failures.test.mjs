@@ -389,34 +389,50 @@ describe('builtins patched by the program', () => {
 
 describe('builtins patched by the program, while wrappers are made', () => {
   it('keeps the object alive and calls none of them', () => {
-    // queueMicrotask (first wrapper of a job), Reflect.construct (registered subclasses) and
-    // Math.imul (long probes) were looked up at each call while the object being wrapped was
-    // pinned by one cell only: a replacement could read, unlink and collect it.
+    // queueMicrotask (first wrapper of a job), Reflect.construct (registered subclasses),
+    // Math.imul (long probes), Object.freeze (taken when a type's class was built) and the
+    // arena bookkeeping's push/fill were looked up at each call while a wrapper was made: a
+    // replacement could read, unlink and collect the object, or make wrappers itself (the
+    // table then named another wrapper).
     const r = runChild(
       `
+      let reading = false;
+      let calls = 0;
+      let damage = () => {};
+      const hook = () => { if (reading) { reading = false; calls++; damage(); } };
+      const qm = globalThis.queueMicrotask, rc = Reflect.construct, imul = Math.imul;
+      const freeze = Object.freeze, push = Array.prototype.push, fill = Object.getPrototypeOf(Int32Array.prototype).fill;
+      globalThis.queueMicrotask = (cb) => { hook(); return qm(cb); };
+      Reflect.construct = (...a) => { hook(); return rc(...a); };
+      Math.imul = (a, b) => { hook(); return imul(a, b); };
+      Object.freeze = (o) => { hook(); return freeze(o); };
+      Array.prototype.push = function (...a) { hook(); return push.apply(this, a); };
+      Object.getPrototypeOf(Int32Array.prototype).fill = function (...a) { hook(); return fill.apply(this, a); };
+      // Declared after the patches: the class is built now.
       const arr = new ss.SharedArray(1);
       const other = new ss.SharedArray(1);
       const T = new ss.SharedStructType(['a', 'b'], 'PatchedProbe');
       class Sub extends T {}
       ss.SharedStructType.register(Sub);
-      let calls = 0;
-      const damage = () => { calls++; other.get(0); arr.set(0, null); ss.gc(); };
+      damage = () => { other.get(0); arr.set(0, null); const z = new T(); z.a = 'made in the hook'; ss.gc(); };
       // Made in a job of their own, so that their wrappers (an arena of their own) can die.
       setTimeout(() => {
-        const t = new T(); t.a = 'original'; t.b = 1; arr.set(0, t); other.set(0, new ss.SharedArray(3));
+        for (let i = 0; i < 300; i++) new T();
+        const t = new T(); t.a = 'original'; t.b = 1; arr.set(0, t);
+        for (let i = 0; i < 300; i++) new T();
+        other.set(0, new ss.SharedArray(3));
         setTimeout(() => {
-          ss.gc(); // both wrappers are gone: the reads below make new ones
+          ss.gc(); // the wrappers are gone: the reads below make new ones
           setTimeout(() => {
-            const qm = globalThis.queueMicrotask, rc = Reflect.construct, imul = Math.imul;
-            globalThis.queueMicrotask = (cb) => { damage(); return qm(cb); };
-            Reflect.construct = (...a) => { damage(); return rc(...a); };
-            Math.imul = (a, b) => { damage(); return imul(a, b); };
-            const s = arr.get(0);
+            reading = true;
+            let s, err = null;
+            try { s = arr.get(0); } catch (e) { err = e.message; }
+            reading = false;
             const U = new ss.SharedStructType(['x', 'y'], 'PatchedReuse');
             const keep = [];
             for (let i = 0; i < 100000; i++) { const u = new U(); u.x = 'reused-' + i; u.y = i; keep.push(u); }
             let out;
-            try { out = s === null ? null : [s.a, s.b, s instanceof Sub]; } catch (e) { out = String(e); }
+            try { out = err !== null ? err : s === null ? null : [s.a, s.b, s instanceof Sub, arr.get(0) === s]; } catch (e) { out = String(e); }
             console.log(JSON.stringify({ out, calls }));
             process.exit(0);
           }, 10);
@@ -427,7 +443,7 @@ describe('builtins patched by the program, while wrappers are made', () => {
       { timeout: 30000, nodeArgs: ['--expose-gc'] },
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ out: ['original', 1, true], calls: 0 });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ out: ['original', 1, true, true], calls: 0 });
   });
 });
 
@@ -450,23 +466,29 @@ describe('user code run while a type loads', () => {
           armed = false;
           other.get(0);
           arr.set(0, null);
+          process._tickCallback(); // runs the microtasks queued so far, here, synchronously
           ss.gc();
         }
         return Reflect.has(t, k);
       } }));
       const w = new Worker(\`const ss = require(\${JSON.stringify(require.resolve(${JSON.stringify(INDEX)}))}); const { workerData, parentPort } = require('worker_threads');
         const T = new ss.SharedStructType(['a', 'b'], 'LoadProbe'); const arr = ss.open(workerData[0]); const other = ss.open(workerData[1]);
-        const t = new T(); t.a = 'original'; t.b = 1; arr.set(0, t); other.set(0, new ss.SharedArray(3)); parentPort.postMessage(1);\`, { eval: true, workerData: [ss.share(arr), ss.share(other)] });
-      w.on('message', async () => {
-        await w.terminate();
-        armed = true;
-        const s = arr.get(0);
-        const U = new ss.SharedStructType(['x', 'y'], 'Other');
-        const keep = [];
-        for (let i = 0; i < 50000; i++) { const u = new U(); u.x = 'reused-' + i; u.y = i; keep.push(u); }
-        ss.gc();
-        console.log(JSON.stringify([s.a, s.b, armed]));
-        process.exit(0);
+        for (let i = 0; i < 300; i++) new T();
+        const t = new T(); t.a = 'original'; t.b = 1; arr.set(0, t);
+        for (let i = 0; i < 300; i++) new T();
+        other.set(0, new ss.SharedArray(3)); parentPort.postMessage(1);\`, { eval: true, workerData: [ss.share(arr), ss.share(other)] });
+      w.on('message', () => {
+        w.terminate().then(() => setTimeout(() => {
+          armed = true;
+          const s = arr.get(0);
+          const U = new ss.SharedStructType(['x', 'y'], 'Other');
+          const keep = [];
+          for (let i = 0; i < 50000; i++) { const u = new U(); u.x = 'reused-' + i; u.y = i; keep.push(u); }
+          let out;
+          try { out = [s.a, s.b, armed]; } catch (e) { out = String(e); }
+          console.log(JSON.stringify(out));
+          process.exit(0);
+        }, 10));
       });
       `,
       {},

@@ -455,7 +455,7 @@ class SharedMap {
       this.#arena = rt.attach(this);
       rt.insertWrapper(this, o);
     }
-    Object.freeze(this);
+    rt.freeze(this); // as taken at load (docs/gc.md, "Making a wrapper")
     if (entries !== undefined && entries !== null && entries !== INTERNAL) {
       if (typeof entries[Symbol.iterator] !== 'function') throw new TypeError(`SharedMap: ${rt.describe(entries)} is not iterable`);
       for (const entry of entries) {

@@ -7,10 +7,19 @@
 
 const { getHeapStatistics } = require('v8');
 
-// Builtins called while an object is pinned for a wrapper being made, taken once: one the
-// program replaced would run its code there (docs/gc.md, "Making a wrapper").
+// Builtins called while a wrapper is made, taken once: one the program replaced would run
+// its code there (docs/gc.md, "Making a wrapper").
 const queueMicrotaskOf = queueMicrotask;
+const setImmediateOf = setImmediate;
 const imul = Math.imul;
+const ReflectApply = Reflect.apply;
+const freezeOf = Object.freeze;
+const setPrototypeOfOf = Object.setPrototypeOf;
+const ArrayOf = Array;
+const Int32ArrayOf = Int32Array;
+const arrayPush = Array.prototype.push;
+const arrayPop = Array.prototype.pop;
+const typedFill = Object.getPrototypeOf(Int32Array.prototype).fill;
 const native = require('./native');
 const L = require('./layout');
 
@@ -553,7 +562,6 @@ const CHUNK = 8192;
 // middle of the copy, which could unpin and free it (the copy then read another object's
 // memory: a wrong value, never out of bounds).
 const fcc = String.fromCharCode;
-const ReflectApply = Reflect.apply;
 const Uint16ArrayOf = Uint16Array;
 const bigIntToString = BigInt.prototype.toString;
 const padStart = String.prototype.padStart;
@@ -680,7 +688,9 @@ class Arena {
   constructor(id) {
     this.id = id;
     this.n = 0;
-    this.w = new Array(ARENA_SIZE).fill(undefined);
+    const w = new ArrayOf(ARENA_SIZE);
+    for (let k = 0; k < ARENA_SIZE; k++) w[k] = undefined; // packed, with own elements
+    this.w = w;
   }
 }
 
@@ -693,9 +703,9 @@ const strongIds = [];
 
 function holdArena(a) {
   const id = a.id;
-  while (strongArenas.length <= id) strongArenas.push(undefined);
+  while (strongArenas.length <= id) ReflectApply(arrayPush, strongArenas, [undefined]);
   strongArenas[id] = a;
-  strongIds.push(id);
+  ReflectApply(arrayPush, strongIds, [id]);
 }
 const freeArenaIds = [];
 /**
@@ -717,14 +727,14 @@ let cur = newArena();
 let releaseScheduled = false;
 
 function newArena() {
-  const id = freeArenaIds.length ? freeArenaIds.pop() : nextArenaId++;
+  const id = freeArenaIds.length ? ReflectApply(arrayPop, freeArenaIds, []) : nextArenaId++;
   if (id >= 1 << (31 - ARENA_BITS)) throw new RangeError('shared-structs: too many live wrappers in this thread');
   const offs = arenaOffs[id];
   if (offs === undefined) {
-    while (arenaOffs.length < id) arenaOffs.push(undefined);
-    arenaOffs[id] = new Int32Array(ARENA_SIZE);
+    while (arenaOffs.length < id) ReflectApply(arrayPush, arenaOffs, [undefined]);
+    arenaOffs[id] = new Int32ArrayOf(ARENA_SIZE);
   } else {
-    offs.fill(0);
+    ReflectApply(typedFill, offs, [0]);
   }
   const a = new Arena(id);
   holdArena(a);
@@ -842,9 +852,15 @@ function freeDeadArenaIds(dead) {
 /** End of job: drop strong references to arenas and the front cache. */
 function releaseJob() {
   releaseScheduled = false;
-  // No library frame is active at the end of a job: pins left are those of frames a
-  // termination (a vm timeout) unwound without running their `finally`.
-  if (pinDepth !== 0) pinPop(0);
+  // Pins left at the end of a job are those of frames a termination (a vm timeout) unwound
+  // without running their `finally`, or of frames still active (program code reached inside
+  // makeWrapper can drain microtasks: process._tickCallback). Only a macrotask is sure to
+  // run with no library frame active: clear them from one.
+  if (pinDepth !== 0 && !pinSweepScheduled) {
+    pinSweepScheduled = true;
+    const im = setImmediateOf(sweepPins);
+    if (typeof im.unref === 'function') im.unref();
+  }
   pruneAfterCollection();
   // The current arena becomes weak too, so wrappers made in this job can die.
   if (cur.n > 0) {
@@ -1018,6 +1034,14 @@ function pinPush(off) {
   return pinDepth++;
 }
 
+let pinSweepScheduled = false;
+
+/** From a macrotask (no library frame is active): drops pins terminated frames left. */
+function sweepPins() {
+  pinSweepScheduled = false;
+  if (pinDepth !== 0) pinPop(0);
+}
+
 /** Pops the pin pushed at depth `d` (and any a terminated frame left above it). */
 function pinPop(d) {
   while (pinDepth > d) U32[C_PINS + --pinDepth] = 0;
@@ -1050,7 +1074,12 @@ function makeWrapper(off, i) {
         tb = tbase;
       }
     }
+    const n0 = attachCount;
     const w = t.make(off);
+    // Program code run inside make() (a builtin it replaced, reached by a constructor) could
+    // have made wrappers itself: then lastRef names another wrapper, or this object may have
+    // two. Refuse rather than enter a wrong reference (the object stays rooted by its slot).
+    if (attachCount !== n0 + 1) throw new TypeError('shared-structs: program code made shared-object wrappers while one was being made (a replaced builtin?); read the value again');
     insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
     return w;
   } finally {
@@ -1060,6 +1089,8 @@ function makeWrapper(off, i) {
 
 /** Arena reference (aid << ARENA_BITS | slot) of the last wrapper attached. */
 let lastRef = 0;
+/** Wrappers attached so far (makeWrapper checks that its make() attached exactly one). */
+let attachCount = 0;
 
 /**
  * Gives a new wrapper its arena slot (called in constructors, before the wrapper is
@@ -1071,6 +1102,7 @@ let lastRef = 0;
 function attach(w) {
   if (cur.n === arenaLimit) sealArena();
   else if (!releaseScheduled) scheduleRelease();
+  attachCount++;
   const slot = cur.n++;
   cur.w[slot] = w;
   lastRef = (cur.id << ARENA_BITS) | slot;
@@ -1329,6 +1361,8 @@ module.exports = {
   LEN,
   INTERNAL,
   NO_ARENA,
+  freeze: freezeOf,
+  setPrototypeOf: setPrototypeOfOf,
   HEAP_START,
   HEAP_WORDS,
   allocObject,

@@ -203,7 +203,7 @@ function defineBuiltin(typeId, name, words, extra) {
         this.#arena = rt.attach(this);
         rt.insertWrapper(this, o);
       }
-      Object.freeze(this);
+      rt.freeze(this); // as taken at load (docs/gc.md, "Making a wrapper")
     }
   };
   Object.defineProperty(C, 'name', { value: name });
