@@ -447,6 +447,57 @@ describe('builtins patched by the program, while wrappers are made', () => {
   });
 });
 
+describe('program code reached inside the library', () => {
+  it('never frees a half-made object or a string being written (setters on Object.prototype, replaced charCodeAt)', () => {
+    // A setter on Object.prototype ran in the arena bookkeeping of a constructor, and a
+    // replaced String.prototype.charCodeAt in a string's copy: code there that made and
+    // collected shared objects freed the object being constructed (or the string being
+    // written), and the wrapper (or the slot) then named freed memory.
+    const r = runChild(
+      `
+      const T = new ss.SharedStructType(['x', 's'], 'ReachedInside');
+      let armed = false, fired = 0, errors = [];
+      const damage = () => { try { const j = new T(); j.x = 1; ss.gc(); } catch (e) { errors.push(e.constructor.name); } };
+      Object.defineProperty(Object.prototype, 'w', {
+        configurable: true,
+        set(v) {
+          Object.defineProperty(this, 'w', { value: v, writable: true, enumerable: true, configurable: true });
+          if (armed) { armed = false; fired++; damage(); }
+        },
+      });
+      const keep = [];
+      armed = true;
+      let victim;
+      for (let k = 0; k < 600; k++) { victim = new T(); victim.x = k; keep.push(victim); }
+      armed = false;
+      delete Object.prototype.w;
+      const victimOk = keep.every((t, k) => t.x === k);
+      const t = new T();
+      const orig = String.prototype.charCodeAt;
+      let writeError = null;
+      armed = true;
+      String.prototype.charCodeAt = function (k) { if (armed) { armed = false; damage(); } return orig.call(this, k); };
+      try { t.s = 'written while charCodeAt is replaced'; } catch (e) { writeError = e.constructor.name; }
+      String.prototype.charCodeAt = orig;
+      ss.gc();
+      const U = new ss.SharedStructType(['a'], 'ReachedReuse');
+      for (let i = 0; i < 20000; i++) { const u = new U(); u.a = 'reused-' + i; keep.push(u); }
+      let s;
+      try { s = t.s; } catch (e) { s = 'threw ' + e.message; }
+      console.log(JSON.stringify({ victimOk, s, writeError }));
+      `,
+      {},
+      { timeout: 30000, nodeArgs: ['--expose-gc'] },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.victimOk).toBe(true);
+    // The write either completed or failed cleanly: the slot never names freed memory.
+    if (out.writeError === null) expect(out.s).toBe('written while charCodeAt is replaced');
+    else expect([out.writeError, out.s]).toEqual(['TypeError', undefined]);
+  });
+});
+
 describe('user code run while a type loads', () => {
   it('keeps the object being wrapped alive when loading its type runs user code that reads, unlinks and collects', () => {
     // A has trap on the global object's prototype chain runs inside the first read of a

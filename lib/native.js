@@ -5,6 +5,9 @@
 const binding = require('../binding.js');
 
 const CLASSES = { TypeError, RangeError, Error };
+// Taken at load: spreading the arguments (`fn(...args)`) ran the array iterator, which a
+// program can replace, in every native call (TLAB refills inside constructors among them).
+const ReflectApply = Reflect.apply;
 
 /** Rethrows a binding error ("TypeError: msg") as a real TypeError/RangeError. */
 function rethrow(e) {
@@ -22,7 +25,7 @@ for (const name of Object.keys(binding)) {
   if (typeof fn !== 'function') continue;
   native[name] = function (...args) {
     try {
-      return fn(...args);
+      return ReflectApply(fn, undefined, args);
     } catch (e) {
       return rethrow(e);
     }

@@ -200,6 +200,7 @@ function allocRefill(words) {
  * operation links them into the heap or registers their wrapper).
  */
 function opStart() {
+  if (internalDepth !== 0) checkNotInternal();
   U32[C_YOUNG] = U32[C_TOP];
   U32[C_YOUNG_N] = 0;
   // The string ring (roots of the write cache) is only ever emptied here, between
@@ -516,11 +517,19 @@ function strHash(off) {
 function stringOffset(s) {
   let off = strOffsets.get(s);
   if (off !== undefined) return off;
-  off = allocString(s);
-  if (s.length <= STR_REMEMBER_MAX && ringN < STR_OFFSETS_MAX) {
-    strOffsets.set(s, off);
-    U32[C_RING + ringN] = off;
-    U32[C_RING_N] = ++ringN;
+  // From the allocation on, the string is rooted only by the young range: builtins called
+  // here (charCodeAt, Map#set) may be ones the program replaced, whose code must not start
+  // an operation of its own (internalDepth).
+  internalDepth++;
+  try {
+    off = allocString(s);
+    if (s.length <= STR_REMEMBER_MAX && ringN < STR_OFFSETS_MAX) {
+      strOffsets.set(s, off);
+      U32[C_RING + ringN] = off;
+      U32[C_RING_N] = ++ringN;
+    }
+  } finally {
+    internalDepth--;
   }
   const h = strHash(off);
   I32[C_STR_KEYS + (h ^ 1)] = I32[C_STR_KEYS + h];
@@ -630,7 +639,17 @@ function decodeShort(b, len) {
 // value by 64 bits per limb was quadratic: a 244 KiB bigint took ~4 s each way).
 const BIG_SHIFT_LIMBS = 8;
 
+/** allocBigInt under internalDepth: the builtins it calls may be ones the program replaced (see stringOffset). */
 function allocBigInt(v) {
+  internalDepth++;
+  try {
+    return allocBigIntInner(v);
+  } finally {
+    internalDepth--;
+  }
+}
+
+function allocBigIntInner(v) {
   const neg = v < 0n;
   let mag = neg ? -v : v;
   if (mag < 1n << BigInt(64 * BIG_SHIFT_LIMBS)) {
@@ -684,13 +703,22 @@ function readBigInt(off) {
 const ARENA_BITS = 8;
 const ARENA_SIZE = 1 << ARENA_BITS;
 
+/**
+ * A fresh array of ARENA_SIZE undefined elements, from an array literal: its elements are its
+ * own from the start, so storing a wrapper never looks for a setter on Array.prototype (as
+ * stores into a holey `new Array(n)` do, and a program may define one).
+ */
+// eslint-disable-next-line no-new-func
+const newArenaSlots = new Function(`return [${'undefined,'.repeat(ARENA_SIZE)}];`);
+
 class Arena {
+  // Class fields are defined, not assigned: no setter a program put on Object.prototype runs.
+  id = 0;
+  n = 0;
+  w = null;
   constructor(id) {
     this.id = id;
-    this.n = 0;
-    const w = new ArrayOf(ARENA_SIZE);
-    for (let k = 0; k < ARENA_SIZE; k++) w[k] = undefined; // packed, with own elements
-    this.w = w;
+    this.w = newArenaSlots();
   }
 }
 
@@ -767,10 +795,29 @@ function weaken(a) {
   if (strongArenas[a.id] === a) strongArenas[a.id] = undefined;
 }
 
+/**
+ * Nonzero while the library updates its own bookkeeping (sealing an arena, rebuilding or
+ * pruning the identity table). Program code reached from there (a setter it defined on a
+ * built-in prototype, a builtin it replaced) must not use shared objects: a nested
+ * operation dropped the young range of an object being constructed (which a collection then
+ * freed), and a nested wrapper went into an arena about to be replaced or a table half
+ * copied. opStart, attach and makeWrapper throw instead.
+ */
+let internalDepth = 0;
+
+function checkNotInternal() {
+  if (internalDepth !== 0) throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
+}
+
 function sealArena() {
-  weaken(cur);
-  scheduleRelease();
-  cur = newArena();
+  internalDepth++;
+  try {
+    weaken(cur);
+    scheduleRelease();
+    cur = newArena();
+  } finally {
+    internalDepth--;
+  }
 }
 
 function scheduleRelease() {
@@ -810,7 +857,16 @@ function pruneAfterCollection() {
  * probes go on past them, the collector skips them, the next rebuild drops them) and frees
  * those arena ids. Costs a lookup per wrapper that died, not a pass over the table.
  */
-function pruneDeadArenas(dead = deadArenaIds()) {
+function pruneDeadArenas(dead) {
+  internalDepth++;
+  try {
+    pruneDeadArenasInner(dead === undefined ? deadArenaIds() : dead);
+  } finally {
+    internalDepth--;
+  }
+}
+
+function pruneDeadArenasInner(dead) {
   for (let d = 0; d < dead.length; d++) {
     const aid = dead[d];
     const offs = arenaOffs[aid];
@@ -856,7 +912,7 @@ function releaseJob() {
   // without running their `finally`, or of frames still active (program code reached inside
   // makeWrapper can drain microtasks: process._tickCallback). Only a macrotask is sure to
   // run with no library frame active: clear them from one.
-  if (pinDepth !== 0 && !pinSweepScheduled) {
+  if ((pinDepth !== 0 || internalDepth !== 0) && !pinSweepScheduled) {
     pinSweepScheduled = true;
     const im = setImmediateOf(sweepPins);
     if (typeof im.unref === 'function') im.unref();
@@ -1040,6 +1096,7 @@ let pinSweepScheduled = false;
 function sweepPins() {
   pinSweepScheduled = false;
   if (pinDepth !== 0) pinPop(0);
+  internalDepth = 0;
 }
 
 /** Pops the pin pushed at depth `d` (and any a terminated frame left above it). */
@@ -1058,6 +1115,7 @@ function pinPop(d) {
  * stack (a root that nested pins do not overwrite) until its wrapper is in the table.
  */
 function makeWrapper(off, i) {
+  if (internalDepth !== 0) checkNotInternal();
   const d = pinPush(off);
   try {
     const id = U32[2 * off] & L.TYPE_MASK;
@@ -1100,6 +1158,7 @@ let attachCount = 0;
  * wrappers' entries. The identity-table entry is added by insertWrapper / wrapSlow.
  */
 function attach(w) {
+  if (internalDepth !== 0) checkNotInternal();
   if (cur.n === arenaLimit) sealArena();
   else if (!releaseScheduled) scheduleRelease();
   attachCount++;
@@ -1197,7 +1256,16 @@ function markDead(dead, bit) {
  * `new T()` in a loop. A full heap (the allocation below throws) prunes the old table and
  * leaves it in use.
  */
-function rebuildTable(dead = deadArenaIds()) {
+function rebuildTable(dead) {
+  internalDepth++;
+  try {
+    rebuildTableInner(dead === undefined ? deadArenaIds() : dead);
+  } finally {
+    internalDepth--;
+  }
+}
+
+function rebuildTableInner(dead) {
   markDead(dead, 1);
   const oldBase = tbase;
   const oldCap = tcap;
