@@ -641,12 +641,7 @@ const BIG_SHIFT_LIMBS = 8;
 
 /** allocBigInt under internalDepth: the builtins it calls may be ones the program replaced (see stringOffset). */
 function allocBigInt(v) {
-  internalDepth++;
-  try {
-    return allocBigIntInner(v);
-  } finally {
-    internalDepth--;
-  }
+  return internally(allocBigIntInner, v);
 }
 
 function allocBigIntInner(v) {
@@ -805,6 +800,16 @@ function weaken(a) {
  */
 let internalDepth = 0;
 
+/** fn(arg) with internalDepth raised (see above). */
+function internally(fn, arg) {
+  internalDepth++;
+  try {
+    return fn(arg);
+  } finally {
+    internalDepth--;
+  }
+}
+
 function checkNotInternal() {
   if (internalDepth !== 0) throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
 }
@@ -858,12 +863,7 @@ function pruneAfterCollection() {
  * those arena ids. Costs a lookup per wrapper that died, not a pass over the table.
  */
 function pruneDeadArenas(dead) {
-  internalDepth++;
-  try {
-    pruneDeadArenasInner(dead === undefined ? deadArenaIds() : dead);
-  } finally {
-    internalDepth--;
-  }
+  internally(pruneDeadArenasInner, dead === undefined ? deadArenaIds() : dead);
 }
 
 function pruneDeadArenasInner(dead) {
@@ -1257,12 +1257,7 @@ function markDead(dead, bit) {
  * leaves it in use.
  */
 function rebuildTable(dead) {
-  internalDepth++;
-  try {
-    rebuildTableInner(dead === undefined ? deadArenaIds() : dead);
-  } finally {
-    internalDepth--;
-  }
+  internally(rebuildTableInner, dead === undefined ? deadArenaIds() : dead);
 }
 
 function rebuildTableInner(dead) {
