@@ -498,6 +498,48 @@ describe('program code reached inside the library', () => {
   });
 });
 
+describe('scripts stopped by a vm timeout inside the library', () => {
+  it('leave shared objects usable in the same job', () => {
+    // A vm timeout unwinds the library's frames without running their `finally`: the pin and
+    // bookkeeping state they had raised stayed raised, and every later write (or, after a
+    // few, every read of a long string) in the same job threw.
+    const r = runChild(
+      `
+      const vm = require('vm');
+      const T = new ss.SharedStructType(['a', 'b'], 'VmTimeout');
+      const long = new ss.SharedArray(64);
+      for (let i = 0; i < 64; i++) long.set(i, String(i).padStart(8000, 'x'));
+      ss.gc(); // empties the string read cache: the reads below copy
+      const ctx = vm.createContext({ ss, long });
+      const scripts = [
+        '{ const a = new ss.SharedArray(1000); for (let i = 0;; i++) a.set(i % 1000, "str" + i); }',
+        '{ const a = new ss.SharedArray(1000); for (let i = 0;; i++) a.set(i % 1000, 2n ** 700n + BigInt(i)); }',
+        '{ let n = 0; for (let i = 0;; i++) n += long.get(i % 64).length; }',
+      ];
+      let fails = 0;
+      const errors = [];
+      for (let trial = 0; trial < 45; trial++) {
+        try { vm.runInContext(scripts[trial % 3], ctx, { timeout: 10 }); } catch (e) { if (!/timed out/.test(e.message)) errors.push(e.message); }
+        try {
+          const t = new T();
+          t.a = 'after' + trial;
+          t.b = 2n ** 600n + BigInt(trial);
+          if (long.get(trial % 64).length !== 8000) throw new Error('bad read');
+        } catch (e) {
+          fails++;
+          errors.push(e.message);
+        }
+      }
+      console.log(JSON.stringify({ fails, errors: errors.slice(0, 3) }));
+      `,
+      {},
+      { timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ fails: 0, errors: [] });
+  });
+});
+
 describe('user code run while a type loads', () => {
   it('keeps the object being wrapped alive when loading its type runs user code that reads, unlinks and collects', () => {
     // A has trap on the global object's prototype chain runs inside the first read of a

@@ -49,5 +49,5 @@ module.exports = Object.freeze({
   TB_READS: 8 + 2 * 256 + 8192 + 16384,
   TB_READS_LEN: 64,
   TB_PINS: 8 + 2 * 256 + 8192 + 16384 + 64,
-  TB_PINS_LEN: 8,
+  TB_PINS_LEN: 32,
 });

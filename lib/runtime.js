@@ -20,6 +20,9 @@ const Int32ArrayOf = Int32Array;
 const arrayPush = Array.prototype.push;
 const arrayPop = Array.prototype.pop;
 const typedFill = Object.getPrototypeOf(Int32Array.prototype).fill;
+const charCodeAt = String.prototype.charCodeAt;
+const mapSet = Map.prototype.set;
+const BigUint64ArrayOf = BigUint64Array;
 const native = require('./native');
 const L = require('./layout');
 
@@ -517,19 +520,14 @@ function strHash(off) {
 function stringOffset(s) {
   let off = strOffsets.get(s);
   if (off !== undefined) return off;
-  // From the allocation on, the string is rooted only by the young range: builtins called
-  // here (charCodeAt, Map#set) may be ones the program replaced, whose code must not start
-  // an operation of its own (internalDepth).
-  internalDepth++;
-  try {
-    off = allocString(s);
-    if (s.length <= STR_REMEMBER_MAX && ringN < STR_OFFSETS_MAX) {
-      strOffsets.set(s, off);
-      U32[C_RING + ringN] = off;
-      U32[C_RING_N] = ++ringN;
-    }
-  } finally {
-    internalDepth--;
+  // From the allocation on, the string is rooted only by the young range: only builtins
+  // taken at load run here (a replaced charCodeAt or Map#set could start an operation of its
+  // own, dropping that range, and collect).
+  off = allocString(s);
+  if (s.length <= STR_REMEMBER_MAX && ringN < STR_OFFSETS_MAX) {
+    ReflectApply(mapSet, strOffsets, [s, off]);
+    U32[C_RING + ringN] = off;
+    U32[C_RING_N] = ++ringN;
   }
   const h = strHash(off);
   I32[C_STR_KEYS + (h ^ 1)] = I32[C_STR_KEYS + h];
@@ -545,7 +543,7 @@ function allocString(s) {
   U32[2 * off + 2] = len;
   U32[2 * off + 3] = 0;
   const base = (off + 2) * 4;
-  for (let k = 0; k < len; k++) U16[base + k] = s.charCodeAt(k);
+  for (let k = 0; k < len; k++) U16[base + k] = ReflectApply(charCodeAt, s, [k]);
   return off;
 }
 
@@ -591,16 +589,20 @@ function decodeString(off) {
   const b = (off + 2) * 4;
   if (len <= 16) return decodeShort(b, len);
   if (len <= 32) return decodeShort(b, 16) + decodeShort(b + 16, len - 16);
-  // A long copy is pinned on the pin stack as well: nested reads of user code reached
-  // through a builtin cannot unpin it (the caller's INFLIGHT pin can be).
-  const d = pinPush(off);
+  // A long copy is also pinned in a cell of its own (the pin stack's last): reads made by
+  // program code reached through a builtin (a typed array `length` getter it redefined) clear
+  // the caller's INFLIGHT pin. A cell, not a stack entry: a `vm` timeout landing in this
+  // loop (a frequent place for one) leaves the cell set, which keeps one string alive until
+  // the next long copy, where a stack entry would stay used.
+  const prev = U32[C_STRPIN];
+  U32[C_STRPIN] = off;
   try {
     if (len <= CHUNK) return unitsToString(b, b + len);
     let out = '';
     for (let k = 0; k < len; k += CHUNK) out += unitsToString(b + k, b + MathMin(len, k + CHUNK));
     return out;
   } finally {
-    pinPop(d);
+    U32[C_STRPIN] = prev;
   }
 }
 
@@ -639,35 +641,37 @@ function decodeShort(b, len) {
 // value by 64 bits per limb was quadratic: a 244 KiB bigint took ~4 s each way).
 const BIG_SHIFT_LIMBS = 8;
 
-/** allocBigInt under internalDepth: the builtins it calls may be ones the program replaced (see stringOffset). */
+/**
+ * The limbs are computed before the object is allocated (the builtins that computes them
+ * with may be ones the program replaced: run after the allocation, their code could start an
+ * operation, dropping the young range that roots the new object, and collect).
+ */
 function allocBigInt(v) {
-  return internally(allocBigIntInner, v);
-}
-
-function allocBigIntInner(v) {
   const neg = v < 0n;
   let mag = neg ? -v : v;
+  let limbs;
   if (mag < 1n << BigInt(64 * BIG_SHIFT_LIMBS)) {
     let n = 0;
     for (let t = mag; t > 0n; t >>= 64n) n++;
-    const off = allocObject(2 + n, L.TYPE_BIGINT);
-    U32[2 * off + 2] = n;
-    U32[2 * off + 3] = neg ? 1 : 0;
+    limbs = new BigUint64ArrayOf(n);
     for (let k = 0; k < n; k++) {
-      BU64[off + 2 + k] = BigInt.asUintN(64, mag);
+      limbs[k] = mag; // a BigUint64Array keeps the low 64 bits
       mag >>= 64n;
     }
-    return off;
+  } else {
+    const hex = mag.toString(16);
+    const n = Math.ceil(hex.length / 16);
+    limbs = new BigUint64ArrayOf(n);
+    for (let k = 0; k < n; k++) {
+      const end = hex.length - 16 * k;
+      limbs[k] = BigInt('0x' + hex.slice(Math.max(0, end - 16), end));
+    }
   }
-  const hex = mag.toString(16);
-  const n = Math.ceil(hex.length / 16);
+  const n = limbs.length;
   const off = allocObject(2 + n, L.TYPE_BIGINT);
   U32[2 * off + 2] = n;
   U32[2 * off + 3] = neg ? 1 : 0;
-  for (let k = 0; k < n; k++) {
-    const end = hex.length - 16 * k;
-    BU64[off + 2 + k] = BigInt('0x' + hex.slice(Math.max(0, end - 16), end));
-  }
+  for (let k = 0; k < n; k++) BU64[off + 2 + k] = limbs[k];
   return off;
 }
 
@@ -912,7 +916,10 @@ function releaseJob() {
   // without running their `finally`, or of frames still active (program code reached inside
   // makeWrapper can drain microtasks: process._tickCallback). Only a macrotask is sure to
   // run with no library frame active: clear them from one.
-  if ((pinDepth !== 0 || internalDepth !== 0) && !pinSweepScheduled) {
+  // internalDepth is cleared here already: sections are synchronous and call no program
+  // code that could reach this (a microtask drain inside one needs a replaced builtin too).
+  internalDepth = 0;
+  if (pinDepth !== 0 && !pinSweepScheduled) {
     pinSweepScheduled = true;
     const im = setImmediateOf(sweepPins);
     if (typeof im.unref === 'function') im.unref();
@@ -1077,6 +1084,10 @@ function wrapSlow(off, h) {
 }
 
 const C_PINS = 2 * BLOCK + L.TB_PINS;
+/** The pin stack's last cell: the long string being copied (decodeString). */
+const C_STRPIN = C_PINS + L.TB_PINS_LEN - 1;
+/** Cells of the pin stack proper. */
+const PINS_STACK = L.TB_PINS_LEN - 1;
 /** Pin-stack cells in use (cells at and above it are 0, unless a frame was terminated). */
 let pinDepth = 0;
 
@@ -1085,7 +1096,7 @@ let pinDepth = 0;
  * still rooted by something else at the call (INFLIGHT, a young range, a slot re-checked).
  */
 function pinPush(off) {
-  if (pinDepth === L.TB_PINS_LEN) throw new RangeError('shared-structs: shared reads nested too deeply (user code run while making wrappers or copying strings reads shared objects itself)');
+  if (pinDepth === PINS_STACK) throw new RangeError('shared-structs: shared reads nested too deeply (user code run while making wrappers or copying strings reads shared objects itself)');
   U32[C_PINS + pinDepth] = off;
   return pinDepth++;
 }

@@ -123,7 +123,7 @@ pub mod tb {
     /// the program patched), whose own reads pin and unpin, and which may start operations
     /// (dropping the young ranges) and collect.
     pub const PINS: usize = READS + READS_LEN;
-    pub const PINS_LEN: usize = 8;
+    pub const PINS_LEN: usize = 32;
 
     /// The SharedMutex a READS cell names (`s` = u32 index of its state word, word 1 lo):
     /// its word offset, or None for an empty or malformed cell.
