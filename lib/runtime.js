@@ -7,22 +7,28 @@
 
 const { getHeapStatistics } = require('v8');
 
-// Builtins called while a wrapper is made, taken once: one the program replaced would run
-// its code there (docs/gc.md, "Making a wrapper").
+// Builtins the library calls while an object it is building, wrapping or copying is rooted
+// only for the current operation, taken once at load: one the program replaced would run its
+// code there, which could unpin the object and collect (docs/gc.md, "Making a wrapper").
 const queueMicrotaskOf = queueMicrotask;
 const setImmediateOf = setImmediate;
 const imul = Math.imul;
+const MathMin = Math.min;
 const ReflectApply = Reflect.apply;
 const freezeOf = Object.freeze;
 const setPrototypeOfOf = Object.setPrototypeOf;
-const ArrayOf = Array;
 const Int32ArrayOf = Int32Array;
+const Uint16ArrayOf = Uint16Array;
+const BigUint64ArrayOf = BigUint64Array;
 const arrayPush = Array.prototype.push;
 const arrayPop = Array.prototype.pop;
 const typedFill = Object.getPrototypeOf(Int32Array.prototype).fill;
 const charCodeAt = String.prototype.charCodeAt;
+const padStart = String.prototype.padStart;
+const fcc = String.fromCharCode;
 const mapSet = Map.prototype.set;
-const BigUint64ArrayOf = BigUint64Array;
+const BigIntOf = BigInt;
+const bigIntToString = BigInt.prototype.toString;
 const native = require('./native');
 const L = require('./layout');
 
@@ -203,7 +209,7 @@ function allocRefill(words) {
  * operation links them into the heap or registers their wrapper).
  */
 function opStart() {
-  if (internalDepth !== 0) checkNotInternal();
+  if (internalDepth !== 0) internalUse();
   U32[C_YOUNG] = U32[C_TOP];
   U32[C_YOUNG_N] = 0;
   // The string ring (roots of the write cache) is only ever emptied here, between
@@ -563,17 +569,6 @@ function readString(off) {
 }
 
 const CHUNK = 8192;
-// Builtins the decoders call, taken once: a string or bigint being decoded is pinned only by
-// the INFLIGHT cell, and a builtin the program patched (Function.prototype.apply,
-// TypedArray.prototype.subarray, String.prototype.padStart...) would run user code in the
-// middle of the copy, which could unpin and free it (the copy then read another object's
-// memory: a wrong value, never out of bounds).
-const fcc = String.fromCharCode;
-const Uint16ArrayOf = Uint16Array;
-const bigIntToString = BigInt.prototype.toString;
-const padStart = String.prototype.padStart;
-const BigIntOf = BigInt;
-const MathMin = Math.min;
 
 /**
  * The code units of U16[from, to) as a string (at most CHUNK of them). A fresh view, not
@@ -682,7 +677,7 @@ function readBigInt(off) {
   if (n <= BIG_SHIFT_LIMBS) {
     for (let k = n - 1; k >= 0; k--) v = (v << 64n) | BU64[off + 2 + k];
   } else {
-    // String concatenation (a rope, linear), and builtins taken at load (see fcc above).
+    // String concatenation (a rope, linear), and builtins taken at load (top of the file).
     let hex = '0x';
     for (let k = n - 1; k >= 0; k--) hex += ReflectApply(padStart, ReflectApply(bigIntToString, BU64[off + 2 + k], [16]), [16, '0']);
     v = BigIntOf(hex);
@@ -814,19 +809,19 @@ function internally(fn, arg) {
   }
 }
 
-function checkNotInternal() {
-  if (internalDepth !== 0) throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
+/** Throws: called where internalDepth !== 0 (program code reached inside the library). */
+function internalUse() {
+  throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
 }
 
 function sealArena() {
-  internalDepth++;
-  try {
-    weaken(cur);
-    scheduleRelease();
-    cur = newArena();
-  } finally {
-    internalDepth--;
-  }
+  internally(sealArenaNow);
+}
+
+function sealArenaNow() {
+  weaken(cur);
+  scheduleRelease();
+  cur = newArena();
 }
 
 function scheduleRelease() {
@@ -912,12 +907,11 @@ function freeDeadArenaIds(dead) {
 /** End of job: drop strong references to arenas and the front cache. */
 function releaseJob() {
   releaseScheduled = false;
-  // Pins left at the end of a job are those of frames a termination (a vm timeout) unwound
-  // without running their `finally`, or of frames still active (program code reached inside
-  // makeWrapper can drain microtasks: process._tickCallback). Only a macrotask is sure to
-  // run with no library frame active: clear them from one.
-  // internalDepth is cleared here already: sections are synchronous and call no program
-  // code that could reach this (a microtask drain inside one needs a replaced builtin too).
+  // State raised by frames a termination (a vm timeout) unwound without their `finally`.
+  // internalDepth is reset here (its sections reach program code only through replaced
+  // builtins). Pins may also belong to frames still active (program code inside makeWrapper
+  // can drain microtasks: process._tickCallback), so only a macrotask, where no library
+  // frame is active, clears them.
   internalDepth = 0;
   if (pinDepth !== 0 && !pinSweepScheduled) {
     pinSweepScheduled = true;
@@ -1126,7 +1120,7 @@ function pinPop(d) {
  * stack (a root that nested pins do not overwrite) until its wrapper is in the table.
  */
 function makeWrapper(off, i) {
-  if (internalDepth !== 0) checkNotInternal();
+  if (internalDepth !== 0) internalUse();
   const d = pinPush(off);
   try {
     const id = U32[2 * off] & L.TYPE_MASK;
@@ -1136,7 +1130,7 @@ function makeWrapper(off, i) {
       t = loadType(id, off);
       // The load may have reached user code that read this object (and made its wrapper)
       // or changed the table: if the slot found before is not as it was, look again.
-      if (tb !== tbase || (i >= 0 ? I32[tb + i] !== off : I32[tb - 1 - i] !== 0)) {
+      if (!slotAsFound(tb, i, off)) {
         const w = findWrapper(off);
         if (w !== undefined) return w;
         i = tableFind(off);
@@ -1149,11 +1143,19 @@ function makeWrapper(off, i) {
     // have made wrappers itself: then lastRef names another wrapper, or this object may have
     // two. Refuse rather than enter a wrong reference (the object stays rooted by its slot).
     if (attachCount !== n0 + 1) throw new TypeError('shared-structs: program code made shared-object wrappers while one was being made (a replaced builtin?); read the value again');
-    insertAt(off, tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0) ? i : tableFind(off));
+    insertAt(off, slotAsFound(tb, i, off) ? i : tableFind(off));
     return w;
   } finally {
     pinPop(d);
   }
+}
+
+/**
+ * Whether table slot `i` (tableFind's answer for `off` while the table was at `tb`) still
+ * says the same: the same table, and `off`'s entry, or an empty slot, still there.
+ */
+function slotAsFound(tb, i, off) {
+  return tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0);
 }
 
 /** Arena reference (aid << ARENA_BITS | slot) of the last wrapper attached. */
@@ -1169,7 +1171,7 @@ let attachCount = 0;
  * wrappers' entries. The identity-table entry is added by insertWrapper / wrapSlow.
  */
 function attach(w) {
-  if (internalDepth !== 0) checkNotInternal();
+  if (internalDepth !== 0) internalUse();
   if (cur.n === arenaLimit) sealArena();
   else if (!releaseScheduled) scheduleRelease();
   attachCount++;

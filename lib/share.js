@@ -5,9 +5,8 @@ const native = require('./native');
 const rt = require('./runtime');
 
 const BRAND = 'shared-structs/token';
-/** Scratch for a NaN's bits (an array literal, `new Float64Array([v])`, quiets a signalling NaN). */
-const NAN_F = new Float64Array(1);
-const NAN_U = new Uint32Array(NAN_F.buffer);
+// A NaN's bits go through the runtime's scratch view (rt.SF / rt.SU): an array literal,
+// `new Float64Array([v])`, quiets a signalling NaN.
 
 /**
  * Returns a token for `value` that survives structured cloning (`workerData`,
@@ -25,8 +24,8 @@ function share(value) {
   if (value !== value) {
     // Structured cloning canonicalizes NaN: carry its bits (payload, sign and the
     // signalling bit) instead.
-    NAN_F[0] = value;
-    return { [BRAND]: 1, nan: [NAN_U[0], NAN_U[1]] };
+    rt.SF[0] = value;
+    return { [BRAND]: 1, nan: [rt.SU[0], rt.SU[1]] };
   }
   return { [BRAND]: 1, value };
 }
@@ -47,9 +46,9 @@ function open(token) {
   if ('nan' in token) {
     const b = token.nan;
     if (!Array.isArray(b) || b.length !== 2 || !b.every((x) => x >>> 0 === x)) throw new TypeError('open(): malformed token');
-    NAN_U[0] = b[0];
-    NAN_U[1] = b[1];
-    const v = NAN_F[0];
+    rt.SU[0] = b[0];
+    rt.SU[1] = b[1];
+    const v = rt.SF[0];
     if (v === v) throw new TypeError('open(): malformed token');
     return v;
   }

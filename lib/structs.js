@@ -354,10 +354,9 @@ function buildEntry(info, builtinName) {
   // else (another struct type, a Mutex, a SharedMap, a plain object carrying [OFF]) throws
   // instead of reading or writing at that object's offset with this type's layout.
   let src = '';
-  src += `const { F64, U32, K, OFF, LEN, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg } = env;\n`;
-  // Object.freeze and Object.setPrototypeOf as taken at load (a constructor must run no
-  // builtin the program may have replaced since: docs/gc.md, "Making a wrapper").
-  src += `const { freeze, setPrototypeOf: setProto } = env;\n`;
+  // freeze and setProto are Object.freeze and Object.setPrototypeOf as taken at load (a
+  // constructor must run no builtin the program may have replaced since: docs/gc.md).
+  src += `const { F64, U32, K, OFF, LEN, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg, freeze, setPrototypeOf: setProto } = env;\n`;
   src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  #a = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      this.#a = attach(this);\n    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n      this[LEN] = n;\n`;

@@ -150,12 +150,17 @@ fn report_external(env: &Env, words: usize, factor: i64) {
             r.set(total);
         }
     });
+    // A failed report only leaves V8's accounting as it was.
+    let _ = adjust_external(env, adjust);
+}
+
+/// Adds `bytes` (may be negative) to V8's external-memory accounting for this isolate; V8
+/// may collect its heap in the call, as any allocation may.
+fn adjust_external(env: &Env, bytes: i64) -> sys::napi_status {
     let mut result = 0i64;
-    // SAFETY: `env` is this call's live env; napi_adjust_external_memory only updates V8's
-    // accounting for this isolate.
-    unsafe {
-        sys::napi_adjust_external_memory(env.raw(), adjust, &mut result);
-    }
+    // SAFETY: `env` is this call's live env and `result` a live local;
+    // napi_adjust_external_memory only updates V8's accounting for this isolate.
+    unsafe { sys::napi_adjust_external_memory(env.raw(), bytes, &mut result) }
 }
 
 /// External memory reported by [`v8_memory_pressure`] for the length of one call.
@@ -173,15 +178,9 @@ const PRESSURE_BYTES: i64 = 1 << 40;
 #[napi]
 pub fn v8_memory_pressure(env: Env) -> Result<()> {
     for _ in 0..2 {
-        let mut result = 0i64;
-        // SAFETY: `env` is this call's live env; napi_adjust_external_memory only updates
-        // V8's accounting for this isolate (and may collect its heap, which any allocation
-        // may do).
-        let status =
-            unsafe { sys::napi_adjust_external_memory(env.raw(), PRESSURE_BYTES, &mut result) };
-        // SAFETY: as above; gives back exactly what the previous call reported.
-        let back =
-            unsafe { sys::napi_adjust_external_memory(env.raw(), -PRESSURE_BYTES, &mut result) };
+        let status = adjust_external(&env, PRESSURE_BYTES);
+        // Gives back exactly what the previous call reported.
+        let back = adjust_external(&env, -PRESSURE_BYTES);
         if status != sys::Status::napi_ok || back != sys::Status::napi_ok {
             return Err(Error::from_reason("napi_adjust_external_memory failed"));
         }
