@@ -983,7 +983,7 @@ const frontVals = new Array(1 << FRONT_BITS).fill(null);
  * the end of a job clears just those. Filling the whole value array cost ~3.8 µs, at the
  * end of every job that touched a shared object.
  */
-const FRONT_DIRTY_MAX = 512;
+const FRONT_DIRTY_MAX = 1024;
 const frontDirty = new Int32Array(FRONT_DIRTY_MAX);
 let frontDirtyN = 0;
 
@@ -1003,8 +1003,11 @@ function frontClear() {
       frontVals[h] = null;
     }
   } else {
-    frontKeys.fill(0);
-    frontVals.fill(null);
+    // A loop, not Array#fill (a builtin the program may have replaced).
+    for (let h = 0; h < 1 << FRONT_BITS; h++) {
+      frontKeys[h] = 0;
+      frontVals[h] = null;
+    }
   }
   frontDirtyN = 0;
 }
