@@ -11,7 +11,7 @@
 //    offset and two private fields) with and without Object.freeze, against a plain object
 //    literal, every instance kept alive (as wrappers are while anything uses them).
 
-const { log } = require('./lib');
+const { log, median } = require('./lib');
 
 const buf = new SharedArrayBuffer(1 << 20);
 const F64 = new Float64Array(buf);
@@ -27,8 +27,7 @@ function timeLoop(fn, reps) {
     fn(reps);
     t.push(Number(process.hrtime.bigint() - t0) / (reps * N));
   }
-  t.sort((a, b) => a - b);
-  return t[4];
+  return median(t);
 }
 
 function stringFloor() {
@@ -68,8 +67,7 @@ function stringFloor() {
   };
   const ratios = [];
   for (let round = 0; round < 3; round++) ratios.push(timeLoop(readFloor, 20000) / timeLoop(readPlain, 20000));
-  ratios.sort((a, b) => a - b);
-  return ratios[1];
+  return median(ratios);
 }
 
 function makeFloor() {
@@ -111,8 +109,7 @@ function makeFloor() {
       run();
       t.push(Number(process.hrtime.bigint() - t0) / M);
     }
-    t.sort((a, b) => a - b);
-    out[name] = t[3];
+    out[name] = median(t);
   }
   return out;
 }

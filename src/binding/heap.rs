@@ -115,19 +115,19 @@ pub fn alloc_tlab(
 /// collection costs in proportion to the V8 heap, so a thread with a large JS heap (a
 /// compiler) is pushed no harder than a factor of 1 once its heap passes 128 MB. A thread
 /// whose V8 heap limit (`heap_size_limit`: the old generation's plus the young one's) is
-/// under 512 MB reports 1:1 (below).
+/// under 512 MB reports 1:1 (below), and so does every thread while the shared heap is under
+/// 16 MB in use (live at the last collection plus allocated since): what dead wrappers can
+/// keep rooted is small then, and full collections of a small JS heap, cheap as they are,
+/// took ~20% of `new T()` in a loop when every byte was boosted.
 fn external_factor(
     rt: &core::Runtime,
     v8_heap_used: Option<f64>,
     v8_heap_limit: Option<f64>,
 ) -> i64 {
     const PRESSURE_BUDGET: f64 = (128u64 << 20) as f64;
-    // While the shared heap is small (live at the last collection plus allocated since),
-    // what dead wrappers keep rooted is small too: no boost. Full collections of a small JS
-    // heap are cheap but not free (boosted from the first byte, `new T()` in a loop ran a
-    // full collection every ~4 MB of structs, ~20% of its time).
-    const BOOST_FROM_WORDS: u64 = (16u64 << 20) / layout::WORD as u64;
-    if rt.gc.last_live_words() + rt.heap.since_gc() < BOOST_FROM_WORDS {
+    const BOOST_FROM_BYTES: u64 = 16 << 20;
+    let in_use = rt.gc.stats().live_bytes + rt.heap.since_gc() * layout::WORD as u64;
+    if in_use < BOOST_FROM_BYTES {
         return 1;
     }
     const MAX_FACTOR: f64 = 16.0;

@@ -88,8 +88,6 @@ pub struct Collector {
     stats: Mutex<GcStats>,
     /// Allocation volume (words) that triggers a collection.
     threshold: AtomicU64,
-    /// Words found live by the last collection.
-    last_live_words: AtomicU64,
     enabled: AtomicBool,
     thread_started: AtomicBool,
 }
@@ -127,15 +125,9 @@ impl Collector {
             trigger_cv: Condvar::new(),
             stats: Mutex::new(GcStats::default()),
             threshold: AtomicU64::new(MIN_TRIGGER_WORDS),
-            last_live_words: AtomicU64::new(0),
             enabled: AtomicBool::new(enabled),
             thread_started: AtomicBool::new(false),
         }
-    }
-
-    /// Words found live by the last collection (0 before the first).
-    pub fn last_live_words(&self) -> u64 {
-        self.last_live_words.load(Ordering::Relaxed)
     }
 
     pub fn stats(&self) -> GcStats {
@@ -425,7 +417,6 @@ impl Collector {
         });
         rt.heap.end_sweep();
         self.threshold.store(next, Ordering::Relaxed);
-        self.last_live_words.store(live_words, Ordering::Relaxed);
         let mut s = self.stats.lock();
         s.collections += 1;
         s.last_pause_ns = pause;
