@@ -407,7 +407,10 @@ function lookup(m, key, h, wantValue) {
 
 function snapshot(m, kind) {
   lock(m);
-  const out = [];
+  // Arrays that have held a non-number keep each number's bits (an all-number array stores
+  // raw doubles, where V8 canonicalizes NaNs).
+  const out = [null];
+  out.pop();
   try {
     const t = tableOf(m);
     const cap = capOf(t);
@@ -416,7 +419,11 @@ function snapshot(m, kind) {
       if (F64[e] === F64[e]) {
         if (kind === 0) out.push(rt.readSlot(e + 1));
         else if (kind === 1) out.push(rt.readSlot(e + 2));
-        else out.push([rt.readSlot(e + 1), rt.readSlot(e + 2)]);
+        else {
+          const pair = [rt.readSlot(e + 1), null];
+          pair[1] = rt.readSlot(e + 2);
+          out.push(pair);
+        }
       }
     }
   } finally {
@@ -604,6 +611,7 @@ class SharedMap {
   }
 
   toJSON() {
+    checkMap(this, 'toJSON');
     return toJSONWith(this, () => Object.fromEntries(snapshot(this, 2).map(([k, v]) => [String(k), v])));
   }
 

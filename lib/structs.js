@@ -72,6 +72,17 @@ const StructProto = {
 Object.defineProperty(StructProto, 'toJSON', { enumerable: false });
 Object.defineProperty(StructProto, util.inspect.custom, { enumerable: false });
 
+/**
+ * An empty plain array that stores numbers as boxed values: an array whose elements are all
+ * numbers is kept as raw doubles, where V8 canonicalizes every NaN (signalling bits and
+ * payloads lost); one that has held a non-number keeps each number's bits.
+ */
+function taggedArray() {
+  const out = [null];
+  out.pop();
+  return out;
+}
+
 /** Canonical array index of a property key, or -1. */
 function toIndex(k) {
   if (typeof k !== 'string' || k.length === 0 || k.length > 10) return -1;
@@ -126,7 +137,10 @@ class ElementIterator {
       const k = this.kind;
       if (k === 0) return { value: this.a.get(i), done: false };
       if (k === 1) return { value: i, done: false };
-      return { value: [i, this.a.get(i)], done: false };
+      // A pair literal of two numbers would be a double array (NaN bits canonicalized).
+      const pair = [i, null];
+      pair[1] = this.a.get(i);
+      return { value: pair, done: false };
     }
     this.i = this.n;
     return { value: undefined, done: true };
@@ -229,14 +243,14 @@ const ElementsProto = {
     needFn(fn, 'map');
     const n = elementCount(this);
     checkPlainLength(this, 'map', n);
-    const out = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = fn.call(thisArg, this.get(i), i, this);
+    const out = taggedArray();
+    for (let i = 0; i < n; i++) out.push(fn.call(thisArg, this.get(i), i, this));
     return out;
   },
   filter(fn, thisArg) {
     needFn(fn, 'filter');
     const n = elementCount(this);
-    const out = [];
+    const out = taggedArray();
     for (let i = 0; i < n; i++) {
       const v = this.get(i);
       if (fn.call(thisArg, v, i, this)) {
@@ -275,7 +289,7 @@ const ElementsProto = {
     const a = relIndex(start, n, 0);
     const b = relIndex(end, n, n);
     checkPlainLength(this, 'slice', b - a);
-    const out = [];
+    const out = taggedArray();
     for (let i = a; i < b; i++) out.push(this.get(i));
     return out;
   },
@@ -454,6 +468,12 @@ function checkLength(n) {
   if (typeof n !== 'number') throw new TypeError(`shared-structs: length must be a number, got ${rt.describe(n)}`);
   if (!(n >>> 0 === n) || n === MAX_LENGTH) throw new RangeError(`shared-structs: invalid length ${n} (an integer from 0 to ${MAX_LENGTH - 1})`);
   return n === 0 ? 0 : n; // -0 is a valid length, stored as 0
+}
+
+/** ToLength of an array-like's `length` (a non-negative integer, at most 2^53 - 1). */
+function toLength(v) {
+  const n = toIntegerOrInfinity(v);
+  return n <= 0 ? 0 : Math.min(n, Number.MAX_SAFE_INTEGER);
 }
 
 /** Allocates an element object: `headerWords` words (header, length, fields) plus n elements. */
@@ -664,9 +684,25 @@ Object.defineProperties(SharedArray, {
     value: function from(items, mapFn, thisArg) {
       if (items == null) throw new TypeError('SharedArray.from: items is null or undefined');
       if (mapFn !== undefined && typeof mapFn !== 'function') throw new TypeError('SharedArray.from: mapFn is not a function');
-      const values = Array.from(items);
-      if (mapFn) for (let i = 0; i < values.length; i++) values[i] = mapFn.call(thisArg, values[i], i);
-      return fromValues(values);
+      let values;
+      let n;
+      if (typeof items[Symbol.iterator] === 'function') {
+        // An iterable is drained first (its length is unknown), into an array that keeps
+        // NaN bits (taggedArray).
+        values = taggedArray();
+        for (const v of items) values.push(v);
+        n = values.length;
+      } else {
+        // An array-like: its length is checked before anything is allocated (a plain copy of
+        // `{ length: 1e9 }` made V8 abort the process).
+        values = Object(items);
+        n = checkLength(toLength(values.length));
+      }
+      const a = new SharedArray(n);
+      // Elements (and mapFn's results) go straight into the shared array: a plain array of
+      // numbers in between would canonicalize NaNs.
+      for (let i = 0; i < n; i++) a.set(i, mapFn ? mapFn.call(thisArg, values[i], i) : values[i]);
+      return a;
     },
   },
   /** A new SharedArray of the arguments. */

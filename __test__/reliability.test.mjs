@@ -1,0 +1,94 @@
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { SharedStructType, SharedArray, SharedMap, SharedMutex, share, gc } = require('../index.js');
+const { uniqueKey } = require('./helpers.js');
+
+const f = new Float64Array(1);
+const u = new BigUint64Array(f.buffer);
+const nan = (b) => ((u[0] = b), f[0]);
+const bitsOf = (d) => ((f[0] = d), u[0]);
+// Quiet, signalling, negative, and bits inside the tag space (boxed in the heap).
+const PATTERNS = [0x7ff8000000000000n, 0x7ff0000000000001n, 0xfff0000000000001n, 0x7ff4dead00000000n, 0xffff0003deadbeefn];
+
+describe('wrong receivers found by fuzzing', () => {
+  it('SharedMap.prototype.toJSON on an elements struct throws and leaves the heap intact', () => {
+    const P = new SharedStructType(['x', 'y', 'z'], uniqueKey('ReproP'));
+    const E = new SharedStructType(['pos', 'end'], { key: uniqueKey('ReproE'), elements: true });
+    const p = new P();
+    p.x = 1;
+    p.y = 'str';
+    p.z = p;
+    const e = new E(4);
+    e.set(0, 1);
+    e.set(1, p);
+    const rw = new SharedMutex();
+    const tok = share(p);
+    expect(() => SharedMap.prototype.toJSON.call(e)).toThrow(/receiver is not a SharedMap/);
+    expect(() => SharedMap.prototype.toJSON.call({})).toThrow(TypeError);
+    gc();
+    for (const bad of [tok, Object(1n)]) expect(() => new SharedMap(bad)).toThrow(TypeError);
+    gc();
+    expect(p.x).toBe(1);
+    expect(p.y).toBe('str');
+    expect(p.z).toBe(p);
+    expect(e.get(1)).toBe(p);
+    const l = SharedMutex.lock(rw);
+    l.unlock();
+  });
+});
+
+describe('SharedArray.from with huge or mapped inputs', () => {
+  it('rejects an array-like too large for the heap with a RangeError before copying anything', () => {
+    const t0 = Date.now();
+    expect(() => SharedArray.from({ length: 1e9 })).toThrow(RangeError);
+    expect(() => SharedArray.from({ length: 2 ** 40 })).toThrow(RangeError);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('copies array-likes as Array.from does (ToLength of length, missing indices undefined)', () => {
+    expect(SharedArray.from({ length: '3', 0: 'a', 2: 'c' }).toArray()).toEqual(['a', undefined, 'c']);
+    expect(SharedArray.from({ length: -5 }).length).toBe(0);
+    expect(SharedArray.from({ length: 2.7, 0: 1, 1: 2 }).toArray()).toEqual([1, 2]);
+    expect(SharedArray.from('ab').toArray()).toEqual(['a', 'b']);
+    expect(SharedArray.from(new Set([1, 2])).toArray()).toEqual([1, 2]);
+    expect(SharedArray.from({ length: 2 }, (v, i) => i * 10).toArray()).toEqual([0, 10]);
+  });
+
+  it('keeps the exact bits of NaNs returned by mapFn', () => {
+    const a = SharedArray.from(PATTERNS, (p) => nan(p));
+    expect(PATTERNS.map((p, i) => bitsOf(a.get(i)))).toEqual(PATTERNS);
+    const b = SharedArray.from({ length: PATTERNS.length }, (v, i) => nan(PATTERNS[i]));
+    expect(PATTERNS.map((p, i) => bitsOf(b.get(i)))).toEqual(PATTERNS);
+  });
+});
+
+describe('NaN bits through plain copies', () => {
+  it('slice, toArray, values, entries and for...of keep each NaN bit-exact', () => {
+    const a = new SharedArray(PATTERNS.length);
+    PATTERNS.forEach((p, i) => a.set(i, nan(p)));
+    expect(a.slice().map(bitsOf)).toEqual(PATTERNS);
+    expect(a.toArray().map(bitsOf)).toEqual(PATTERNS);
+    expect([...a.values()].map(bitsOf)).toEqual(PATTERNS);
+    expect([...a].map(bitsOf)).toEqual(PATTERNS);
+    expect([...a.entries()].map(([, v]) => bitsOf(v))).toEqual(PATTERNS);
+    expect(a.filter(() => true).map(bitsOf)).toEqual(PATTERNS);
+    expect(a.map((v) => v).map(bitsOf)).toEqual(PATTERNS);
+  });
+
+  it('SharedMap entries, values and forEach keep each value NaN bit-exact', () => {
+    const m = new SharedMap();
+    PATTERNS.forEach((p, i) => m.set(i, nan(p)));
+    const byKey = (pairs) => pairs.sort((x, y) => x[0] - y[0]).map(([, v]) => bitsOf(v));
+    expect(byKey([...m.entries()])).toEqual(PATTERNS);
+    expect(byKey([...m])).toEqual(PATTERNS);
+    const vals = [...m.values()].map(bitsOf).sort();
+    expect(vals).toEqual(PATTERNS.slice().sort());
+    // (The test's own pairs hold the bits, not the values: a [number, number] literal is a
+    // double array, which canonicalizes NaNs.)
+    const seen = [];
+    m.forEach((v, k) => seen.push([k, bitsOf(v)]));
+    expect(seen.sort((x, y) => x[0] - y[0]).map(([, b]) => b)).toEqual(PATTERNS);
+  });
+});
