@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['__test__/**/*.test.{js,mjs}'],
+    include: ['__test__/**/*.test.{js,mjs}', 'examples/*/test/**/*.test.{js,mjs}'],
     pool: 'forks',
     testTimeout: 20000,
     hookTimeout: 20000,

@@ -1,7 +1,7 @@
 'use strict';
 // shared-structs-parse: parses TypeScript files in worker threads and compares three ways of
 // getting the ASTs to the main thread (docs/parse.md). Each run is a fresh child process
-// (lib/parse/child.js) so every mode starts equally cold; this process only orchestrates,
+// (lib/child.js) so every mode starts equally cold; this process only orchestrates,
 // checks that the runs agree and prints the table.
 
 const path = require('path');

@@ -1,5 +1,5 @@
 'use strict';
-// One timed run of the parse demo, in the current process (lib/parse/child.js runs each
+// One timed run of the parse demo, in the current process (lib/child.js runs each
 // in a fresh process so every mode starts equally cold).
 //
 //   single   main thread: read, parse, convert to plain objects; then walk every file.
@@ -14,8 +14,9 @@
 // later passes measure the warm steady state of a long-running program.
 
 const path = require('path');
-const ss = require('../../index.js');
-const { WorkerPool } = require('../pool');
+const ss = require('./library');
+
+const { WorkerPool } = ss;
 const ast = require('./ast');
 const { Progress } = require('./progress');
 
@@ -207,7 +208,7 @@ async function run({ mode, threads = 1, files, identifierKind, progress: showPro
                 const b = batches[i];
                 for (let k = 0; k < b.length; k++) {
                   const p = b[k].path;
-                  st.fileSums.set(p, ast.walkSharedRaw(map.get(p), st));
+                  st.fileSums.set(p, ast.walkShared(map.get(p), st));
                   await yieldJob();
                 }
                 done += sizes[i];

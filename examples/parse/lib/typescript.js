@@ -1,5 +1,5 @@
 'use strict';
-// Loads the TypeScript compiler (the package's runtime dependency) and the helpers every
+// Loads the TypeScript compiler (this package's dependency) and the helpers every
 // mode shares: parse one file, describe its syntax errors.
 //
 // Loading typescript.js (9 MB of JS) costs ~200 ms of compilation in every thread that

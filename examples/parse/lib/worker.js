@@ -1,8 +1,8 @@
 'use strict';
-// Pool worker of the parse demo (lib/pool.js loads it in every worker). A task is a Batch
+// Pool worker of the parse demo (the library's WorkerPool loads it in every worker). A task is a Batch
 // struct: `paths` (a SharedArray of file paths) and `files` (the run's SharedMap, shared
 // mode). Each file is read, parsed with TypeScript and converted to the generic AST
-// (lib/parse/ast.js):
+// (lib/ast.js):
 //   shared:  into shared structs, stored in the SharedMap `files` (path -> SourceFile);
 //   message: into plain objects, posted to the main thread (structured clone).
 // The task's result is the batch's syntax errors (one string) or undefined.
@@ -30,7 +30,7 @@ module.exports = {
         const p = paths.get(i);
         const sf = tsl.parseFile(ts, p);
         errors.push(...tsl.syntaxErrors(ts, sf));
-        files.set(p, conv.toSharedRaw(sf));
+        files.set(p, conv.toShared(sf));
         // End the job between files: the library then stops holding this file's
         // wrappers strongly (they are only needed while converting).
         await null;

@@ -9,7 +9,7 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 
-require('../lib/parse/cli')
+require('../lib/cli')
   .main(process.argv.slice(2))
   .then(
     (code) => {

@@ -28,7 +28,7 @@ let sharedTypes = null;
 /** This thread's constructors for the shared Node and NodeArray types (declared once). */
 function shared() {
   if (sharedTypes === null) {
-    const { SharedStructType } = require('../../index.js');
+    const { SharedStructType } = require('./library');
     sharedTypes = {
       Node: new SharedStructType(NODE_FIELDS, { key: NODE_KEY, elements: true }),
       NodeArray: new SharedStructType(NODE_ARRAY_FIELDS, { key: NODE_ARRAY_KEY, elements: true }),
@@ -166,88 +166,7 @@ function makeConverter(ts) {
     return s;
   }
 
-  // ---- shared, raw: the same structs, written by offset without a JS wrapper per node ----
-  //
-  // Collector safety (docs/gc.md): the root gets a wrapper first (a root), and every node is
-  // linked into its parent's slot right after it is allocated, before anything else is
-  // allocated, so at any safepoint every node but the newest is reachable from the root and
-  // the newest is young (allocated since this operation's opStart).
-  let raw = null;
-  function rawTypes() {
-    if (raw === null) {
-      if (SNode === null) ({ Node: SNode, NodeArray: SNodeArray } = shared());
-      const rt = require('../runtime');
-      raw = { rt, node: rt.typeIdOf(new SNode(0)), array: rt.typeIdOf(new SNodeArray(0)), F64: rt.F64, U32: rt.U32 };
-    }
-    return raw;
-  }
-
-  function rawAlloc(type, fieldWords, n) {
-    const { rt, U32 } = raw;
-    const o = rt.allocObject(2 + fieldWords + n, type);
-    U32[2 * o + 2] = n;
-    U32[2 * o + 3] = 0;
-    rt.fillUndefined(o + 2, fieldWords + n);
-    return o;
-  }
-
-  /**
-   * Fills Node `o` from TypeScript node `n`, whose `count` children are on the scratch stack
-   * at `base` (each child is allocated, linked into `o`, then filled).
-   */
-  function rawFill(o, n, parentOff, base, count) {
-    const { rt, F64 } = raw;
-    F64[o + 2] = n.kind;
-    F64[o + 3] = n.pos;
-    F64[o + 4] = n.end;
-    F64[o + 5] = n.flags;
-    F64[o + 6] = parentOff === 0 ? rt.K[1] : rt.refBits(parentOff);
-    const k = n.kind;
-    const t = textKinds[k] === 1 ? n.text : k === SOURCE_FILE ? n.fileName : undefined;
-    if (t !== undefined) F64[o + 7] = rt.encodeValue(t, null, null);
-    for (let i = 0; i < count; i++) {
-      const c = stack[base + i];
-      if (c.kind === undefined) {
-        const m = c.length;
-        const a = rawAlloc(raw.array, 2, m);
-        F64[o + 8 + i] = rt.refBits(a);
-        F64[a + 2] = c.pos;
-        F64[a + 3] = c.end;
-        for (let j = 0; j < m; j++) rawNode(c[j], o, a + 4 + j);
-      } else {
-        rawNode(c, o, o + 8 + i);
-      }
-    }
-  }
-
-  /**
-   * Converts TypeScript node `n` (child of the Node at `parentOff`) and links it into word
-   * `slot`. Its children are collected first (one forEachChild), so the Node is allocated at
-   * its final size and linked before anything else is allocated.
-   */
-  function rawNode(n, parentOff, slot) {
-    const base = top;
-    forEachChild(n, push, push);
-    const count = top - base;
-    const o = rawAlloc(raw.node, 6, count);
-    raw.F64[slot] = raw.rt.refBits(o);
-    rawFill(o, n, parentOff, base, count);
-    top = base;
-  }
-
   return {
-    /** TypeScript SourceFile -> shared AST, written by offset (no wrapper per node). */
-    toSharedRaw(sf) {
-      const { rt } = rawTypes();
-      top = 0;
-      rt.opStart();
-      forEachChild(sf, push, push);
-      const count = top;
-      const root = new SNode(count);
-      rawFill(root[rt.OFF], sf, 0, 0, count);
-      top = 0;
-      return root;
-    },
     /** TypeScript SourceFile -> plain AST (PlainNode tree). */
     toPlain(sf) {
       top = 0;
@@ -401,56 +320,7 @@ function walkShared(root, st) {
   return h >>> 0;
 }
 
-/**
- * Walks a shared AST by offset (no wrapper per node): the tree is immutable and reachable
- * from `root`, which the caller holds, so no node can be collected during the walk.
- */
-function walkSharedRaw(root, st) {
-  const rt = require('../runtime');
-  const { F64, U32, SF, SU } = rt;
-  const L = require('../layout');
-  const arrayType = rt.typeIdOf(new (shared().NodeArray)(0));
-  const kinds = st.kinds;
-  const idKind = st.identifierKind;
-  let nodes = 0;
-  let arrays = 0;
-  let ids = 0;
-  let bad = 0;
-  let h = FNV_OFFSET;
-  function node(o, parentOff) {
-    SF[0] = F64[o + 6];
-    if (parentOff === 0 ? SU[1] !== L.TAG_NULL : SU[1] !== L.TAG_REF || SU[0] !== parentOff) bad++;
-    const k = F64[o + 2];
-    nodes++;
-    kinds[k]++;
-    if (k === idKind) ids++;
-    h = mixNode(h, k, F64[o + 3], F64[o + 4]);
-    SF[0] = F64[o + 7];
-    if (SU[1] === L.TAG_STRING) h = hashText(h, rt.readString(SU[0]));
-    const count = U32[2 * o + 2];
-    for (let i = 0; i < count; i++) {
-      SF[0] = F64[o + 8 + i];
-      const c = SU[0];
-      if ((U32[2 * c] & L.TYPE_MASK) === arrayType) {
-        arrays++;
-        h = mixNode(h, ARRAY_KIND, F64[c + 2], F64[c + 3]);
-        const m = U32[2 * c + 2];
-        for (let j = 0; j < m; j++) {
-          SF[0] = F64[c + 4 + j];
-          node(SU[0], o);
-        }
-      } else {
-        node(c, o);
-      }
-    }
-  }
-  node(root[rt.OFF], 0);
-  addCounts(st, nodes, arrays, ids, bad);
-  return h >>> 0;
-}
-
 module.exports = {
-  walkSharedRaw,
   NODE_FIELDS,
   NODE_ARRAY_FIELDS,
   ARRAY_KIND,

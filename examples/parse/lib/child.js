@@ -1,6 +1,6 @@
 'use strict';
 // Child process entry of the parse demo: receives one run description over IPC, runs it
-// (lib/parse/run.js) and sends back { result } or { error }. Started with --expose-gc so the
+// (lib/run.js) and sends back { result } or { error }. Started with --expose-gc so the
 // plain-AST modes can measure their heap.
 
 const { run } = require('./run');
