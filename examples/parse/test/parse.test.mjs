@@ -272,6 +272,8 @@ describe('parse demo: the command line', () => {
     expect(() => parseArgs(['--mode', 'fast'])).toThrow(/--mode/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
     expect(() => parseArgs(['--threads'])).toThrow(/needs a value/);
+    expect(parseArgs(['--small']).small).toBe(true);
+    expect(() => parseArgs(['--small', 'a.ts'])).toThrow(/--small .* takes no paths/);
   });
 
   it('reports runs that disagree', () => {
@@ -280,6 +282,19 @@ describe('parse demo: the command line', () => {
     const bad = compareRuns([base, { ...base, mode: 'shared', threads: 2, checksum: 'bb', kinds: [0, 1, 2], badParents: 4 }], (k) => `K${k}`);
     expect(bad.join('\n')).toMatch(/shared x2 disagrees with single x1: checksum aa vs bb, K1 2 vs 1, K2 1 vs 2/);
     expect(bad.join('\n')).toMatch(/4 wrong parent pointers/);
+  });
+
+  it('has a default corpus of at least 25 MB and the small one of today', () => {
+    const { defaultCorpus } = require('../lib/corpus.js');
+    const size = (paths) => paths.reduce((s, p) => s + fs.statSync(p).size, 0);
+    const big = defaultCorpus();
+    const small = defaultCorpus({ small: true });
+    expect(big.missing).toEqual([]);
+    expect(size(big.paths)).toBeGreaterThan(25e6);
+    expect(small.paths.length).toBe(419);
+    expect(size(small.paths)).toBeGreaterThan(6.5e6);
+    expect(size(small.paths)).toBeLessThan(7.5e6);
+    expect(big.paths.some((p) => /httpApiScalar/.test(p))).toBe(false);
   });
 
   it('expands globs and directories', () => {
