@@ -1,6 +1,7 @@
 'use strict';
-// shared-structs-parse: parses TypeScript files in worker threads and compares three ways of
-// getting the ASTs to the main thread (docs/parse.md). Each run is a fresh child process
+// shared-structs-parse: parses TypeScript files in worker threads and compares ways of
+// getting the ASTs to the main thread with one thread and with independent processes
+// (docs/parse.md). Each run is a fresh child process
 // (lib/child.js) so every mode starts equally cold; this process only orchestrates,
 // checks that the runs agree and prints the table.
 
@@ -12,22 +13,26 @@ const corpus = require('./corpus');
 const CHILD = path.join(__dirname, 'child.js');
 /** Node options of every child (the code cache is only valid for the same V8 flags). */
 const CHILD_EXEC_ARGV = ['--expose-gc'];
-const MODES = ['single', 'message', 'shared'];
+const { MODES } = require('./run');
 
 const USAGE = `Usage: shared-structs-parse [paths, directories or globs...] [options]
 
-Parses TypeScript files with the TypeScript parser in worker threads and hands the ASTs to
-the main thread three ways, on the same files:
-  single   the main thread parses into plain objects, then walks them
-  message  workers parse into plain objects and postMessage them; the main thread walks them
-  shared   workers parse into shared structs (shared-structs); the main thread walks them in place
+Parses TypeScript files with the TypeScript parser and walks every AST on the main thread
+with one visitor (ts.forEachChild), in four modes, on the same files:
+  single     the main thread parses, then walks TypeScript's own ASTs (the baseline)
+  message    workers parse into plain objects and postMessage them; the main thread walks them
+  shared     workers parse into TypeScript-shaped shared structs (shared-structs); the main
+             thread walks them in place
+  processes  N independent processes each parse and walk their share of the files, handing
+             nothing over: what N cores allow on this machine
 Every mode prints node counts and a checksum; the program exits non-zero if they disagree.
 With no paths it parses the default corpus: about 28 MB of TypeScript from the package's dev
 dependencies (typescript's lib, @types/node, and the sources of rxjs, effect and zod).
 
 Options:
-  --threads N[,M...]   worker threads for message and shared (default: ${defaultThreads()})
-  --mode M[,M...]      modes to run: single, message, shared (default: all three)
+  --threads N[,M...]   worker threads (processes) for message, shared and processes
+                       (default: ${defaultThreads()})
+  --mode M[,M...]      modes to run: single, message, shared, processes (default: all)
   --repeat N           run every configuration N times (fresh processes), report the fastest
   --passes N           parse the corpus N times in each process (same main thread, same pool)
                        and also report the last pass: the warm steady state (default: 1)
@@ -78,7 +83,7 @@ function parseArgs(argv) {
       case '--modes': {
         const v = value('--mode');
         opts.modes = v.split(',').map((s) => {
-          if (!MODES.includes(s)) throw new UsageError(`--mode: expected single, message or shared, got ${JSON.stringify(s)}`);
+          if (!MODES.includes(s)) throw new UsageError(`--mode: expected single, message, shared or processes, got ${JSON.stringify(s)}`);
           return s;
         });
         break;
@@ -175,7 +180,7 @@ function table(rows, header) {
 /** The differences between two runs' counts, as text (empty when they agree). */
 function disagreement(a, b, kindName) {
   const out = [];
-  for (const f of ['nodes', 'arrays', 'identifiers', 'checksum']) {
+  for (const f of ['nodes', 'identifiers', 'checksum']) {
     if (a[f] !== b[f]) out.push(`${f} ${a[f]} vs ${b[f]}`);
   }
   for (let k = 0; k < Math.max(a.kinds.length, b.kinds.length); k++) {
@@ -273,7 +278,6 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
             mode: c.mode,
             threads: c.threads,
             files: input.files,
-            identifierKind: ts.SyntaxKind.Identifier,
             progress,
             measureMemory: opts.memory,
             cacheFile,
@@ -294,7 +298,9 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
     }
     if (best === null) continue; // the other configurations still run
     // The warm figure is the best last pass over all tries.
-    best.warmMs = Math.min(...tries.map((t) => t.ms));
+    const warmest = tries.reduce((a, t) => (t.ms < a.ms ? t : a));
+    best.warmMs = warmest.ms;
+    best.warmCpuMs = warmest.cpuMs;
     best.times = tries.map((t) => t.coldMs);
     runs.push(best);
   }
@@ -304,6 +310,8 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
   }
 
   const single = runs.find((r) => r.mode === 'single');
+  /** The processes run with as many processes as `r` has threads (single: 1 process). */
+  const procsAt = (r) => runs.find((q) => q.mode === 'processes' && q.threads === r.threads) || null;
   const ref = runs[0];
   const problems = compareRuns(runs, kindName);
   const errors = ref.errors || [];
@@ -314,7 +322,6 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
     files: input.files.length,
     bytes: input.bytes,
     nodes: ref.nodes,
-    nodeArrays: ref.arrays,
     identifiers: ref.identifiers,
     checksum: ref.checksum,
     // Every configuration ran and all agree.
@@ -335,8 +342,18 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
       checksum: r.checksum,
       bytesPerNode: r.memory ? r1(r.memory.bytes / r.nodes) : null,
       speedup: single ? r2(single.coldMs / r.coldMs) : null,
+      vsProcesses: procsAt(r) ? r2(r.coldMs / procsAt(r).coldMs) : null,
       cpuMs: r1(r.coldCpuMs),
-      ...(warm ? { warmMs: r1(r.warmMs), warmSpeedup: single ? r2(single.warmMs / r.warmMs) : null, passMs: r.passMs.map(r1) } : {}),
+      cpuVsSingle: single ? r2(r.coldCpuMs / single.coldCpuMs) : null,
+      ...(warm
+        ? {
+            warmMs: r1(r.warmMs),
+            warmCpuMs: r1(r.warmCpuMs),
+            warmSpeedup: single ? r2(single.warmMs / r.warmMs) : null,
+            warmVsProcesses: procsAt(r) ? r2(r.warmMs / procsAt(r).warmMs) : null,
+            passMs: r.passMs.map(r1),
+          }
+        : {}),
       setupMs: r1(r.setupMs),
       codeCache: r.codeCache,
       times: r.times.map(r1),
@@ -352,8 +369,9 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
   } else {
     const mb = (input.bytes / 1e6).toFixed(2);
     const extra = [opts.repeat > 1 ? `best of ${opts.repeat}` : '', warm ? `${opts.passes} passes per process` : ''].filter(Boolean).join(', ');
-    stdout.write(`${fmtInt(out.files)} files, ${mb} MB, ${fmtInt(out.nodes)} nodes (${fmtInt(out.nodeArrays)} NodeArrays, ${fmtInt(out.identifiers)} identifiers), ${out.cores} cores${extra ? `, ${extra}` : ''}\n\n`);
-    const header = ['mode', 'threads', 'files', 'MB', 'nodes', 'wall ms', 'speedup', 'cpu ms', ...(warm ? ['warm ms', 'warm speedup'] : []), 'bytes/node', 'checksum'];
+    stdout.write(`${fmtInt(out.files)} files, ${mb} MB, ${fmtInt(out.nodes)} nodes (${fmtInt(out.identifiers)} identifiers), ${out.cores} cores${extra ? `, ${extra}` : ''}\n\n`);
+    const x = (v) => (v === null || v === undefined ? '-' : `${v.toFixed(2)}x`);
+    const header = ['mode', 'threads', 'files', 'MB', 'nodes', 'wall ms', 'speedup', 'vs procs', 'cpu ms', 'cpu/single', ...(warm ? ['warm ms', 'warm speedup', 'warm vs procs'] : []), 'bytes/node', 'checksum'];
     const rows = out.runs.map((r) => [
       r.mode,
       r.mode === 'single' ? '-' : r.threads,
@@ -361,9 +379,11 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
       mb,
       fmtInt(r.nodes),
       r.ms.toFixed(0),
-      r.speedup === null ? '-' : `${r.speedup.toFixed(2)}x`,
+      x(r.speedup),
+      x(r.vsProcesses),
       r.cpuMs.toFixed(0),
-      ...(warm ? [r.warmMs.toFixed(0), r.warmSpeedup === null ? '-' : `${r.warmSpeedup.toFixed(2)}x`] : []),
+      x(r.cpuVsSingle),
+      ...(warm ? [r.warmMs.toFixed(0), x(r.warmSpeedup), x(r.warmVsProcesses)] : []),
       r.bytesPerNode === null ? '-' : r.bytesPerNode.toFixed(1),
       r.checksum,
     ]);
@@ -373,10 +393,11 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
     if (problems.length === 0 && failedRuns.length === 0) stdout.write(`all ${runs.length} runs agree (node counts per kind, identifiers, checksum); every parent pointer checked\n`);
     stdout.write(
       [
-        'wall ms: end to end in a fresh process, TypeScript loading and worker start-up included',
-        ...(warm ? ['warm ms: the last pass, in the same process with the same pool'] : []),
-        'cpu ms: CPU time of every thread of the process during the run',
-        'bytes/node: shared heap (shared) or V8 heap (single, message) per node, NodeArrays and strings included',
+        'wall ms: end to end in a fresh process, TypeScript loading and worker/process start-up included',
+        'speedup: single wall / this wall; vs procs: this wall / processes wall at the same thread count (1.00x = what independent processes reach)',
+        ...(warm ? ['warm ms: the last pass, in the same process with the same pool (processes)'] : []),
+        'cpu ms: CPU time of every thread of the process (processes: and of the child processes) during the pass',
+        'bytes/node: shared heap (shared) or V8 heap (single, processes: TypeScript\'s own AST; message: the received copies) per node visited, NodeArrays, JSDoc and strings included',
       ].join('\n') + '\n',
     );
   }

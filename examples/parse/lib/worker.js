@@ -1,10 +1,12 @@
 'use strict';
-// Pool worker of the parse demo (the library's WorkerPool loads it in every worker). A task is a Batch
-// struct: `paths` (a SharedArray of file paths) and `files` (the run's SharedMap, shared
-// mode). Each file is read, parsed with TypeScript and converted to the generic AST
-// (lib/ast.js):
-//   shared:  into shared structs, stored in the SharedMap `files` (path -> SourceFile);
-//   message: into plain objects, posted to the main thread (structured clone).
+// Pool worker of the parse demo (the library's WorkerPool loads it in every worker). A task
+// is a Batch struct: `paths` (a SharedArray of file paths), `files` (the run's SharedMap,
+// shared mode) and `shapes` (the run's list of declared shapes, shared mode). Each file is
+// read and parsed with TypeScript, then
+//   shared:  converted into the TypeScript-shaped shared AST (lib/shared-ast.js), frozen,
+//            and stored in the SharedMap `files` (path -> SourceFile);
+//   message: converted into plain objects of the same shape (lib/convert.js) and posted to
+//            the main thread with the batch (structured clone).
 // The task's result is the batch's syntax errors (one string) or undefined.
 
 const { parentPort } = require('worker_threads');
@@ -14,23 +16,26 @@ module.exports = {
     const t0 = performance.now();
     const tsl = require('./typescript');
     const ts = tsl.load({ cacheFile: data.cacheFile });
-    const conv = require('./ast').makeConverter(ts);
+    const ctx = { ts, tsl, mode: data.mode, shared: null, plain: null };
+    if (data.mode === 'shared') ctx.shared = require('./shared-ast').sharedAst(ts);
+    else ctx.plain = require('./convert').makeConverter(ts, 'plain');
     parentPort.postMessage({ setupMs: performance.now() - t0, codeCache: tsl.codeCacheStatus() });
-    return { ts, tsl, conv, mode: data.mode };
+    return ctx;
   },
 
   async handle(task, ctx, index) {
-    const { ts, tsl, conv } = ctx;
+    const { ts, tsl } = ctx;
     const paths = task.paths;
     const n = paths.length;
     const errors = [];
     if (ctx.mode === 'shared') {
-      const files = task.files;
+      const { files, shapes } = task;
+      const sa = ctx.shared;
       for (let i = 0; i < n; i++) {
         const p = paths.get(i);
         const sf = tsl.parseFile(ts, p);
         errors.push(...tsl.syntaxErrors(ts, sf));
-        files.set(p, conv.toShared(sf));
+        files.set(p, sa.freezeSourceFile(sa.build(sf, shapes)));
         // End the job between files: the library then stops holding this file's
         // wrappers strongly (they are only needed while converting).
         await null;
@@ -40,11 +45,10 @@ module.exports = {
       for (let i = 0; i < n; i++) {
         const sf = tsl.parseFile(ts, paths.get(i));
         errors.push(...tsl.syntaxErrors(ts, sf));
-        asts[i] = conv.toPlain(sf);
+        asts[i] = ctx.plain.convert(sf);
       }
       parentPort.postMessage({ batch: index, asts });
     }
-    conv.clear();
     return errors.length ? errors.join('\n') : undefined;
   },
 };

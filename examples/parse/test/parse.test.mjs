@@ -15,8 +15,11 @@ const CORPUS = path.join(here, 'fixtures', 'corpus');
 const BAD = path.join(here, 'fixtures', 'bad');
 
 const ts = require('typescript');
-const ast = require('../lib/ast.js');
+const { deriveSchema, missingProperties } = require('../lib/schema.js');
+const { makeConverter } = require('../lib/convert.js');
+const { sharedAst } = require('../lib/shared-ast.js');
 const { run } = require('../lib/run.js');
+const { WalkStats, makeVisitor } = require('../lib/visitor.js');
 const { resolveInputs, InputError, globRegex } = require('../lib/corpus.js');
 const { parseArgs, compareRuns } = require('../lib/cli.js');
 
@@ -82,141 +85,310 @@ describe('parse demo: the package', () => {
   });
 });
 
-describe('parse demo: the generic AST', () => {
-  it('builds the same tree as plain objects and as shared structs (counts, checksum, parents)', () => {
-    const conv = ast.makeConverter(ts);
-    const plain = new ast.WalkStats(ts.SyntaxKind.Identifier);
-    const shared = new ast.WalkStats(ts.SyntaxKind.Identifier);
-    const paths = [];
-    for (const f of corpusFiles()) {
-      const sf = ts.createSourceFile(f.path, fs.readFileSync(f.path, 'utf8'), ts.ScriptTarget.Latest, false);
-      paths.push(f.path);
-      plain.fileSums.set(f.path, ast.walkPlain(conv.toPlain(sf), plain));
-      shared.fileSums.set(f.path, ast.walkShared(conv.toShared(sf), shared));
+/** Parses a file the way every mode does (lib/typescript.js). */
+function parse(file) {
+  return ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+}
+
+/** (kind, pos, end, identifier text, parent kind) of every node, in forEachChild pre-order. */
+function collect(root) {
+  const out = [];
+  (function visit(n) {
+    const isId = n.kind === ts.SyntaxKind.Identifier || n.kind === ts.SyntaxKind.PrivateIdentifier;
+    out.push(`${n.kind}:${n.pos}:${n.end}:${isId ? ts.idText(n) : ''}:${n.parent === undefined ? '-' : n.parent.kind}`);
+    ts.forEachChild(n, visit);
+  })(root);
+  return out;
+}
+
+/** Every node of a tree (forEachChild order), with its jsDoc nodes. */
+function allNodes(root) {
+  const out = [];
+  (function visit(n) {
+    out.push(n);
+    if (n.jsDoc) for (const j of n.jsDoc) visit(j);
+    ts.forEachChild(n, visit);
+  })(root);
+  return out;
+}
+
+describe('parse demo: the TypeScript-shaped schema', () => {
+  const schema = deriveSchema(ts);
+
+  it('derives each kind\'s fields from the installed TypeScript (forEachChild reads, scalars of real nodes)', () => {
+    const K = ts.SyntaxKind;
+    const fields = (k) => schema.kinds[k].fields;
+    expect(fields(K.Identifier)).toEqual(['kind', 'pos', 'end', 'flags', 'parent', 'escapedText', 'jsDoc']);
+    expect(fields(K.BinaryExpression).slice(5, 8)).toEqual(['left', 'operatorToken', 'right']);
+    expect(fields(K.SourceFile)).toEqual(expect.arrayContaining(['statements', 'endOfFileToken', 'text', 'fileName', 'languageVariant', 'isDeclarationFile']));
+    expect(fields(K.StringLiteral)).toEqual(expect.arrayContaining(['text', 'hasExtendedUnicodeEscape', 'isUnterminated']));
+    expect(fields(K.PrefixUnaryExpression)).toEqual(expect.arrayContaining(['operand', 'operator']));
+    expect(fields(K.ImportClause)).toEqual(expect.arrayContaining(['isTypeOnly', 'name', 'namedBindings']));
+    for (const k of schema.kinds) {
+      // No cache of later phases, every field once.
+      for (const f of ['id', 'symbol', 'locals', 'flowNode', 'transformFlags', 'modifierFlagsCache']) expect(k.fields).not.toContain(f);
+      expect(new Set(k.fields).size).toBe(k.fields.length);
+      expect(k.fields.slice(0, 5)).toEqual(['kind', 'pos', 'end', 'flags', 'parent']);
     }
-    expect(plain.nodes).toBeGreaterThan(2000);
-    expect(shared.nodes).toBe(plain.nodes);
-    expect(shared.arrays).toBe(plain.arrays);
-    expect(shared.identifiers).toBe(plain.identifiers);
-    expect(Array.from(shared.kinds)).toEqual(Array.from(plain.kinds));
-    expect(shared.checksum(paths)).toBe(plain.checksum(paths));
-    expect(plain.badParents).toBe(0);
-    expect(shared.badParents).toBe(0);
-    // Every kind the walk counted is a real SyntaxKind.
-    expect(plain.kinds[ts.SyntaxKind.SourceFile]).toBe(paths.length);
-    expect(plain.kinds[ts.SyntaxKind.JsxText]).toBeGreaterThan(0);
+    // Kinds with the same fields and TypeScript class share a struct type.
+    expect(schema.shapes.length).toBeLessThan(schema.kinds.length / 2);
+    // Each kind's prototype is the one TypeScript's parser gives its nodes.
+    const real = allNodes(parse(path.join(CORPUS, 'Observable.ts')));
+    for (const k of [K.Identifier, K.SourceFile, K.Block, K.EndOfFileToken]) {
+      expect(schema.kinds[k].proto).toBe(Object.getPrototypeOf(real.find((n) => n.kind === k)));
+    }
   });
 
-  it('keeps identifier and literal text, file names and NodeArrays in shared structs', () => {
-    const conv = ast.makeConverter(ts);
-    const sf = ts.createSourceFile('/x/a.ts', 'let answer = f(42, "s", `t`);', ts.ScriptTarget.Latest, false);
-    const root = conv.toShared(sf);
-    const { Node, NodeArray } = ast.shared();
-    expect(root).toBeInstanceOf(Node);
-    expect(root.kind).toBe(ts.SyntaxKind.SourceFile);
-    expect(root.text).toBe('/x/a.ts');
-    expect(root.parent).toBe(null);
-    const statements = root.get(0);
-    expect(statements).toBeInstanceOf(NodeArray);
-    expect(statements.length).toBe(1);
-    const stmt = statements.get(0);
-    expect(stmt.parent).toBe(root);
-    const texts = [];
-    (function visit(n) {
-      if (n instanceof NodeArray) {
-        for (const c of n) visit(c);
-        return;
+  it('covers every scalar and child property of every node of the test corpus', () => {
+    let nodes = 0;
+    for (const f of corpusFiles()) {
+      for (const n of allNodes(parse(f.path))) {
+        nodes++;
+        expect(missingProperties(schema, n), `${schema.names[n.kind]} in ${f.path}`).toEqual([]);
+        for (const c of schema.kinds[n.kind].childFields) expect(schema.kinds[n.kind].fields).toContain(c);
       }
-      if (n.text !== undefined && n.kind !== ts.SyntaxKind.SourceFile) texts.push(n.text);
-      for (const c of n) visit(c);
-    })(root);
-    expect(texts).toEqual(['answer', 'f', '42', 's', 't']);
+    }
+    expect(nodes).toBeGreaterThan(3000);
   });
 
-  it('detects a wrong parent pointer in either representation', () => {
-    const conv = ast.makeConverter(ts);
-    const sf = ts.createSourceFile('/x/b.ts', 'function g(a: number) { return a + 1; }', ts.ScriptTarget.Latest, false);
-    const plain = conv.toPlain(sf);
-    const shared = conv.toShared(sf);
-    const fn = plain.children[0].elements[0];
-    fn.children[0].parent = plain; // the name's parent is now the SourceFile
-    const sfn = shared.get(0).get(0);
-    sfn.get(0).parent = shared;
-    const a = new ast.WalkStats(ts.SyntaxKind.Identifier);
-    const b = new ast.WalkStats(ts.SyntaxKind.Identifier);
-    ast.walkPlain(plain, a);
-    ast.walkShared(shared, b);
-    expect(a.badParents).toBe(1);
-    expect(b.badParents).toBe(1);
+  it('refuses, with a clear error, a node of a kind the probes do not produce that has a property the schema lacks', () => {
+    const K = ts.SyntaxKind;
+    const unobserved = schema.kinds.find((k) => !k.observed && k.kind > K.LastToken && k.childFields.length === 0);
+    expect(unobserved).toBeDefined();
+    const conv = makeConverter(ts, 'plain');
+    const odd = { kind: unobserved.kind, pos: 0, end: 1, flags: 0, strange: 'value' };
+    expect(() => conv.convert(odd)).toThrow(new RegExp(`a ${unobserved.name} node at 0 has strange, which the shared schema .* lacks`));
+    expect(conv.convert({ kind: unobserved.kind, pos: 0, end: 1, flags: 0, id: 3 }).kind).toBe(unobserved.kind);
   });
 });
 
-describe('parse demo: the three modes in-process', () => {
-  it('agree on a small corpus of real files', async () => {
-    const files = corpusFiles();
-    const common = { files, identifierKind: ts.SyntaxKind.Identifier, measureMemory: false, timeoutMs: 15000 };
-    const single = await run({ ...common, mode: 'single' });
-    const message = await run({ ...common, mode: 'message', threads: 2 });
-    const shared = await run({ ...common, mode: 'shared', threads: 2 });
-    expect(single.nodes).toBeGreaterThan(2000);
-    for (const r of [message, shared]) {
-      expect(r.nodes).toBe(single.nodes);
-      expect(r.checksum).toBe(single.checksum);
-      expect(r.kinds).toEqual(single.kinds);
+describe('parse demo: the TypeScript-shaped shared AST', { timeout: 60000 }, () => {
+  /** Builds the shared ASTs of `files` in a worker; resolves to { roots, shapes } (shared). */
+  async function buildInWorker(files) {
+    const mod = writeModule(
+      'build-worker.js',
+      `
+      const ts = require(${JSON.stringify(require.resolve('typescript'))});
+      const fs = require('fs');
+      const { sharedAst } = require(${JSON.stringify(path.join(ROOT, 'lib', 'shared-ast.js'))});
+      module.exports = {
+        handle(task) {
+          const sa = sharedAst(ts);
+          const sf = ts.createSourceFile(task.path, fs.readFileSync(task.path, 'utf8'), ts.ScriptTarget.Latest, true);
+          task.root = sa.freezeSourceFile(sa.build(sf, task.shapes));
+          return task;
+        },
+      };
+      `,
+    );
+    const { WorkerPool, SharedStructType } = require('../lib/library.js');
+    const Task = new SharedStructType(['path', 'root', 'shapes'], 'parse-test/BuildTask');
+    const sa = sharedAst(ts);
+    const shapes = sa.newUsedList();
+    const pool = new WorkerPool(mod, { threads: 1 });
+    try {
+      const tasks = files.map((f) => {
+        const t = new Task();
+        t.path = f;
+        t.shapes = shapes;
+        return t;
+      });
+      const done = await pool.run(tasks);
+      return { roots: done.map((t) => t.root), shapes };
+    } finally {
+      await pool.close();
     }
-    expect(compareRuns([single, message, shared])).toEqual([]);
+  }
+
+  it('gives the same (kind, pos, end, identifier text, parent kind) list as TypeScript\'s AST, for every file, built in another thread', async () => {
+    const files = corpusFiles().map((f) => f.path);
+    const { roots, shapes } = await buildInWorker(files);
+    const sa = sharedAst(ts);
+    sa.declareUsed(shapes);
+    let total = 0;
+    for (let i = 0; i < files.length; i++) {
+      const mine = collect(roots[i]);
+      const theirs = collect(parse(files[i]));
+      expect(mine, files[i]).toEqual(theirs);
+      total += mine.length;
+    }
+    expect(total).toBeGreaterThan(2800);
+    // The plain (message mode) conversion gives the same list.
+    const plain = makeConverter(ts, 'plain');
+    for (const f of files) expect(collect(plain.convert(parse(f)))).toEqual(collect(parse(f)));
   });
 
-  it('fail with a clear error, not a hang, when a file cannot be read during the run', async () => {
+  it('has TypeScript\'s fields and Node methods on shared nodes (getStart, getText, getChildren, ...) with TypeScript\'s results', async () => {
+    const files = corpusFiles().map((f) => f.path);
+    const { roots, shapes } = await buildInWorker(files);
+    const sa = sharedAst(ts);
+    sa.declareUsed(shapes);
+    const schema = deriveSchema(ts);
+    let checked = 0;
+    for (let i = 0; i < files.length; i++) {
+      const sf = parse(files[i]);
+      const mine = allNodes(roots[i]);
+      const theirs = allNodes(sf);
+      expect(mine.length).toBe(theirs.length);
+      for (let j = 0; j < mine.length; j++) {
+        const a = mine[j];
+        const b = theirs[j];
+        const where = `${schema.names[b.kind]} at ${b.pos} in ${files[i]}`;
+        for (const f of schema.kinds[b.kind].scalarFields) expect(a[f], `${where}: ${f}`).toBe(b[f]);
+        expect(a.flags, where).toBe(b.flags);
+        expect(a.getSourceFile(), where).toBe(roots[i]);
+        expect(a.getStart(), where).toBe(b.getStart(sf));
+        expect(a.getEnd(), where).toBe(b.getEnd());
+        expect(a.getWidth(), where).toBe(b.getWidth(sf));
+        expect(a.getText(), where).toBe(b.getText(sf));
+        if (b.kind === ts.SyntaxKind.Identifier) expect(a.text, where).toBe(b.text);
+        const ca = a.getChildren();
+        const cb = b.getChildren(sf);
+        expect(a.getChildCount(), where).toBe(cb.length);
+        expect(ca.map((c) => `${c.kind}:${c.pos}:${c.end}`), where).toEqual(cb.map((c) => `${c.kind}:${c.pos}:${c.end}`));
+        if (cb.length > 0) expect(a.getChildAt(cb.length - 1).kind, where).toBe(cb[cb.length - 1].kind);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3000);
+    // NodeArrays: elements structs with pos, end, hasTrailingComma.
+    const stmts = roots[0].statements;
+    expect(sa.isNodeArray(stmts)).toBe(true);
+    expect(stmts.length).toBe(parse(files[0]).statements.length);
+    expect(typeof stmts.hasTrailingComma).toBe('boolean');
+    // A visitor written for TypeScript's nodes, unchanged: ts.forEachChild and a method.
+    const names = [];
+    ts.forEachChild(roots[0], function visit(n) {
+      if (ts.isFunctionDeclaration(n) && n.name) names.push(n.name.getText());
+      ts.forEachChild(n, visit);
+    });
+    const expected = [];
+    const sf0 = parse(files[0]);
+    ts.forEachChild(sf0, function visit(n) {
+      if (ts.isFunctionDeclaration(n) && n.name) expected.push(n.name.getText(sf0));
+      ts.forEachChild(n, visit);
+    });
+    expect(names).toEqual(expected);
+  });
+
+  it('is sealed: TypeScript code cannot add properties to a shared node', async () => {
+    const sa = sharedAst(ts);
+    const root = sa.build(parse(path.join(CORPUS, 'Subscription.ts')));
+    expect(() => {
+      'use strict';
+      root.lineMap = [1];
+    }).toThrow(TypeError);
+  });
+});
+
+describe('parse demo: the four modes in-process', { timeout: 90000 }, () => {
+  it('agree on a small corpus of real files (counts per kind, identifiers, checksum, parent pointers)', async () => {
+    const files = corpusFiles();
+    const common = { files, measureMemory: true, timeoutMs: 30000 };
+    const single = await run({ ...common, mode: 'single' });
+    const others = [
+      await run({ ...common, mode: 'message', threads: 2 }),
+      await run({ ...common, mode: 'shared', threads: 2 }),
+      await run({ ...common, mode: 'processes', threads: 2 }),
+      await run({ ...common, mode: 'shared', threads: 1, passes: 2 }),
+    ];
+    expect(single.nodes).toBeGreaterThan(2800);
+    expect(single.identifiers).toBeGreaterThan(1000);
+    expect(single.badParents).toBe(0);
+    for (const r of others) {
+      expect(r.nodes).toBe(single.nodes);
+      expect(r.identifiers).toBe(single.identifiers);
+      expect(r.checksum).toBe(single.checksum);
+      expect(r.kinds).toEqual(single.kinds);
+      expect(r.badParents).toBe(0);
+      expect(typeof r.memory.bytes).toBe('number');
+      expect(r.cpuMs).toBeGreaterThan(0);
+    }
+    expect(single.kinds[ts.SyntaxKind.JsxText]).toBeGreaterThan(0);
+    expect(single.kinds[ts.SyntaxKind.SourceFile]).toBe(files.length);
+    expect(compareRuns([single, ...others])).toEqual([]);
+  }, 90000);
+
+  it('the visitor notices a wrong parent pointer in every representation', async () => {
+    const sf = parse(path.join(CORPUS, 'Subscription.ts'));
+    const plain = makeConverter(ts, 'plain').convert(sf);
+    const shared = sharedAst(ts).build(sf);
+    const visit = makeVisitor(ts);
+    for (const [root, wrongParent] of [
+      [sf, (n) => (n.name.parent = sf)],
+      [plain, (n) => (n.name.parent = plain)],
+      [shared, (n) => (n.name.parent = shared)],
+    ]) {
+      const ok = new WalkStats();
+      visit(root, ok);
+      expect(ok.badParents).toBe(0);
+      const cls = root.statements.find ? root.statements.find((n) => n.kind === ts.SyntaxKind.ClassDeclaration) : null;
+      wrongParent(cls);
+      const st = new WalkStats();
+      visit(root, st);
+      expect(st.badParents).toBe(1);
+    }
+  });
+
+  it('fail with a clear error, not a hang, when a file cannot be read during the run, or for no input', async () => {
     const files = [...corpusFiles(), { path: path.join(tmp, 'vanished.ts'), size: 10 }];
-    const common = { files, identifierKind: ts.SyntaxKind.Identifier, measureMemory: false, timeoutMs: 15000 };
+    const common = { files, measureMemory: false, timeoutMs: 15000 };
     await expect(run({ ...common, mode: 'single' })).rejects.toThrow(/ENOENT.*vanished\.ts/);
     await expect(run({ ...common, mode: 'message', threads: 2 })).rejects.toThrow(/task \d+ failed in a worker: Error: ENOENT.*vanished\.ts/);
     await expect(run({ ...common, mode: 'shared', threads: 2 })).rejects.toThrow(/task \d+ failed in a worker: Error: ENOENT.*vanished\.ts/);
-  });
+    await expect(run({ ...common, mode: 'processes', threads: 2 })).rejects.toThrow(/process \d: Error: ENOENT.*vanished\.ts/);
+    await expect(run({ ...common, files: [], mode: 'shared', threads: 1 })).rejects.toThrow(/no input files/);
+  }, 60000);
 });
 
-describe('parse demo: the command line', () => {
-  it('runs all three modes on a small corpus, agrees, and prints one JSON object', async () => {
-    const { code, stdout, stderr } = await cli([CORPUS, '--json', '--threads', '2']);
+describe('parse demo: the command line', { timeout: 90000 }, () => {
+  it('runs all four modes on a small corpus, agrees, and prints one JSON object', async () => {
+    const { code, stdout, stderr } = await cli([CORPUS, '--json', '--threads', '2'], 60000);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(out.files).toBe(7);
     expect(out.bytes).toBe(corpusFiles().reduce((s, f) => s + f.size, 0));
     expect(out.agree).toBe(true);
-    expect(out.runs.map((r) => `${r.mode}/${r.threads}`)).toEqual(['single/1', 'message/2', 'shared/2']);
+    expect(out.runs.map((r) => `${r.mode}/${r.threads}`)).toEqual(['single/1', 'message/2', 'shared/2', 'processes/2']);
     for (const r of out.runs) {
-      expect(Object.keys(r)).toEqual(expect.arrayContaining(['mode', 'threads', 'ms', 'nodes', 'checksum', 'bytesPerNode', 'speedup']));
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(['mode', 'threads', 'ms', 'cpuMs', 'nodes', 'checksum', 'bytesPerNode', 'speedup', 'vsProcesses', 'cpuVsSingle']));
       expect(r.nodes).toBe(out.nodes);
       expect(r.checksum).toBe(out.checksum);
       expect(r.ms).toBeGreaterThan(0);
-      expect(typeof r.bytesPerNode).toBe('number');
+      expect(r.cpuMs).toBeGreaterThan(0);
+      expect(r.bytesPerNode).toBeGreaterThan(0);
     }
     expect(out.runs[0].speedup).toBe(1);
-    expect(out.kinds.Identifier).toBe(out.identifiers);
+    expect(out.runs[0].cpuVsSingle).toBe(1);
+    expect(out.runs[0].vsProcesses).toBe(null); // no processes x1 run
+    expect(out.runs[3].vsProcesses).toBe(1);
+    expect(out.runs[2].vsProcesses).toBeCloseTo(out.runs[2].ms / out.runs[3].ms, 1);
+    expect(out.kinds.Identifier + (out.kinds.PrivateIdentifier || 0)).toBe(out.identifiers);
     expect(out.kinds.SourceFile).toBe(7);
   });
 
   it('prints a table with files, MB, nodes, wall time and speedup (cold and, with --passes, warm)', async () => {
-    const { code, stdout } = await cli([path.join(CORPUS, '*.ts'), '--mode', 'single,shared', '--threads', '1', '--no-memory', '--passes', '2']);
+    const { code, stdout } = await cli([path.join(CORPUS, '*.ts'), '--mode', 'single,shared,processes', '--threads', '1', '--no-memory', '--passes', '2'], 60000);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^6 files, 0\.04 MB, [\d,]+ nodes .*, 2 passes per process/);
-    expect(stdout).toMatch(/mode\s+threads\s+files\s+MB\s+nodes\s+wall ms\s+speedup\s+cpu ms\s+warm ms\s+warm speedup\s+bytes\/node\s+checksum/);
-    expect(stdout).toMatch(/\nsingle\s+-\s+6\s+0\.04\s+[\d,]+\s+\d+\s+1\.00x\s+\d+\s+\d+\s+1\.00x\s+-\s+[0-9a-f]{8}\n/);
-    expect(stdout).toMatch(/\nshared\s+1\s+6\s+0\.04\s+[\d,]+\s+\d+\s+\d+\.\d\dx\s+\d+\s+\d+\s+\d+\.\d\dx\s+-\s+[0-9a-f]{8}\n/);
-    expect(stdout).toMatch(/all 2 runs agree/);
+    expect(stdout).toMatch(/mode\s+threads\s+files\s+MB\s+nodes\s+wall ms\s+speedup\s+vs procs\s+cpu ms\s+cpu\/single\s+warm ms\s+warm speedup\s+warm vs procs\s+bytes\/node\s+checksum/);
+    const x = '\\d+\\.\\d\\dx';
+    expect(stdout).toMatch(new RegExp(`\\nsingle\\s+-\\s+6\\s+0\\.04\\s+[\\d,]+\\s+\\d+\\s+1\\.00x\\s+${x}\\s+\\d+\\s+1\\.00x\\s+\\d+\\s+1\\.00x\\s+${x}\\s+-\\s+[0-9a-f]{8}\\n`));
+    expect(stdout).toMatch(new RegExp(`\\nshared\\s+1\\s+6\\s+0\\.04\\s+[\\d,]+\\s+\\d+\\s+${x}\\s+${x}\\s+\\d+\\s+${x}\\s+\\d+\\s+${x}\\s+${x}\\s+-\\s+[0-9a-f]{8}\\n`));
+    expect(stdout).toMatch(/\nprocesses\s+1\s+.*\s1\.00x\s.*\s1\.00x\s+-\s+[0-9a-f]{8}\n/);
+    expect(stdout).toMatch(/all 3 runs agree/);
     expect(stdout).not.toMatch(/\r/); // no progress bar when stdout is not a terminal
   });
 
   it('reports the syntax errors of a malformed file and exits 1 (the modes still agree)', async () => {
-    const { code, stdout, stderr } = await cli([BAD, '--json', '--threads', '1', '--no-memory']);
+    const { code, stdout, stderr } = await cli([BAD, '--json', '--threads', '1', '--no-memory'], 60000);
     expect(code).toBe(1);
     expect(stderr).toMatch(/syntax errors/);
     expect(stderr).toMatch(/malformed\.ts:3:10: error TS1005: ':' expected\./);
     const out = JSON.parse(stdout);
     expect(out.agree).toBe(true);
-    expect(out.runs).toHaveLength(3);
+    expect(out.runs).toHaveLength(4);
     expect(out.syntaxErrors.length).toBeGreaterThan(0);
   });
 

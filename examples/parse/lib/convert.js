@@ -1,0 +1,127 @@
+'use strict';
+// Converting TypeScript's AST into the schema's shape (lib/schema.js), as plain objects
+// (message mode: posted to the main thread) or as shared structs (shared mode: through
+// lib/shared-ast.js, the one module that builds with the library). Both run the same
+// generated code per kind, one function per SyntaxKind:
+//
+//   node = new <kind's type>; kind, pos, end, flags, parent; the scalars that are defined;
+//   each defined child property converted with the node as parent (a node, a NodeArray,
+//   or a string where a JSDoc comment is plain text); jsDoc converted the same way.
+//
+// `parent` of a node is the node holding it, directly or through a NodeArray or jsDoc
+// (as in TypeScript); the SourceFile's is undefined. Kinds the probes do not produce check
+// each node for scalar properties the schema lacks (a clear error instead of a silent loss).
+
+const { deriveSchema, missingProperties } = require('./schema');
+
+/** JS source of the converter of one kind, for target 'plain' or 'shared'. */
+function kindSource(k, target) {
+  const lines = [];
+  if (target === 'shared') lines.push(`let T${k.kind} = null;`);
+  lines.push(`function convert_${k.name}(n, p) {`);
+  if (!k.observed) lines.push('  check(n);');
+  if (target === 'plain') {
+    // One object literal per kind: every node of a kind gets the same hidden class.
+    const props = k.fields.map((f) => {
+      if (f === 'kind') return `kind: ${k.kind}`;
+      if (f === 'parent') return 'parent: p';
+      if (f === 'pos' || f === 'end' || f === 'flags' || k.scalarFields.includes(f)) return `${JSON.stringify(f)}: n[${JSON.stringify(f)}]`;
+      return `${JSON.stringify(f)}: undefined`;
+    });
+    lines.push(`  const o = { ${props.join(', ')} };`);
+  } else {
+    lines.push(`  const o = new (T${k.kind} !== null ? T${k.kind} : (T${k.kind} = type(${k.shape})))();`);
+    lines.push(`  o.kind = ${k.kind};`);
+    lines.push('  o.pos = n.pos;');
+    lines.push('  o.end = n.end;');
+    lines.push('  o.flags = n.flags;');
+    lines.push('  if (p !== undefined) o.parent = p;');
+    for (const f of k.scalarFields) {
+      lines.push(`  if (n[${JSON.stringify(f)}] !== undefined) o[${JSON.stringify(f)}] = n[${JSON.stringify(f)}];`);
+    }
+  }
+  lines.push('  let v;');
+  for (const f of k.childFields) {
+    const q = JSON.stringify(f);
+    lines.push(`  v = n[${q}];`);
+    lines.push(`  if (v !== undefined) o[${q}] = typeof v === 'object' ? (v.kind === undefined ? list(v, o) : node(v, o)) : v;`);
+  }
+  if (k.jsDoc) {
+    lines.push('  v = n.jsDoc;');
+    lines.push('  if (v !== undefined) o.jsDoc = docs(v, o);');
+  }
+  lines.push('  return o;');
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/**
+ * Builds the converter of this thread for `ts`: `{ convert(sf) -> root, schema }`.
+ * `target` is 'plain', or 'shared' with `shared` = { type(shape) (the struct type of a
+ * shape, declared on first use), newNodeArray(length, pos, end, hasTrailingComma),
+ * newDocs(length) } from lib/shared-ast.js.
+ */
+function makeConverter(ts, target, shared = null) {
+  const schema = deriveSchema(ts);
+  const names = schema.names;
+  const check = (n) => {
+    const missing = missingProperties(schema, n);
+    if (missing.length > 0) {
+      throw new Error(`a ${names[n.kind]} node at ${n.pos} has ${missing.join(', ')}, which the shared schema derived from the probes (lib/probe.js) lacks`);
+    }
+  };
+  const parts = [];
+  const table = [];
+  for (const k of schema.kinds) {
+    parts.push(kindSource(k, target));
+    table.push(`convert_${k.name}`);
+  }
+  let list;
+  let docs;
+  if (target === 'plain') {
+    list = (a, owner) => {
+      const m = a.length;
+      const out = new Array(m);
+      for (let i = 0; i < m; i++) out[i] = node(a[i], owner);
+      out.pos = a.pos;
+      out.end = a.end;
+      out.hasTrailingComma = a.hasTrailingComma;
+      return out;
+    };
+    docs = (a, owner) => {
+      const m = a.length;
+      const out = new Array(m);
+      for (let i = 0; i < m; i++) out[i] = node(a[i], owner);
+      return out;
+    };
+  } else {
+    const { newNodeArray, newDocs } = shared;
+    list = (a, owner) => {
+      const m = a.length;
+      const out = newNodeArray(m, a.pos, a.end, a.hasTrailingComma);
+      for (let i = 0; i < m; i++) out.set(i, node(a[i], owner));
+      return out;
+    };
+    docs = (a, owner) => {
+      const m = a.length;
+      const out = newDocs(m);
+      for (let i = 0; i < m; i++) out.set(i, node(a[i], owner));
+      return out;
+    };
+  }
+  const body = `${parts.join('\n')}\nreturn [${table.join(', ')}];`;
+  // eslint-disable-next-line no-new-func
+  const make = new Function('node', 'list', 'docs', 'check', 'type', body);
+  let fns = null;
+  const node = (n, p) => fns[n.kind](n, p);
+  fns = make(node, (a, o) => list(a, o), (a, o) => docs(a, o), check, shared === null ? null : shared.type);
+  return {
+    schema,
+    /** TypeScript SourceFile -> the schema's SourceFile (plain object or shared struct). */
+    convert(sf) {
+      return node(sf, undefined);
+    },
+  };
+}
+
+module.exports = { makeConverter, kindSource };
