@@ -2,7 +2,7 @@
 //!
 //! Algorithm (docs/gc.md has the full protocol and invariants):
 //!
-//! 1. **Request.** The coordinator (the collector thread, or a thread calling `gc()`) sets
+//! 1. **Request** (the handshake: src/core/safepoint.rs). The coordinator (the collector thread, or a thread calling `gc()`) sets
 //!    `collecting` and rings every registered thread: the binding asks V8 to interrupt the
 //!    thread's JS (`Isolate::RequestInterrupt`, which fires even in tight loops) and rings
 //!    its doorbell (which fires when the thread is idle in its event loop). Either one calls
@@ -31,38 +31,21 @@
 //! wrappers stay in the identity table (a root) until JS has seen them die.
 
 use parking_lot::{Condvar, Mutex};
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::alloc::write_free;
 use super::layout::{self, tb};
+use super::safepoint::Safepoints;
 use super::Runtime;
 
-/// How the binding stops a thread: interrupt its JS and ring its doorbell.
-pub type Ring = Box<dyn Fn() + Send + Sync>;
+pub use super::safepoint::Ring;
 
 struct ThreadRec {
     /// Word offset of the thread block.
     block: u32,
     /// Word offsets of root tables (identity-table keys).
     tables: Vec<u32>,
-    ring: Arc<Ring>,
-}
-
-#[derive(Default)]
-struct GcState {
-    /// A stop-the-world phase is requested or marking.
-    collecting: bool,
-    /// Marking has started: thread exit must wait for it to end.
-    marking: bool,
-    cycle: u64,
-    /// Mark epoch of the current/last cycle (1..=127).
-    epoch: u32,
-    arrived: HashSet<u32>,
-    in_native: HashMap<u32, u32>,
-    threads: HashMap<u32, ThreadRec>,
 }
 
 /// Statistics of the collector.
@@ -79,10 +62,11 @@ pub struct GcStats {
 }
 
 pub struct Collector {
-    st: Mutex<GcState>,
-    cv: Condvar,
-    /// Serializes whole collections (request .. sweep).
-    cycle_lock: Mutex<()>,
+    /// The stop-the-world handshake and each thread's roots.
+    threads: Safepoints<ThreadRec>,
+    /// Serializes whole collections (request .. sweep); holds the mark epoch of the
+    /// current/last cycle (1..=127).
+    cycle_lock: Mutex<u32>,
     trigger: Mutex<bool>,
     trigger_cv: Condvar,
     stats: Mutex<GcStats>,
@@ -118,9 +102,8 @@ impl Collector {
             .map(|v| v != "0" && v != "off")
             .unwrap_or(true);
         Collector {
-            st: Mutex::new(GcState::default()),
-            cv: Condvar::new(),
-            cycle_lock: Mutex::new(()),
+            threads: Safepoints::new(),
+            cycle_lock: Mutex::new(0),
             trigger: Mutex::new(false),
             trigger_cv: Condvar::new(),
             stats: Mutex::new(GcStats::default()),
@@ -144,19 +127,15 @@ impl Collector {
 
     // ---- thread registry -------------------------------------------------------------
 
-    /// Registers a JS thread with its block; waits if a collection is marking.
+    /// Registers a JS thread with its block; waits if a collection is in progress.
     pub fn register_thread(&self, tid: u32, block: u32, ring: Ring) {
-        let mut st = self.st.lock();
-        while st.collecting {
-            self.cv.wait(&mut st);
-        }
-        st.threads.insert(
+        self.threads.register(
             tid,
             ThreadRec {
                 block,
                 tables: Vec::new(),
-                ring: Arc::new(ring),
             },
+            ring,
         );
     }
 
@@ -165,11 +144,7 @@ impl Collector {
     /// out since the last stop is beyond the range any running sweep walks).
     /// Returns its block and tables so the caller can free them.
     pub fn thread_exit(&self, region: &super::region::Region, tid: u32) -> Option<(u32, Vec<u32>)> {
-        let mut st = self.st.lock();
-        while st.marking {
-            self.cv.wait(&mut st);
-        }
-        if let Some(rec) = st.threads.get(&tid) {
+        let rec = self.threads.exit(tid, |rec| {
             let cell = |i: usize| {
                 region
                     .u32_at(rec.block * 2 + i as u32)
@@ -184,94 +159,53 @@ impl Collector {
             }
             cell(tb::TOP).store(0, Ordering::Relaxed);
             cell(tb::LIMIT).store(0, Ordering::Relaxed);
-        }
-        st.in_native.remove(&tid);
-        st.arrived.remove(&tid);
-        let rec = st.threads.remove(&tid);
-        self.cv.notify_all();
+        });
         rec.map(|r| (r.block, r.tables))
     }
 
     /// Adds a root table for `tid` (the old ones stay until `set_root_table`).
     pub fn add_root_table(&self, tid: u32, table: u32) {
-        let mut st = self.st.lock();
-        while st.marking {
-            self.cv.wait(&mut st);
-        }
-        if let Some(t) = st.threads.get_mut(&tid) {
-            t.tables.push(table);
-        }
+        self.threads.update(tid, |t| t.tables.push(table));
     }
 
     /// Whether `table` is one of thread `tid`'s root tables.
     pub fn has_root_table(&self, tid: u32, table: u32) -> bool {
-        self.st
-            .lock()
-            .threads
-            .get(&tid)
-            .is_some_and(|t| t.tables.contains(&table))
+        self.threads
+            .read(tid, |t| t.tables.contains(&table))
+            .unwrap_or(false)
     }
 
     /// Makes `table` the thread's only root table; returns the others (to free).
     pub fn set_root_table(&self, tid: u32, table: u32) -> Vec<u32> {
-        let mut st = self.st.lock();
-        while st.marking {
-            self.cv.wait(&mut st);
-        }
-        match st.threads.get_mut(&tid) {
-            Some(t) => {
+        self.threads
+            .update(tid, |t| {
                 let old: Vec<u32> = t.tables.iter().copied().filter(|&x| x != table).collect();
                 t.tables = vec![table];
                 old
-            }
-            None => Vec::new(),
-        }
+            })
+            .unwrap_or_default()
     }
 
     pub fn thread_count(&self) -> usize {
-        self.st.lock().threads.len()
+        self.threads.count()
     }
 
-    // ---- mutator side ----------------------------------------------------------------
+    // ---- mutator side (src/core/safepoint.rs) -------------------------------------------
 
     /// Called on a JS thread (interrupt, doorbell): if a collection wants this thread
     /// stopped, report arrival and block until marking is over.
     pub fn safepoint(&self, tid: u32) {
-        let mut st = self.st.lock();
-        if !st.collecting
-            || st.arrived.contains(&tid)
-            || !st.threads.contains_key(&tid)
-            || st.in_native.contains_key(&tid)
-        {
-            return;
-        }
-        let cycle = st.cycle;
-        st.arrived.insert(tid);
-        self.cv.notify_all();
-        while st.collecting && st.cycle == cycle {
-            self.cv.wait(&mut st);
-        }
+        self.threads.safepoint(tid);
     }
 
     /// The thread enters a native wait: it counts as stopped until `leave_native`.
     pub fn enter_native(&self, tid: u32) {
-        let mut st = self.st.lock();
-        *st.in_native.entry(tid).or_insert(0) += 1;
-        self.cv.notify_all();
+        self.threads.enter_native(tid);
     }
 
     /// The thread returns to JS: waits while a collection is stopping the world.
     pub fn leave_native(&self, tid: u32) {
-        let mut st = self.st.lock();
-        while st.collecting {
-            self.cv.wait(&mut st);
-        }
-        if let Some(n) = st.in_native.get_mut(&tid) {
-            *n -= 1;
-            if *n == 0 {
-                st.in_native.remove(&tid);
-            }
-        }
+        self.threads.leave_native(tid);
     }
 
     // ---- triggering ------------------------------------------------------------------
@@ -313,58 +247,25 @@ impl Collector {
 
     /// Runs one full collection. `caller` is the JS thread running it (already `enter_native`).
     pub fn collect(&self, rt: &Runtime, caller: Option<u32>) -> Outcome {
-        let _whole = self.cycle_lock.lock();
+        let mut whole = self.cycle_lock.lock();
         let t0 = Instant::now();
         let region = &rt.region;
         // 1. Request: stop every thread.
-        let mut st = self.st.lock();
-        st.collecting = true;
-        st.arrived.clear();
-        region
-            .u32_cell(layout::CTL_GC_ACTIVE)
-            .store(1, Ordering::Release);
-        let mut last_ring = Instant::now() - Duration::from_secs(1);
-        loop {
-            let pending: Vec<u32> = st
-                .threads
-                .keys()
-                .copied()
-                .filter(|t| {
-                    !st.arrived.contains(t) && !st.in_native.contains_key(t) && Some(*t) != caller
-                })
-                .collect();
-            if pending.is_empty() {
-                break;
-            }
-            if t0.elapsed() > ARRIVAL_DEADLINE {
-                st.collecting = false;
-                region
-                    .u32_cell(layout::CTL_GC_ACTIVE)
-                    .store(0, Ordering::Release);
-                self.cv.notify_all();
-                self.stats.lock().aborted += 1;
-                return Outcome::Aborted;
-            }
-            if last_ring.elapsed() > Duration::from_millis(50) {
-                for t in &pending {
-                    if let Some(rec) = st.threads.get(t) {
-                        (rec.ring)();
-                    }
-                }
-                last_ring = Instant::now();
-            }
-            self.cv.wait_for(&mut st, Duration::from_millis(10));
-        }
+        let active = |on: bool| {
+            region
+                .u32_cell(layout::CTL_GC_ACTIVE)
+                .store(on as u32, Ordering::Release);
+        };
+        let Some(threads) = self.threads.stop(caller, ARRIVAL_DEADLINE, active, |recs| {
+            recs.map(|r| (r.block, r.tables.clone()))
+                .collect::<Vec<(u32, Vec<u32>)>>()
+        }) else {
+            self.stats.lock().aborted += 1;
+            return Outcome::Aborted;
+        };
         // 2. Mark, with every JS thread stopped.
-        st.marking = true;
-        st.epoch = st.epoch % 127 + 1;
-        let epoch = st.epoch;
-        let threads: Vec<(u32, Vec<u32>)> = st
-            .threads
-            .values()
-            .map(|r| (r.block, r.tables.clone()))
-            .collect();
-        drop(st);
+        *whole = *whole % 127 + 1;
+        let epoch = *whole;
         let sweep_end = rt.heap.begin_sweep();
         let shapes = Shapes::snapshot(rt);
         let mut m = Marker {
@@ -394,18 +295,12 @@ impl Collector {
             eprintln!("shared-structs VERIFY: cycle {} live {live_objects} (threads {}, pinned tokens {})", epoch, threads.len(), rt.tokens.pinned_offsets().len());
         }
         // 3. Resume.
-        let mut st = self.st.lock();
-        st.marking = false;
-        st.collecting = false;
-        st.cycle += 1;
-        region
-            .u32_cell(layout::CTL_CYCLE)
-            .store(st.cycle as u32, Ordering::Release);
-        region
-            .u32_cell(layout::CTL_GC_ACTIVE)
-            .store(0, Ordering::Release);
-        self.cv.notify_all();
-        drop(st);
+        self.threads.resume(|cycle| {
+            region
+                .u32_cell(layout::CTL_CYCLE)
+                .store(cycle as u32, Ordering::Release);
+            active(false);
+        });
         let pause = t0.elapsed().as_nanos() as u64;
         // 4. Sweep concurrently with JS.
         let t1 = Instant::now();
@@ -939,7 +834,7 @@ fn release_pages(region: &super::region::Region, start: usize, stop: usize) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::core::region::Region;

@@ -6,6 +6,8 @@ pub mod gc;
 pub mod layout;
 pub mod park;
 pub mod region;
+pub mod safepoint;
+pub mod shim;
 pub mod sync;
 pub mod tokens;
 pub mod types;

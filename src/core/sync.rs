@@ -605,7 +605,7 @@ pub fn rw_unlock(
     ok
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;
