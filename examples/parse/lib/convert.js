@@ -44,7 +44,7 @@ function kindSource(k, target) {
   for (const f of k.childFields) {
     const q = JSON.stringify(f);
     lines.push(`  v = n[${q}];`);
-    lines.push(`  if (v !== undefined) o[${q}] = typeof v === 'object' ? (v.kind === undefined ? list(v, o) : node(v, o)) : v;`);
+    lines.push(`  if (v !== undefined) o[${q}] = typeof v === 'object' ? (isArray(v) ? list(v, o) : node(v, o)) : v;`);
   }
   if (k.jsDoc) {
     lines.push('  v = n.jsDoc;');
@@ -111,10 +111,10 @@ function makeConverter(ts, target, shared = null) {
   }
   const body = `${parts.join('\n')}\nreturn [${table.join(', ')}];`;
   // eslint-disable-next-line no-new-func
-  const make = new Function('node', 'list', 'docs', 'check', 'type', body);
+  const make = new Function('node', 'list', 'docs', 'check', 'type', 'isArray', body);
   let fns = null;
   const node = (n, p) => fns[n.kind](n, p);
-  fns = make(node, (a, o) => list(a, o), (a, o) => docs(a, o), check, shared === null ? null : shared.type);
+  fns = make(node, (a, o) => list(a, o), (a, o) => docs(a, o), check, shared === null ? null : shared.type, Array.isArray);
   return {
     schema,
     /** TypeScript SourceFile -> the schema's SourceFile (plain object or shared struct). */

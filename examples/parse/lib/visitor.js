@@ -6,9 +6,9 @@
 //
 // Per file it counts nodes per kind and identifiers, checks that every node's `parent` is
 // the node whose forEachChild reached it (the SourceFile's is undefined), and hashes
-// (kind, pos, end) of every node and the text of identifiers (escapedText) and of other
-// nodes with a string `text` (literals, JSX text; not the SourceFile's), in depth-first
-// pre-order. Checksums are FNV-1a over 32-bit words; the run's checksum folds the files'
+// (kind, pos, end) of every node and the text of identifiers (escapedText) and of literals
+// (`text` of numeric, bigint, string, regular expression and template literals, template
+// parts and JSX text), in depth-first pre-order. Checksums are FNV-1a over 32-bit words; the run's checksum folds the files'
 // in input order (files complete in any order in the parallel modes).
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -59,7 +59,9 @@ function makeVisitor(ts) {
   const forEachChild = ts.forEachChild;
   const IDENTIFIER = ts.SyntaxKind.Identifier;
   const PRIVATE_IDENTIFIER = ts.SyntaxKind.PrivateIdentifier;
-  const SOURCE_FILE = ts.SyntaxKind.SourceFile;
+  // Literal kinds, and the template parts after them: the nodes whose `text` is syntax.
+  const FIRST_TEXT = ts.SyntaxKind.FirstLiteralToken;
+  const LAST_TEXT = ts.SyntaxKind.LastTemplateToken;
   let kinds = null;
   let parent;
   let nodes = 0;
@@ -78,9 +80,8 @@ function makeVisitor(ts) {
     if (k === IDENTIFIER || k === PRIVATE_IDENTIFIER) {
       ids++;
       h = hashText(h, node.escapedText);
-    } else if (k !== SOURCE_FILE) {
-      const t = node.text;
-      if (typeof t === 'string') h = hashText(h, t);
+    } else if (k >= FIRST_TEXT && k <= LAST_TEXT) {
+      h = hashText(h, node.text);
     }
     const saved = parent;
     parent = node;
