@@ -96,14 +96,15 @@ export interface SharedStructTypeOptions {
 
 export interface SharedStructTypeConstructor {
   /**
-   * Declares a shared struct type with the given field names (strings; integer-like names work).
+   * Declares a shared struct type with the given field names (strings; integer-like names work;
+   * numbers are property keys, `[0, 4]` declaring fields `"0"` and `"4"`).
    * With a registry key the type correlates across threads; the same key with a different layout
    * throws TypeError. At most 4096 fields (RangeError).
    */
-  new <const F extends readonly string[]>(fields: F, key?: string | (SharedStructTypeOptions & { elements?: false })): SharedStructConstructor<F[number]>;
-  new <const F extends readonly string[]>(fields: F, options: SharedStructTypeOptions & { elements: true }): SharedStructWithElementsConstructor<F[number]>;
+  new <const F extends readonly (string | number)[]>(fields: F, key?: string | (SharedStructTypeOptions & { elements?: false })): SharedStructConstructor<`${F[number]}`>;
+  new <const F extends readonly (string | number)[]>(fields: F, options: SharedStructTypeOptions & { elements: true }): SharedStructWithElementsConstructor<`${F[number]}`>;
   /** `elements` known only at run time: either kind of constructor. */
-  new <const F extends readonly string[]>(fields: F, options: SharedStructTypeOptions): SharedStructConstructor<F[number]> | SharedStructWithElementsConstructor<F[number]>;
+  new <const F extends readonly (string | number)[]>(fields: F, options: SharedStructTypeOptions): SharedStructConstructor<`${F[number]}`> | SharedStructWithElementsConstructor<`${F[number]}`>;
   /** Whether `value` is a shared struct of any type, made in any thread. */
   isSharedStruct(value: unknown): value is SharedStruct;
   /**
@@ -237,7 +238,18 @@ export interface LockResult<T> {
   success: boolean;
   /** The callback's result when `success`, else undefined. */
   value: T | undefined;
+  /**
+   * Present, and true, only when the lock was taken over from a thread that died holding it
+   * (the callback was called with `true`): the data it protects may be half-updated.
+   */
+  abandoned?: true;
 }
+
+/**
+ * The callback of a callback lock form. Called with no argument, or with `true` when the lock
+ * was taken over from a thread that died holding it (check and repair the protected data).
+ */
+export type LockCallback<T> = (abandoned?: true) => T;
 
 /**
  * A held lock. `using lock = Mutex.lock(m)` releases it at the end of the block. A Condition
@@ -273,18 +285,22 @@ export declare class Mutex {
   constructor();
   /** Whether `value` is a Mutex. */
   static isMutex(value: unknown): value is Mutex;
-  /** Runs `callback` holding the lock; returns its result; unlocks on return or throw. Locking again from the holding thread throws TypeError. */
-  static lock<T>(mutex: Mutex, callback: () => T): T;
-  /** Acquires and returns an unlock token. */
+  /**
+   * Runs `callback` holding the lock; returns its result; unlocks on return or throw. Locking
+   * again from the holding thread throws TypeError. The callback is told (`true`) when the
+   * previous owner died holding the lock.
+   */
+  static lock<T>(mutex: Mutex, callback: LockCallback<T>): T;
+  /** Acquires and returns an unlock token (AbandonedMutexError, holding it, if its owner died). */
   static lock(mutex: Mutex): UnlockToken;
-  /** Runs `callback` only if the lock is free now. */
-  static tryLock<T>(mutex: Mutex, callback: () => T): LockResult<T>;
-  /** Waits up to `timeoutMs` for the lock (omitted or Infinity: no limit). */
-  static lockWithTimeout<T>(mutex: Mutex, callback: () => T, timeoutMs?: number): LockResult<T>;
-  /** A token if the lock is acquired within `timeoutMs` (default 0), else null. */
+  /** Runs `callback` only if the lock is free now (`success` false if held, by this thread too). */
+  static tryLock<T>(mutex: Mutex, callback: LockCallback<T>): LockResult<T>;
+  /** Waits up to `timeoutMs` (required; Infinity: no limit) for the lock. */
+  static lockWithTimeout<T>(mutex: Mutex, callback: LockCallback<T>, timeoutMs: number): LockResult<T>;
+  /** A token if the lock is acquired within `timeoutMs` (default 0: null also if this thread holds it), else null. */
   static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken | null;
-  /** Acquires without blocking the event loop; awaits the callback before unlocking. */
-  static lockAsync<T>(mutex: Mutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  /** Acquires without blocking the event loop (at once if free); awaits the callback before unlocking. */
+  static lockAsync<T>(mutex: Mutex, callback: LockCallback<T | Promise<T>>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
 
 /** A condition variable in the shared heap. */
@@ -297,7 +313,11 @@ export declare class Condition {
   static wait(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): boolean;
   /** Waits until `predicate()` is truthy (true) or the timeout passes first (false). */
   static waitFor(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs: number | undefined, predicate: () => unknown): boolean;
-  /** Like wait without blocking the event loop. */
+  /**
+   * Like wait without blocking the event loop. A wait that is not awaited and outlives the hold
+   * it was called in (the callback ends, the token is unlocked) is dropped: it resolves true
+   * without re-locking.
+   */
   static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): Promise<boolean>;
   /** Wakes up to `count` waiters (default all); returns how many were woken. */
   static notify(condition: Condition, count?: number): number;
@@ -310,19 +330,19 @@ export declare class SharedMutex {
   /** Whether `value` is a SharedMutex. */
   static isSharedMutex(value: unknown): value is SharedMutex;
   /** Exclusive lock: runs `callback` holding it, or returns a token. */
-  static lock<T>(mutex: SharedMutex, callback: () => T): T;
+  static lock<T>(mutex: SharedMutex, callback: LockCallback<T>): T;
   static lock(mutex: SharedMutex): UnlockToken;
-  static tryLock<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
-  static lockWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
+  static tryLock<T>(mutex: SharedMutex, callback: LockCallback<T>): LockResult<T>;
+  static lockWithTimeout<T>(mutex: SharedMutex, callback: LockCallback<T>, timeoutMs: number): LockResult<T>;
   static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
-  static lockAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  static lockAsync<T>(mutex: SharedMutex, callback: LockCallback<T | Promise<T>>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
   /** Shared lock: runs `callback` holding it, or returns a token. */
-  static lockShared<T>(mutex: SharedMutex, callback: () => T): T;
+  static lockShared<T>(mutex: SharedMutex, callback: LockCallback<T>): T;
   static lockShared(mutex: SharedMutex): UnlockToken;
-  static tryLockShared<T>(mutex: SharedMutex, callback: () => T): LockResult<T>;
-  static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: () => T, timeoutMs?: number): LockResult<T>;
+  static tryLockShared<T>(mutex: SharedMutex, callback: LockCallback<T>): LockResult<T>;
+  static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: LockCallback<T>, timeoutMs: number): LockResult<T>;
   static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
-  static lockSharedAsync<T>(mutex: SharedMutex, callback: () => T | Promise<T>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  static lockSharedAsync<T>(mutex: SharedMutex, callback: LockCallback<T | Promise<T>>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
 }
 
 /** Keys a SharedMap accepts (compared with SameValueZero; shared objects by identity). */

@@ -271,7 +271,8 @@ describe('atomics: argument errors', () => {
     const b = new Box();
     expect(() => atomics.load(b, 0)).toThrow(TypeError);
     const arr = new SharedArray(2);
-    expect(() => atomics.load(arr, 'length')).toThrow(TypeError);
+    expect(() => atomics.load(arr, 'pos')).toThrow(TypeError);
+    expect(() => atomics.store(arr, 'length', 1)).toThrow(TypeError); // read-only (load gives the length)
     expect(() => atomics.load(arr, '0')).toThrow(TypeError);
   });
 

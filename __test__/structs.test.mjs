@@ -129,8 +129,8 @@ describe('SharedStructType: declaring types', () => {
     expect(() => new SharedStructType(['a', Symbol.iterator])).toThrow(TypeError);
   });
 
-  it('rejects field lists that are not iterables of strings', () => {
-    for (const bad of [undefined, null, 'ab', 5, {}, [1], [null], [{}]]) {
+  it('rejects field lists that are not iterables of strings or numbers', () => {
+    for (const bad of [undefined, null, 'ab', 5, {}, [true], [null], [{}], [1n]]) {
       expect(() => new SharedStructType(bad)).toThrow(TypeError);
     }
   });

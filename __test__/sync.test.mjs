@@ -370,7 +370,7 @@ describe('Mutex: locking twice from one thread', () => {
 });
 
 describe('Mutex: abandoned by a dead owner', () => {
-  it('the next Mutex.lock after worker.terminate() throws AbandonedMutexError holding the lock; after token.unlock() it works normally', async () => {
+  it('the next Mutex.lock(m) after worker.terminate() throws AbandonedMutexError holding the lock; after token.unlock() it works normally', async () => {
     const probe = new Mutex();
     const m = new Mutex();
     const m2 = new Mutex();
@@ -389,14 +389,7 @@ describe('Mutex: abandoned by a dead owner', () => {
 
     // Bounded first: the same dead thread owns `probe`, so once this reports the abandonment
     // the owner is known dead and the unbounded Mutex.lock calls below cannot block.
-    let probeErr;
-    try {
-      Mutex.lockWithTimeout(probe, () => {}, 5000);
-    } catch (e) {
-      probeErr = e;
-    }
-    expect(probeErr).toBeInstanceOf(AbandonedMutexError);
-    probeErr.token.unlock();
+    expect(Mutex.lockWithTimeout(probe, () => {}, 5000)).toEqual({ success: true, value: undefined, abandoned: true });
 
     let err;
     try {
@@ -420,18 +413,12 @@ describe('Mutex: abandoned by a dead owner', () => {
     expect(t.locked).toBe(true);
     t.unlock();
 
-    // The callback form reports the abandonment without running the callback.
-    let ran = false;
-    let err2;
-    try {
-      Mutex.lock(m2, () => (ran = true));
-    } catch (e) {
-      err2 = e;
-    }
-    expect(err2).toBeInstanceOf(AbandonedMutexError);
-    expect(ran).toBe(false);
-    expect(err2.token.locked).toBe(true);
-    err2.token.unlock();
+    // The callback form runs the callback holding the lock, telling it, and releases it.
+    const args = [];
+    expect(Mutex.lock(m2, (...a) => (args.push(a), 'ran'))).toBe('ran');
+    expect(args).toEqual([[true]]);
+    expect(state(m2)).toEqual({ locked: false, heldByThisThread: false });
+    expect(Mutex.lock(m2, (...a) => a.length)).toBe(0);
 
     // Other threads use it normally afterwards.
     expect(await run('return Mutex.lock(open(data.m), () => "worker ok");', { m: share(m) })).toBe('worker ok');
@@ -442,7 +429,7 @@ describe('Mutex: abandoned by a dead owner', () => {
     await run('Mutex.lock(open(data.m)); return "exiting with the lock held";', { m: share(m) });
     let err;
     try {
-      Mutex.lockWithTimeout(m, () => {}, 5000);
+      Mutex.lockIfAvailable(m, 5000);
     } catch (e) {
       err = e;
     }
@@ -460,15 +447,8 @@ describe('Mutex: abandoned by a dead owner', () => {
       const m = open(data.m);
       send('waiting');
       const t0 = Date.now();
-      try {
-        const r = Mutex.lockWithTimeout(m, () => 'callback ran', 10000);
-        return { kind: 'no error', r, elapsed: Date.now() - t0 };
-      } catch (e) {
-        const out = { kind: e.name, isAbandoned: e instanceof AbandonedMutexError, locked: e.token && e.token.locked, elapsed: Date.now() - t0 };
-        e.token.unlock();
-        out.after = Mutex.tryLock(m, () => 'normal again').value;
-        return out;
-      }
+      const r = Mutex.lockWithTimeout(m, (abandoned) => ({ abandoned, held: util.inspect(m).includes('heldByThisThread: true') }), 10000);
+      return { r, elapsed: Date.now() - t0, after: Mutex.tryLock(m, () => 'normal again') };
       `,
       { m: share(m) },
     );
@@ -478,30 +458,25 @@ describe('Mutex: abandoned by a dead owner', () => {
     const t0 = Date.now();
     await withTimeout(owner.terminate(), 5000, 'terminate');
     const r = await withTimeout(waiter.result, 9000, 'the blocked waiter');
-    expect(r).toMatchObject({ kind: 'AbandonedMutexError', isAbandoned: true, locked: true, after: 'normal again' });
+    expect(r.r).toEqual({ success: true, value: { abandoned: true, held: true }, abandoned: true });
+    expect(r.after).toEqual({ success: true, value: 'normal again' });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(r.elapsed).toBeLessThan(8000);
     expect(state(m).locked).toBe(false);
   });
 
-  it('a pending lockAsync when the owner is terminated rejects with AbandonedMutexError (lock held) before its timeout', async () => {
+  it('a pending lockAsync when the owner is terminated runs its callback, told, and resolves abandoned: true before its timeout', async () => {
     const m = new Mutex();
     const owner = spawn('Mutex.lock(open(data.m)); send("locked"); await recv();', { m: share(m) });
     expect(await owner.next()).toBe('locked');
-    let ran = false;
-    const p = Mutex.lockAsync(m, () => (ran = true), 10000).then(
-      (r) => ({ resolved: r }),
-      (e) => e,
-    );
+    const seen = [];
+    const p = Mutex.lockAsync(m, (...a) => (seen.push(a, state(m).heldByThisThread), 'repaired'), 10000);
     await sleep(30);
     await withTimeout(owner.terminate(), 5000, 'terminate');
-    const err = await withTimeout(p, 5000, 'lockAsync after the owner died');
-    expect(err).toBeInstanceOf(AbandonedMutexError);
-    expect(ran).toBe(false);
-    expect(err.token.locked).toBe(true);
-    expect(state(m).heldByThisThread).toBe(true);
-    err.token.unlock();
-    expect(await withTimeout(Mutex.lockAsync(m, () => 'fine', 1000), 5000)).toEqual({ success: true, value: 'fine' });
+    expect(await withTimeout(p, 5000, 'lockAsync after the owner died')).toEqual({ success: true, value: 'repaired', abandoned: true });
+    expect(seen).toEqual([[true], true]);
+    expect(state(m)).toEqual({ locked: false, heldByThisThread: false });
+    expect(await withTimeout(Mutex.lockAsync(m, (...a) => a.length, 1000), 5000)).toEqual({ success: true, value: 0 });
   });
 });
 
@@ -1451,14 +1426,20 @@ describe('SharedMutex', () => {
     expect(state(m)).toEqual({ exclusive: false, readers: 0 });
   });
 
-  it('an exclusive holder terminated while holding it abandons it: the next writer gets AbandonedMutexError', async () => {
+  it('an exclusive holder terminated while holding it abandons it: the next writer is told (callback forms) or gets AbandonedMutexError (token forms)', async () => {
     const m = new SharedMutex();
-    const w = spawn('SharedMutex.lock(open(data.m)); send("locked"); await recv();', { m: share(m) });
+    const w = spawn('const m = open(data.m); SharedMutex.lock(m); send("locked"); await recv();', { m: share(m) });
     expect(await w.next()).toBe('locked');
     await withTimeout(w.terminate(), 5000, 'terminate');
+    const m2 = new SharedMutex();
+    const w2 = spawn('SharedMutex.lock(open(data.m)); send("locked"); await recv();', { m: share(m2) });
+    expect(await w2.next()).toBe('locked');
+    await withTimeout(w2.terminate(), 5000, 'terminate');
+    expect(SharedMutex.lockWithTimeout(m2, (...a) => [a, state(m2).exclusive], 5000)).toEqual({ success: true, value: [[true], true], abandoned: true });
+    expect(state(m2)).toEqual({ exclusive: false, readers: 0 });
     let err;
     try {
-      SharedMutex.lockWithTimeout(m, () => {}, 5000);
+      SharedMutex.lockIfAvailable(m, 5000);
     } catch (e) {
       err = e;
     }
@@ -1476,8 +1457,10 @@ describe('SharedMutex', () => {
     SharedMutex.lockShared(m, () => {
       // (Timeout forms: without the check these would deadlock this thread.)
       expect(() => SharedMutex.lockWithTimeout(m, () => 1, 100)).toThrow(/holds the SharedMutex shared/);
-      expect(() => SharedMutex.tryLock(m, () => 1)).toThrow(TypeError);
       expect(() => SharedMutex.lockIfAvailable(m, 10)).toThrow(TypeError);
+      // A try fails instead (it never waits, so it cannot deadlock).
+      expect(SharedMutex.tryLock(m, () => 1)).toEqual({ success: false, value: undefined });
+      expect(SharedMutex.lockIfAvailable(m)).toBe(null);
       // A second read lock is fine; both must be released before a writer gets in.
       expect(SharedMutex.lockShared(m, () => 'nested read')).toBe('nested read');
     });

@@ -72,8 +72,17 @@ function slotIndex(obj, key, fn) {
     return off + e.elementsStart + key;
   }
   const k = e.slotOf.get(key);
+  if (k === undefined && key === 'length' && e.elementsStart >= 0) throw new TypeError(`atomics.${fn}: the length of ${e.displayName()} is read-only`);
   if (k === undefined) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no field ${typeof key === 'string' ? JSON.stringify(key) : String(key)}`);
   return off + k;
+}
+
+/** The element count of a SharedArray or elements struct, else -1. */
+function elementCount(obj) {
+  if (!rt.isWrapper(obj)) return -1;
+  const e = entryOf(obj);
+  // The length word in the heap, not obj.length (a subclass can override that getter).
+  return e.elementsStart >= 0 ? rt.U32[2 * obj[OFF] + 2] : -1;
 }
 
 function label(obj, key) {
@@ -98,8 +107,12 @@ function rmw(fn, op) {
 
 /** Atomic operations on fields (`atomics.add(s, 'count', 1)`) and elements (`atomics.add(arr, 3, 1)`). */
 const atomics = Object.freeze({
-  /** Reads the field or element atomically. */
+  /** Reads the field or element atomically; `'length'` of an array or elements struct is its (fixed) length, as V8's Atomics.load. */
   load(obj, key) {
+    if (key === 'length') {
+      const n = elementCount(obj);
+      if (n >= 0) return n;
+    }
     const i = slotIndex(obj, key, 'load');
     return decodeBits(Atomics.load(BI64, i), i);
   },

@@ -543,9 +543,11 @@ function parseFieldNames(fieldNames) {
   const fields = [];
   const seen = new Set();
   let i = 0;
-  for (const f of fieldNames) {
+  for (let f of fieldNames) {
+    // Numbers are property keys, converted as V8 does (new SharedStructType([0, 4])).
+    if (typeof f === 'number') f = String(f);
     if (typeof f !== 'string') {
-      throw new TypeError(`SharedStructType: field name at index ${i} must be a string, got ${typeof f === 'symbol' ? String(f) : rt.describe(f)}`);
+      throw new TypeError(`SharedStructType: field name at index ${i} must be a string or a number, got ${typeof f === 'symbol' ? String(f) : rt.describe(f)}`);
     }
     if (seen.has(f)) throw new TypeError(`SharedStructType: duplicate field name ${JSON.stringify(f)}`);
     if (i >= MAX_FIELDS) throw new RangeError(`SharedStructType: at most ${MAX_FIELDS} fields (V8's --harmony-struct allows 999)`);

@@ -80,8 +80,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Waits asynchronously: `queue(id)` asks Rust to queue async waiter `id` and returns
  * QUEUED, or another code if it resolved at once. Resolves to { code } or { timedOut }.
+ * With `ctl`, `ctl.drop()` takes a still-queued waiter off its queue and resolves to
+ * { dropped: true } (a Condition wait whose hold ended: see "Holds lent to a wait").
  */
-function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id), available = null) {
+function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id), available = null, ctl = null) {
   return new Promise((resolve) => {
     let timer = null;
     let poll = null;
@@ -102,6 +104,14 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
       rt.removeAsyncWaiter(id);
       resolve({ woken: false, code });
       return;
+    }
+    if (ctl !== null) {
+      ctl.drop = () => {
+        if (cancel(id)) {
+          rt.removeAsyncWaiter(id);
+          done({ dropped: true });
+        }
+      };
     }
     if (deadline !== Infinity) {
       // setTimeout fires at once for delays of 2^31 ms or more: wait in steps below that.
@@ -134,16 +144,20 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
 // ---------------------------------------------------------------------------------------
 // Unlock tokens.
 
-/** A held lock: `unlock()` or `[Symbol.dispose]()` releases it (`using lock = Mutex.lock(m)`). */
 /** The release functions a token may hold (filled once they are defined). */
 const RELEASES = new Set();
 
 /** Makes a token that does not hold its lock (unlock() returns false). */
 let disown;
+/** The hold record of a Mutex token, made on first use (see "Holds lent to a wait"). */
+let tokenHold;
 
+/** A held lock: `unlock()` or `[Symbol.dispose]()` releases it (`using lock = Mutex.lock(m)`). */
 class UnlockToken {
   #lock;
   #release;
+  /** The hold record of a Mutex token passed to a Condition wait (see "Holds lent to a wait"), else null. */
+  #hold = null;
   constructor(lock, release) {
     if (!RELEASES.has(release)) {
       throw new TypeError('UnlockToken: not constructible; tokens come from Mutex.lock(m), SharedMutex.lock(m) and their IfAvailable forms');
@@ -164,7 +178,7 @@ class UnlockToken {
     const r = this.#release;
     if (r === null) return false;
     this.#release = null;
-    r(this.#lock);
+    r(this.#lock, this.#hold);
     return true;
   }
   [disposeSymbol]() {
@@ -174,6 +188,10 @@ class UnlockToken {
     disown = (t) => {
       t.#release = null;
       return t;
+    };
+    tokenHold = (t) => {
+      if (t.#hold === null) t.#hold = newHold(t.#lock, false);
+      return t.#hold;
     };
   }
 }
@@ -238,6 +256,11 @@ function idx(obj) {
 // ---------------------------------------------------------------------------------------
 // Mutex
 
+/** Outcome of an acquire: not acquired (try failed or timed out), acquired, or acquired from a dead owner. */
+const NOT_ACQUIRED = 0;
+const GOT = 1;
+const GOT_ABANDONED = 2;
+
 function mutexOwner(m) {
   return Atomics.load(I32, idx(m)) & M_OWNER;
 }
@@ -246,52 +269,216 @@ function checkMutex(m, fn) {
   if (!isMutexBrand(m)) throw new TypeError(`${fn}: expected a Mutex, got ${rt.describe(m)}`);
 }
 
-function mutexRelease(m) {
-  const i = idx(m);
-  if (Atomics.compareExchange(I32, i, TID, 0) === TID) return;
-  if (!native.mutexUnlockSlow(i, TID)) throw new TypeError('Mutex: cannot unlock a mutex this thread does not hold');
+// ---------------------------------------------------------------------------------------
+// Holds lent to a wait.
+//
+// Condition.waitAsync releases the mutex and re-locks it after the wake-up on behalf of the
+// hold it was called in: a lockAsync callback, a token, or a synchronous callback form. If
+// that hold ends while the wait is still pending (a waitAsync that was not awaited), the
+// hold no longer has the mutex: it must not release it (another thread, or another async
+// hold of this thread, may own it by then), and the wait is dropped: taken off the
+// condition's queue and resolved without re-locking, so no lock is left held that nobody
+// can see and no waiter keeps the event loop alive.
+//
+// A wait knows the hold it was lent by from a record ({ m, lentTo, async }): a lockAsync
+// hold's record is in `holders` while it owns the mutex (lockAsync is slow anyway); a token
+// makes its record when it is passed to a wait (a Map update per token lock costs ~3x the
+// token form). A wait given the Mutex itself with no lockAsync record has none (`hold`
+// null): a synchronous callback form's, which ends before any wake-up can be delivered, or
+// a token's, whose unlock() then finds it (mutexTokenRelease).
+
+/** Per mutex word index: the lockAsync hold of this thread that owns it now. */
+const holders = new Map();
+/** Per mutex word index: the pending waitAsync calls that released it, oldest first. */
+const lent = new Map();
+
+function newHold(m, async) {
+  return { m, lentTo: null, async };
 }
 
-/** Tries to acquire within timeoutMs (-1 = forever). Returns true, false (timed out), or throws. */
-function mutexAcquire(m, timeoutMs, fn) {
-  const i = idx(m);
-  if (Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
-  return mutexAcquireContended(m, i, timeoutMs, fn);
+/** The lockAsync hold that owns `m` now, or null. */
+function holdOf(m, i) {
+  const h = holders.get(i);
+  return h !== undefined && h.m === m ? h : null;
+}
+
+/** Records that `wait` (a waitAsync) released mutex word `i` on behalf of `wait.hold`. */
+function lend(i, wait) {
+  const h = wait.hold;
+  if (h !== null) {
+    if (h.async && holders.get(i) === h) holders.delete(i);
+    h.lentTo = wait;
+  }
+  const a = lent.get(i);
+  if (a === undefined) lent.set(i, [wait]);
+  else a.push(wait);
+}
+
+function forgetLent(i, wait) {
+  const a = lent.get(i);
+  if (a === undefined) return;
+  const k = a.indexOf(wait);
+  if (k >= 0) a.splice(k, 1);
+  if (a.length === 0) lent.delete(i);
+}
+
+/** `wait` re-locked word `i`: its hold owns the mutex again. */
+function unlend(i, wait) {
+  forgetLent(i, wait);
+  const h = wait.hold;
+  if (h !== null) {
+    h.lentTo = null;
+    if (h.async) holders.set(i, h);
+  }
+}
+
+/** The hold `wait` was lent by ended first: drop the wait (it will not re-lock). */
+function orphan(i, wait) {
+  wait.orphaned = true;
+  forgetLent(i, wait);
+  if (wait.hold !== null) wait.hold.lentTo = null;
+  wait.drop();
+}
+
+/** The latest pending wait on word `i` lent by a hold without a record, or undefined. */
+function unrecordedLent(i) {
+  const a = lent.get(i);
+  if (a !== undefined) {
+    for (let k = a.length - 1; k >= 0; k--) if (a[k].hold === null) return a[k];
+  }
+  return undefined;
 }
 
 /**
- * mutexAcquire after a failed CAS on word i. Spins on plain loads first: another CAS right
+ * Releases `m`. `hold` is a lockAsync hold's record (else absent): if a pending waitAsync
+ * has the mutex on its behalf, the wait is dropped instead.
+ */
+function mutexRelease(m, hold) {
+  const i = idx(m);
+  if (hold) {
+    if (hold.lentTo !== null) {
+      orphan(i, hold.lentTo);
+      return;
+    }
+    if (holders.get(i) === hold) holders.delete(i);
+  }
+  if (Atomics.compareExchange(I32, i, TID, 0) === TID) return;
+  mutexReleaseSlow(i);
+}
+
+function mutexReleaseSlow(i) {
+  if ((Atomics.load(I32, i) & M_OWNER) !== TID) {
+    // Not ours any more: a waitAsync called in this hold (a synchronous callback form, or a
+    // token given as the Mutex) released it and is still pending. The latest such wait is
+    // this hold's (nested holds end first).
+    const w = unrecordedLent(i);
+    if (w !== undefined) {
+      orphan(i, w);
+      return;
+    }
+    throw new TypeError('Mutex: cannot unlock a mutex this thread does not hold');
+  }
+  if (!native.mutexUnlockSlow(i, TID)) throw new TypeError('Mutex: cannot unlock a mutex this thread does not hold');
+}
+
+/** The release of a Mutex token; `hold` is its record if it was passed to a wait, else null. */
+function mutexTokenRelease(m, hold) {
+  const i = idx(m);
+  if (hold !== null && hold.lentTo !== null) {
+    orphan(i, hold.lentTo);
+    return;
+  }
+  if (holdOf(m, i) !== null) {
+    // A lockAsync of this thread owns it: this token was lent to a wait given the Mutex
+    // itself, and that lockAsync took the lock meanwhile. Not this token's to release.
+    const w = unrecordedLent(i);
+    if (w !== undefined) {
+      orphan(i, w);
+      return;
+    }
+    throw new TypeError('Mutex: cannot unlock: the mutex is held by a lockAsync of this thread, not by this token');
+  }
+  mutexRelease(m);
+}
+
+/** A token for a Mutex this thread just acquired. */
+function mutexToken(m) {
+  return new UnlockToken(m, mutexTokenRelease);
+}
+
+/**
+ * Tries to acquire within timeoutMs (-1 = forever, 0 = a try). Returns NOT_ACQUIRED, GOT or
+ * GOT_ABANDONED; throws if this thread holds it already (unless it is a try, which fails).
+ */
+function mutexTake(m, timeoutMs, fn) {
+  const i = idx(m);
+  if (Atomics.compareExchange(I32, i, 0, TID) === 0) return GOT;
+  return mutexTakeContended(i, timeoutMs, fn);
+}
+
+/**
+ * mutexTake after a failed CAS on word i. Spins on plain loads first: another CAS right
  * away would take the cache line from the owner for nothing (a failed CAS writes too).
  */
-function mutexAcquireContended(m, i, timeoutMs, fn) {
+function mutexTakeContended(i, timeoutMs, fn) {
   if ((Atomics.load(I32, i) & M_OWNER) === TID) {
+    // A try on a mutex this thread holds fails, as V8's tryLock (code that calls tryLock
+    // right after lockAsync took the lock meets this); a blocking form would deadlock.
+    if (timeoutMs === 0) return NOT_ACQUIRED;
     throw new TypeError(`${fn}: this thread already holds the mutex (locking it again would deadlock)`);
   }
-  if (timeoutMs === 0) return slowTry(m, i, 0);
+  if (timeoutMs === 0) return slowTry(i, 0);
   let backoff = 1;
   for (let k = 0; k < SPIN; k++) {
-    if (Atomics.load(I32, i) === 0 && Atomics.compareExchange(I32, i, 0, TID) === 0) return true;
+    if (Atomics.load(I32, i) === 0 && Atomics.compareExchange(I32, i, 0, TID) === 0) return GOT;
     for (let j = 0; j < backoff; j++) spinSink = (spinSink + j) | 0;
     if (backoff < SPIN_BACKOFF_MAX) backoff <<= 1;
   }
-  return slowTry(m, i, timeoutMs);
+  return slowTry(i, timeoutMs);
 }
 
-function slowTry(m, i, timeoutMs) {
+function slowTry(i, timeoutMs) {
   const code = native.mutexLockSlow(i, TID, timeoutMs, -1);
   checkAborted(code);
-  if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, mutexRelease));
-  return code === ACQUIRED;
+  return code === ABANDONED ? GOT_ABANDONED : code === ACQUIRED ? GOT : NOT_ACQUIRED;
 }
 
-async function mutexAcquireAsync(m, timeoutMs) {
+/**
+ * mutexTake for internal users (SharedMap): true or false, and an AbandonedMutexError (the
+ * lock held, its token an unrecorded one) when the owner died.
+ */
+function mutexAcquire(m, timeoutMs, fn) {
+  const r = mutexTake(m, timeoutMs, fn);
+  if (r === GOT_ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, mutexRelease));
+  return r === GOT;
+}
+
+/** Token forms: a token, null (not acquired), or AbandonedMutexError carrying the token. */
+function mutexTokenFor(m, got) {
+  if (got === NOT_ACQUIRED) return null;
+  const t = mutexToken(m);
+  if (got === GOT_ABANDONED) throw new AbandonedMutexError(m, t);
+  return t;
+}
+
+/**
+ * Acquires without blocking the event loop; resolves to NOT_ACQUIRED, GOT or GOT_ABANDONED.
+ * `hold`, if given, is recorded as the owner once acquired (see "Holds lent to a wait").
+ */
+async function mutexAcquireAsync(m, timeoutMs, hold = null) {
   const i = idx(m);
+  const got = await mutexAcquireAsyncCode(i, timeoutMs);
+  if (got !== NOT_ACQUIRED && hold !== null) holders.set(i, hold);
+  return got;
+}
+
+async function mutexAcquireAsyncCode(i, timeoutMs) {
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
     // Free (possibly with PARKED set by other waiters): take it keeping the PARKED bit, so a
     // waiter woken at its deadline never leaves a free mutex with others still parked.
     const s = Atomics.load(I32, i);
-    if ((s & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s, TID | (s & M_PARKED)) === s) return true;
+    if ((s & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s, TID | (s & M_PARKED)) === s) return GOT;
     const r = await waitAsync(
       i,
       deadline,
@@ -304,26 +491,40 @@ async function mutexAcquireAsync(m, timeoutMs) {
         return o === 0 || !native.threadAlive(o);
       },
     );
-    if (r.timedOut) return false;
+    if (r.timedOut) return NOT_ACQUIRED;
     if (!r.woken) {
       checkAborted(r.code);
-      if (r.code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, mutexRelease));
-      if (r.code === ACQUIRED) return true;
+      if (r.code === ABANDONED) return GOT_ABANDONED;
+      if (r.code === ACQUIRED) return GOT;
     }
     if (deadline !== Infinity && Date.now() >= deadline) {
       const s2 = Atomics.load(I32, i);
-      if ((s2 & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s2, TID | (s2 & M_PARKED)) === s2) return true;
-      return false;
+      if ((s2 & M_OWNER) === 0 && Atomics.compareExchange(I32, i, s2, TID | (s2 & M_PARKED)) === s2) return GOT;
+      return NOT_ACQUIRED;
     }
   }
 }
 
-function runLocked(m, cb, release) {
+/**
+ * Runs a callback form's callback holding the lock (`got` from an acquire), then releases.
+ * A callback that acquired from a dead owner is called with `true` (the protected data may
+ * be half-updated); otherwise with no argument, as V8 calls it.
+ */
+function runLocked(m, cb, got, release) {
   try {
-    return cb();
+    return got === GOT_ABANDONED ? cb(true) : cb();
   } finally {
     release(m);
   }
+}
+
+/** A callback form's result: `abandoned: true` is present only when the previous owner died. */
+function lockResult(value, got) {
+  return got === GOT_ABANDONED ? { success: true, value, abandoned: true } : { success: true, value };
+}
+
+function failed() {
+  return { success: false, value: undefined };
 }
 
 const [Mutex, isMutexBrand] = defineBuiltin(L.TYPE_MUTEX, 'Mutex', 2, (m) => {
@@ -335,8 +536,9 @@ Object.defineProperties(Mutex, {
   /** Whether `value` is a Mutex. */
   isMutex: { value: (value) => isMutexBrand(value) },
   /**
-   * `Mutex.lock(m, cb)` runs `cb` holding the lock and returns its result (unlocks on throw).
-   * `Mutex.lock(m)` returns an unlock token (`using lock = Mutex.lock(m)`).
+   * `Mutex.lock(m, cb)` runs `cb` holding the lock and returns its result (unlocks on throw);
+   * `cb(true)` if the previous owner died holding it. `Mutex.lock(m)` returns an unlock token
+   * (`using lock = Mutex.lock(m)`), or throws AbandonedMutexError carrying it.
    */
   lock: {
     value: function lock(m, cb) {
@@ -344,64 +546,74 @@ Object.defineProperties(Mutex, {
       // compiles it as a unit with the caller's loop.
       if (typeof cb === 'function' && isMutexBrand(m)) {
         const i = 2 * (m[OFF] + 1);
-        if (Atomics.compareExchange(I32, i, 0, TID) !== 0) mutexAcquireContended(m, i, -1, 'Mutex.lock');
+        if (Atomics.compareExchange(I32, i, 0, TID) !== 0 && mutexTakeContended(i, -1, 'Mutex.lock') === GOT_ABANDONED) {
+          return runLocked(m, cb, GOT_ABANDONED, mutexRelease);
+        }
         try {
           return cb();
         } finally {
-          if (Atomics.compareExchange(I32, i, TID, 0) !== TID) mutexRelease(m);
+          if (Atomics.compareExchange(I32, i, TID, 0) !== TID) mutexReleaseSlow(i);
         }
       }
       checkMutex(m, 'Mutex.lock');
-      if (cb === undefined) {
-        mutexAcquire(m, -1, 'Mutex.lock');
-        return new UnlockToken(m, mutexRelease);
-      }
+      if (cb === undefined) return mutexTokenFor(m, mutexTake(m, -1, 'Mutex.lock'));
       checkFn(cb, 'Mutex.lock');
-      mutexAcquire(m, -1, 'Mutex.lock');
-      return runLocked(m, cb, mutexRelease);
+      return runLocked(m, cb, mutexTake(m, -1, 'Mutex.lock'), mutexRelease);
     },
   },
-  /** Runs `cb` if the lock is free right now: `{ success, value }`. Never waits. */
+  /**
+   * Runs `cb` if the lock is free right now: `{ success, value }` (`success` false, and no
+   * call, if it is held, by this thread too). Never waits.
+   */
   tryLock: {
     value: function tryLock(m, cb) {
       checkMutex(m, 'Mutex.tryLock');
       checkFn(cb, 'Mutex.tryLock');
-      if (!mutexAcquire(m, 0, 'Mutex.tryLock')) return { success: false, value: undefined };
-      return { success: true, value: runLocked(m, cb, mutexRelease) };
+      const got = mutexTake(m, 0, 'Mutex.tryLock');
+      if (got === NOT_ACQUIRED) return failed();
+      return lockResult(runLocked(m, cb, got, mutexRelease), got);
     },
   },
-  /** Waits up to `timeoutMs` for the lock: `{ success, value }`. */
+  /** Waits up to `timeoutMs` (required: a number of milliseconds, or Infinity) for the lock: `{ success, value }`. */
   lockWithTimeout: {
     value: function lockWithTimeout(m, cb, timeoutMs) {
       checkMutex(m, 'Mutex.lockWithTimeout');
       checkFn(cb, 'Mutex.lockWithTimeout');
+      if (timeoutMs === undefined) throw new TypeError('Mutex.lockWithTimeout: timeout must be a number of milliseconds (Infinity for none), got undefined');
       const t = checkTimeout(timeoutMs, 'Mutex.lockWithTimeout');
-      if (!mutexAcquire(m, t, 'Mutex.lockWithTimeout')) return { success: false, value: undefined };
-      return { success: true, value: runLocked(m, cb, mutexRelease) };
+      const got = mutexTake(m, t, 'Mutex.lockWithTimeout');
+      if (got === NOT_ACQUIRED) return failed();
+      return lockResult(runLocked(m, cb, got, mutexRelease), got);
     },
   },
-  /** Returns an unlock token if the lock is acquired within `timeoutMs` (default 0), else null. */
+  /**
+   * Returns an unlock token if the lock is acquired within `timeoutMs` (default 0: also null
+   * if this thread holds it), else null; AbandonedMutexError carrying the token if its owner died.
+   */
   lockIfAvailable: {
     value: function lockIfAvailable(m, timeoutMs = 0) {
       checkMutex(m, 'Mutex.lockIfAvailable');
       const t = checkTimeout(timeoutMs, 'Mutex.lockIfAvailable');
-      return mutexAcquire(m, t, 'Mutex.lockIfAvailable') ? new UnlockToken(m, mutexRelease) : null;
+      return mutexTokenFor(m, mutexTake(m, t, 'Mutex.lockIfAvailable'));
     },
   },
   /**
-   * Acquires without blocking the event loop; runs `cb` (awaiting it if it returns a promise)
-   * and resolves to `{ success, value }`; `success` is false if `timeoutMs` passed first.
+   * Acquires without blocking the event loop (synchronously if the lock is free); runs `cb`
+   * (awaiting it if it returns a promise) and resolves to `{ success, value }`; `success` is
+   * false if `timeoutMs` passed first. `cb(true)` and `abandoned: true` if the owner died.
    */
   lockAsync: {
     value: async function lockAsync(m, cb, timeoutMs) {
       checkMutex(m, 'Mutex.lockAsync');
       checkFn(cb, 'Mutex.lockAsync');
       const t = checkTimeout(timeoutMs, 'Mutex.lockAsync');
-      if (!(await mutexAcquireAsync(m, t))) return { success: false, value: undefined };
+      const hold = newHold(m, true);
+      const got = await mutexAcquireAsync(m, t, hold);
+      if (got === NOT_ACQUIRED) return failed();
       try {
-        return { success: true, value: await cb() };
+        return lockResult(await (got === GOT_ABANDONED ? cb(true) : cb()), got);
       } finally {
-        mutexRelease(m);
+        mutexRelease(m, hold);
       }
     },
   },
@@ -427,46 +639,82 @@ function heldMutex(mutexOrToken, fn) {
   return m;
 }
 
-function reacquire(m, mutexOrToken) {
-  // Re-locking after a wait: an abandoned mutex is reported the same way as by Mutex.lock.
-  try {
-    mutexAcquire(m, -1, 'Condition.wait');
-  } catch (e) {
-    throw reheld(e, mutexOrToken);
-  }
-}
-
 /**
- * An AbandonedMutexError from the re-lock after a wait: the lock is held again by the hold
- * the caller waited with (its token, or the enclosing `Mutex.lock(m, cb)`, which releases it
- * when the callback ends), so the error carries that token, or, when the Mutex itself was
- * passed, one whose unlock() does nothing. A fresh token released that hold behind the
- * caller's back (or, after `Mutex.lock(m, cb)` had released it, threw or released a later
- * hold).
+ * The error of a re-lock after a wait that found the mutex abandoned. The lock is held again
+ * by the hold the caller waited with (its token, or the enclosing callback form, which
+ * releases it when the callback ends), so the error carries that token, or, when the Mutex
+ * itself was passed, one whose unlock() does nothing: a fresh token released that hold
+ * behind the caller's back (or, after `Mutex.lock(m, cb)` had released it, threw or
+ * released a later hold).
  */
-function reheld(e, mutexOrToken) {
-  if (e instanceof AbandonedMutexError) e.token = mutexOrToken instanceof UnlockToken ? mutexOrToken : disown(e.token);
-  return e;
+function reheldError(m, mutexOrToken) {
+  return new AbandonedMutexError(m, mutexOrToken instanceof UnlockToken ? mutexOrToken : disown(new UnlockToken(m, mutexRelease)));
 }
 
 const [Condition, isConditionBrand] = defineBuiltin(L.TYPE_CONDITION, 'Condition', 2, (cv) => ({ waiters: Atomics.load(I32, idx(cv) + 1) }));
 
-function condWait(cv, mutexOrToken, timeoutMs, fn) {
+/** Condition.wait; `quiet`: an abandoned mutex found by the re-lock is not reported (the polyfill: V8 has no abandonment). */
+function condWait(cv, mutexOrToken, timeoutMs, fn, quiet = false) {
   checkCondition(cv, fn);
   const m = heldMutex(mutexOrToken, fn);
   const t = checkTimeout(timeoutMs, fn);
   const s = idx(cv);
   const seq = Atomics.load(I32, s);
+  // The hold stays recorded: this thread re-locks before anything else of it runs.
   mutexRelease(m);
   let code;
   try {
     // Rust counts this waiter (word 1 hi) for the duration of the call.
     code = native.condWait(s, TID, seq >>> 0, t);
   } finally {
-    reacquire(m, mutexOrToken);
+    if (mutexTake(m, -1, fn) === GOT_ABANDONED && !quiet) throw reheldError(m, mutexOrToken);
   }
   checkAborted(code);
   return code === 1;
+}
+
+const noop = () => {};
+
+/** Condition.waitAsync (see "Holds lent to a wait"); `quiet` as for condWait. */
+async function condWaitAsync(cv, mutexOrToken, timeoutMs, quiet = false) {
+  checkCondition(cv, 'Condition.waitAsync');
+  const m = heldMutex(mutexOrToken, 'Condition.waitAsync');
+  const t = checkTimeout(timeoutMs, 'Condition.waitAsync');
+  const s = idx(cv);
+  const mi = idx(m);
+  const seq = Atomics.load(I32, s) >>> 0;
+  const wait = { hold: mutexOrToken instanceof UnlockToken ? tokenHold(mutexOrToken) : holdOf(m, mi), orphaned: false, drop: noop };
+  mutexRelease(m);
+  lend(mi, wait);
+  let r = null;
+  try {
+    // Rust counts the waiter while it is queued (taken off by a notify, the cancel, or this
+    // thread's exit).
+    r = await waitAsync(
+      s,
+      deadlineOf(t),
+      (id) => (native.condWaitAsync(s, TID, seq, id) ? QUEUED : ACQUIRED),
+      (id) => native.condCancelAsync(s, TID, id),
+      null,
+      wait,
+    );
+  } finally {
+    await relock(m, mi, wait, mutexOrToken, quiet);
+  }
+  return r.dropped === true || !r.timedOut;
+}
+
+/** Re-locks after a waitAsync for the hold it was lent by, unless that hold has ended. */
+async function relock(m, i, wait, mutexOrToken, quiet) {
+  if (wait.orphaned) return;
+  const got = await mutexAcquireAsync(m, -1);
+  if (wait.orphaned) {
+    // The hold ended while this re-locked: nobody is left to release it.
+    mutexRelease(m);
+    return;
+  }
+  unlend(i, wait);
+  if (got === GOT_ABANDONED && !quiet) throw reheldError(m, mutexOrToken);
 }
 
 Object.defineProperties(Condition, {
@@ -497,34 +745,13 @@ Object.defineProperties(Condition, {
   },
   /**
    * Like wait, without blocking the event loop: resolves to true when woken (the mutex is
-   * held again), false on timeout (also held again).
+   * held again), false on timeout (also held again). A wait that is not awaited and
+   * outlives its hold (the lockAsync callback or callback form ends, or the token is
+   * unlocked) is dropped: it leaves the condition's queue and resolves true without the lock.
    */
   waitAsync: {
-    value: async function waitAsync_(cv, mutexOrToken, timeoutMs) {
-      checkCondition(cv, 'Condition.waitAsync');
-      const m = heldMutex(mutexOrToken, 'Condition.waitAsync');
-      const t = checkTimeout(timeoutMs, 'Condition.waitAsync');
-      const s = idx(cv);
-      const seq = Atomics.load(I32, s) >>> 0;
-      mutexRelease(m);
-      let r;
-      try {
-        // Rust counts the waiter while it is queued (taken off by a notify, the cancel, or
-        // this thread's exit).
-        r = await waitAsync(
-          s,
-          deadlineOf(t),
-          (id) => (native.condWaitAsync(s, TID, seq, id) ? QUEUED : ACQUIRED),
-          (id) => native.condCancelAsync(s, TID, id),
-        );
-      } finally {
-        try {
-          await mutexAcquireAsync(m, -1);
-        } catch (e) {
-          throw reheld(e, mutexOrToken);
-        }
-      }
-      return !r.timedOut;
+    value: function waitAsync_(cv, mutexOrToken, timeoutMs) {
+      return condWaitAsync(cv, mutexOrToken, timeoutMs);
     },
   },
   /** Wakes up to `count` waiters (default all); returns how many it woke. */
@@ -641,40 +868,56 @@ function joinRead(s) {
   }
 }
 
-function rwAcquire(m, exclusive, timeoutMs, fn) {
+/**
+ * Tries to take `m` (exclusively or shared) within timeoutMs (-1 = forever, 0 = a try).
+ * Returns NOT_ACQUIRED, GOT or GOT_ABANDONED; a blocking form that would wait for this
+ * thread's own hold throws (a try fails instead).
+ */
+function rwTake(m, exclusive, timeoutMs, fn) {
   const s = idx(m);
   if (exclusive) {
-    if (Atomics.compareExchange(BI64, s >>> 1, 0n, RW_HELD_BY_ME) === 0n) return true;
+    if (Atomics.compareExchange(BI64, s >>> 1, 0n, RW_HELD_BY_ME) === 0n) return GOT;
     if ((Atomics.load(I32, s) & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
+      if (timeoutMs === 0) return NOT_ACQUIRED;
       throw new TypeError(`${fn}: this thread already holds the SharedMutex exclusively (locking it again would deadlock)`);
     }
     if (readHeld.has(s)) {
+      if (timeoutMs === 0) return NOT_ACQUIRED;
       throw new TypeError(`${fn}: this thread holds the SharedMutex shared (taking it exclusively would deadlock; release the shared lock first)`);
     }
   } else {
     const v = Atomics.load(I32, s);
-    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && casRead(s, v, freeReadCell())) return true;
+    if ((v & (RW_WRITER | RW_WRITERS_PARKED)) === 0 && (v & RW_READERS) < RW_READERS && casRead(s, v, freeReadCell())) return GOT;
     if ((v & RW_WRITER) !== 0 && Atomics.load(I32, s + 1) === TID) {
+      if (timeoutMs === 0) return NOT_ACQUIRED;
       throw new TypeError(`${fn}: this thread holds the SharedMutex exclusively (a shared lock would deadlock)`);
     }
-    if (readHeld.has(s) && joinRead(s)) return true;
+    if (readHeld.has(s) && joinRead(s)) return GOT;
   }
   const code = native.rwLockSlow(s, s + 1, TID, exclusive, timeoutMs, -1);
   checkAborted(code);
   if (!exclusive && (code === ACQUIRED || code === ABANDONED)) countRead(s); // cell: rwLockSlow
-  if (code === ABANDONED) throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
-  return code === ACQUIRED;
+  return code === ABANDONED ? GOT_ABANDONED : code === ACQUIRED ? GOT : NOT_ACQUIRED;
 }
 
-function acquiredAsync(s, exclusive) {
+/** Token forms: a token, null (not acquired), or AbandonedMutexError carrying the token. */
+function rwTokenFor(m, exclusive, got) {
+  if (got === NOT_ACQUIRED) return null;
+  const t = new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared);
+  if (got === GOT_ABANDONED) throw new AbandonedMutexError(m, t);
+  return t;
+}
+
+function acquiredAsync(s, exclusive, got) {
   // The cell was recorded by rwLockSlow, or by ackGrant for a lock handed over.
   if (!exclusive) countRead(s);
-  return true;
+  return got;
 }
 
+/** Acquires without blocking the event loop; resolves to NOT_ACQUIRED, GOT or GOT_ABANDONED. */
 async function rwAcquireAsync(m, exclusive, timeoutMs) {
   const s = idx(m);
-  if (!exclusive && readHeld.has(s) && joinRead(s)) return true;
+  if (!exclusive && readHeld.has(s) && joinRead(s)) return GOT;
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
     const r = await waitAsync(
@@ -691,17 +934,14 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
         return exclusive ? (v & (RW_WRITER | RW_READERS)) === 0 : (v & (RW_WRITER | RW_WRITERS_PARKED)) === 0;
       },
     );
-    if (r.timedOut) return false;
-    if (r.woken && r.granted) return acquiredAsync(s, exclusive);
+    if (r.timedOut) return NOT_ACQUIRED;
+    if (r.woken && r.granted) return acquiredAsync(s, exclusive, GOT);
     if (!r.woken) {
       checkAborted(r.code);
-      if (r.code === ABANDONED) {
-        acquiredAsync(s, exclusive);
-        throw new AbandonedMutexError(m, new UnlockToken(m, exclusive ? rwRelease : rwReleaseShared));
-      }
-      if (r.code === ACQUIRED) return acquiredAsync(s, exclusive);
+      if (r.code === ABANDONED) return acquiredAsync(s, exclusive, GOT_ABANDONED);
+      if (r.code === ACQUIRED) return acquiredAsync(s, exclusive, GOT);
     }
-    if (deadline !== Infinity && Date.now() >= deadline) return false;
+    if (deadline !== Infinity && Date.now() >= deadline) return NOT_ACQUIRED;
   }
 }
 
@@ -710,6 +950,7 @@ const [SharedMutex, isSharedMutexBrand] = defineBuiltin(L.TYPE_SHARED_MUTEX, 'Sh
   return { exclusive: (v & RW_WRITER) !== 0, readers: v & RW_READERS };
 });
 
+/** The lock, try, timeout, token and async forms of one mode, with the Mutex's semantics. */
 function rwApi(exclusive) {
   const suffix = exclusive ? '' : 'Shared';
   const release = exclusive ? rwRelease : rwReleaseShared;
@@ -719,13 +960,9 @@ function rwApi(exclusive) {
       value(m, cb) {
         const fn = name(`lock${suffix}`);
         checkShared(m, fn);
-        if (cb === undefined) {
-          rwAcquire(m, exclusive, -1, fn);
-          return new UnlockToken(m, release);
-        }
+        if (cb === undefined) return rwTokenFor(m, exclusive, rwTake(m, exclusive, -1, fn));
         checkFn(cb, fn);
-        rwAcquire(m, exclusive, -1, fn);
-        return runLocked(m, cb, release);
+        return runLocked(m, cb, rwTake(m, exclusive, -1, fn), release);
       },
     },
     [`tryLock${suffix}`]: {
@@ -733,8 +970,9 @@ function rwApi(exclusive) {
         const fn = name(`tryLock${suffix}`);
         checkShared(m, fn);
         checkFn(cb, fn);
-        if (!rwAcquire(m, exclusive, 0, fn)) return { success: false, value: undefined };
-        return { success: true, value: runLocked(m, cb, release) };
+        const got = rwTake(m, exclusive, 0, fn);
+        if (got === NOT_ACQUIRED) return failed();
+        return lockResult(runLocked(m, cb, got, release), got);
       },
     },
     [`lock${suffix}WithTimeout`]: {
@@ -742,15 +980,17 @@ function rwApi(exclusive) {
         const fn = name(`lock${suffix}WithTimeout`);
         checkShared(m, fn);
         checkFn(cb, fn);
-        if (!rwAcquire(m, exclusive, checkTimeout(timeoutMs, fn), fn)) return { success: false, value: undefined };
-        return { success: true, value: runLocked(m, cb, release) };
+        if (timeoutMs === undefined) throw new TypeError(`${fn}: timeout must be a number of milliseconds (Infinity for none), got undefined`);
+        const got = rwTake(m, exclusive, checkTimeout(timeoutMs, fn), fn);
+        if (got === NOT_ACQUIRED) return failed();
+        return lockResult(runLocked(m, cb, got, release), got);
       },
     },
     [`lock${suffix}IfAvailable`]: {
       value(m, timeoutMs = 0) {
         const fn = name(`lock${suffix}IfAvailable`);
         checkShared(m, fn);
-        return rwAcquire(m, exclusive, checkTimeout(timeoutMs, fn), fn) ? new UnlockToken(m, release) : null;
+        return rwTokenFor(m, exclusive, rwTake(m, exclusive, checkTimeout(timeoutMs, fn), fn));
       },
     },
     [`lock${suffix}Async`]: {
@@ -759,9 +999,10 @@ function rwApi(exclusive) {
         checkShared(m, fn);
         checkFn(cb, fn);
         const t = checkTimeout(timeoutMs, fn);
-        if (!(await rwAcquireAsync(m, exclusive, t))) return { success: false, value: undefined };
+        const got = await rwAcquireAsync(m, exclusive, t);
+        if (got === NOT_ACQUIRED) return failed();
         try {
-          return { success: true, value: await cb() };
+          return lockResult(await (got === GOT_ABANDONED ? cb(true) : cb()), got);
         } finally {
           release(m);
         }
@@ -777,6 +1018,17 @@ Object.defineProperties(SharedMutex, {
   ...rwApi(false),
 });
 
-RELEASES.add(mutexRelease).add(rwRelease).add(rwReleaseShared);
+RELEASES.add(mutexRelease).add(mutexTokenRelease).add(rwRelease).add(rwReleaseShared);
 
-module.exports = { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError, mutexAcquire, mutexRelease };
+module.exports = {
+  Mutex,
+  Condition,
+  SharedMutex,
+  UnlockToken,
+  AbandonedMutexError,
+  mutexAcquire,
+  mutexRelease,
+  // For the polyfill (V8's semantics: no abandonment reports from a Condition's re-lock).
+  condWait,
+  condWaitAsync,
+};
