@@ -2,6 +2,8 @@
 // shared-structs: shared-memory structs, arrays, locks and maps for worker_threads.
 // The hand-written JS layer over the generated binding (binding.js); see README.md.
 
+// First: find (or build) the native addon, with an error that says what to do if there is none.
+require('./lib/loader').load();
 const rt = require('./lib/runtime');
 const { SharedStructType, SharedArray } = require('./lib/structs');
 const { share, open, release, isToken } = require('./lib/share');
