@@ -20,12 +20,6 @@ export declare function ackGrant(tid: number, id: number): void
 export declare function allocLarge(tid: number, words: number, v8HeapUsed?: number | undefined | null, v8HeapLimit?: number | undefined | null): number
 
 /**
- * A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
- * Keys start at u32 index `2 * offset + 4`.
- */
-export declare function allocRootTable(tid: number, capacity: number): number
-
-/**
  * Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
  * block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
  * `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
@@ -39,10 +33,10 @@ export declare function arenaGet(aid: number): object | undefined
 /** Ids below `below` of arenas that were held weakly and have been collected. */
 export declare function arenasDead(below: number): Array<number>
 
-/**
- * Holds arena `aid` of this thread weakly (replacing the reference of a dead arena that
- * had the same id).
- */
+/** Holds `arenas[k]` weakly under id `ids[k]`, for every k (one call for a whole demotion). */
+export declare function arenasWeak(ids: Array<number>, arenas: object[]): void
+
+/** Holds arena `aid` of this thread weakly. */
 export declare function arenaWeak(aid: number, arena: object): void
 
 /**
@@ -147,6 +141,19 @@ export declare function registerType(key: string | undefined | null, fields: Arr
 /** Drops a token that will not be opened; returns whether it existed. */
 export declare function releaseToken(id: number, nonce: number): boolean
 
+/** The calling thread's root bitmap as an external ArrayBuffer (docs/identity.md). */
+export declare function rootBitmap(tid: number): RootBitmapView
+
+export interface RootBitmapView {
+  /** The bitmap (bits, then the page summary), external memory owned by the addon. */
+  buffer: RawValue
+  /** u32 words of bits (one bit per heap word). */
+  bitWords: number
+  /** Byte offset and u32 words of the page summary (one bit per page). */
+  summaryByteOffset: number
+  summaryWords: number
+}
+
 /** Cancels an async RwLock waiter (timeout); false if it was already handed the lock. */
 export declare function rwCancelAsync(stateIndex: number, tid: number, id: number): boolean
 
@@ -158,9 +165,6 @@ export declare function rwUnlockSlow(stateIndex: number, ownerIndex: number, tid
 
 /** Turns automatic collection on or off (`gc()` still collects). */
 export declare function setGcEnabled(on: boolean): void
-
-/** Makes `table` the thread's only root table and frees the others. */
-export declare function setRootTable(tid: number, table: number): void
 
 /** Pins the object at `offset` (whose header stamp is `stamp`) under a new token. */
 export declare function shareObject(offset: number, stamp: number): TokenParts

@@ -262,16 +262,16 @@ describe('error paths', () => {
     expect(proto.join.call(SharedArray.of(1, 2))).toBe('1,2');
   });
 
-  it('rejects raw binding calls with another thread id or a forged block or root table (errors, not an abort)', () => {
+  it('rejects raw binding calls with another thread id or a forged block (errors, not an abort)', () => {
     const binding = require('../binding.js');
     const { TID } = require('../lib/runtime.js');
     const other = TID + 1000000;
     expect(() => binding.bindThreadBlock(TID, 0x80000000)).toThrow(/is not the thread block of thread/);
-    expect(() => binding.setRootTable(TID, 0xfffffff0)).toThrow(/is not a root table of thread/);
     expect(() => binding.collect(other)).toThrow(/is not the calling thread's/);
     expect(() => binding.allocTlab(other, 4)).toThrow(/is not the calling thread's/);
     expect(() => binding.allocLarge(other, 10000)).toThrow(/is not the calling thread's/);
-    expect(() => binding.allocRootTable(other, 16)).toThrow(/is not the calling thread's/);
+    expect(() => binding.rootBitmap(other)).toThrow(/is not the calling thread's/);
+    expect(() => binding.arenasWeak([1], [{}, {}].slice(0, 0))).toThrow();
     // The library still works.
     const P = new SharedStructType(['x']);
     const p = new P();

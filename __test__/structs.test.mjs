@@ -212,26 +212,43 @@ describe('SharedStructType: instances are sealed', () => {
     expect(assign(s)).toEqual([undefined, 2]);
   });
 
-  it('is not extensible', () => {
-    const T = new SharedStructType(['x']);
-    expect(Object.isExtensible(new T())).toBe(false);
-  });
-
-  it('refuses Object.defineProperty for new and declared names', () => {
+  it('refuses undeclared properties and __proto__ assignment through its prototype chain, not by freezing the wrapper', () => {
+    // Freezing every wrapper cost ~40 ns (docs/identity.md): the chain's last prototype
+    // refuses instead, so the wrapper itself stays an ordinary, extensible object.
     const T = new SharedStructType(['x']);
     const s = new T();
-    expect(() => Object.defineProperty(s, 'y', { value: 1 })).toThrow(TypeError);
-    expect(() => Object.defineProperty(s, 'x', { value: 1 })).toThrow(TypeError);
-    expect(Reflect.defineProperty(s, 'x', { value: 1 })).toBe(false);
-    expect(s.x).toBeUndefined();
-  });
-
-  it('refuses to change its prototype', () => {
-    const T = new SharedStructType(['x']);
-    const s = new T();
-    expect(() => Object.setPrototypeOf(s, {})).toThrow(TypeError);
-    expect(Reflect.setPrototypeOf(s, null)).toBe(false);
+    expect(() => {
+      s.y = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      s[Symbol('k')] = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      s.__proto__ = {}; // eslint-disable-line no-proto
+    }).toThrow(TypeError);
     expect(Object.getPrototypeOf(s)).toBe(T.prototype);
+    expect(Reflect.set(s, 'y', 1)).toBe(false);
+    expect(Object.isExtensible(s)).toBe(true);
+  });
+
+  it('is sealed exactly as V8 seals its shared structs when sealing is switched on (the polyfill does)', () => {
+    const rt = require('../lib/runtime.js');
+    rt.sealing.on = true;
+    try {
+      const T = new SharedStructType(['x']);
+      const s = new T();
+      expect(Object.isExtensible(s)).toBe(false);
+      expect(() => Object.defineProperty(s, 'y', { value: 1 })).toThrow(TypeError);
+      expect(() => Object.defineProperty(s, 'x', { value: 1 })).toThrow(TypeError);
+      expect(Reflect.defineProperty(s, 'x', { value: 1 })).toBe(false);
+      expect(() => Object.setPrototypeOf(s, {})).toThrow(TypeError);
+      expect(Reflect.setPrototypeOf(s, null)).toBe(false);
+      expect(s.x).toBeUndefined();
+      s.x = 3;
+      expect(s.x).toBe(3);
+    } finally {
+      rt.sealing.on = false;
+    }
   });
 
   it('keeps a field value when delete is applied to it', () => {
@@ -477,14 +494,15 @@ describe('SharedStructType: prototypes and subclasses', () => {
     expect(v.len2()).toBe(25);
     expect(v instanceof Vec).toBe(true);
     expect(v instanceof T).toBe(true);
-    expect(Object.isExtensible(v)).toBe(false);
     // Once registered, `new T()` makes the subclass too (as every read of the type does).
     const w = new T();
     w.x = 1;
     w.y = 1;
     expect(w instanceof Vec).toBe(true);
     expect(w.len2()).toBe(2);
-    expect(Object.isExtensible(w)).toBe(false);
+    expect(() => {
+      w.z = 1;
+    }).toThrow(TypeError);
     const E = new SharedStructType(['pos'], { elements: true });
     class Arr extends E {
       first() {

@@ -60,7 +60,7 @@ function slotIndex(obj, key, fn) {
   if (!rt.isWrapper(obj)) throw new TypeError(`atomics.${fn}: expected a shared struct or SharedArray, got ${rt.describe(obj)}`);
   const e = entryOf(obj);
   if (!e.slotOf) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no fields`);
-  const off = obj[OFF];
+  const off = rt.offsetOf(obj);
   if (typeof key === 'number' && e.elementsStart < 0 && e.slotOf.has(String(key))) {
     // A struct without elements whose field is named like an integer: o[0] is field "0".
     key = String(key);

@@ -33,7 +33,9 @@ module.exports = Object.freeze({
   CANONICAL_NAN_HI: 0x7ff80000,
   TAG_POISON: 0xffff00ff,
   TYPE_THREAD_BLOCK: 10,
-  TYPE_ROOT_TABLE: 11,
+
+  // wrapper pages (docs/identity.md): 2^PAGE_BITS words; large objects start on a page boundary
+  PAGE_BITS: 9,
 
   // thread block cells (u32 index relative to 2 * block offset); see src/core/layout.rs `tb`
   TB_TOP: 2,

@@ -14,7 +14,7 @@ const rt = require('./runtime');
 const { mutexAcquire, mutexRelease, AbandonedMutexError } = require('./sync');
 const { inspectWith, toJSONWith } = require('./present');
 
-const { F64, U32, OFF, NO_ARENA, INTERNAL, types, SF, SU } = rt;
+const { F64, U32, INTERNAL, types, SF, SU, offsetOf } = rt;
 
 const W_TABLE = 2;
 const W_SIZE = 3;
@@ -66,7 +66,7 @@ function hashKey(key) {
       return 0x2545f491;
     case 'object':
       if (key === null) return 0x4f1bbcdd;
-      return mix(key[OFF] ^ 0x27d4eb2f);
+      return mix(offsetOf(key) ^ 0x27d4eb2f);
   }
   throw new TypeError(`SharedMap: a ${typeof key} cannot be a key`);
 }
@@ -91,7 +91,7 @@ function sameKey(stored, key) {
 // ---------------------------------------------------------------------------------------
 
 function tableOf(m) {
-  SF[0] = F64[m[OFF] + W_TABLE];
+  SF[0] = F64[offsetOf(m) + W_TABLE];
   return SU[0];
 }
 
@@ -161,7 +161,7 @@ const { I32, TID } = rt;
 
 function lock(m) {
   // Uncontended: one CAS here (the map's lock word is word 1 lo, as a Mutex's).
-  if (Atomics.compareExchange(I32, 2 * (m[OFF] + 1), 0, TID) === 0) return;
+  if (Atomics.compareExchange(I32, 2 * (offsetOf(m) + 1), 0, TID) === 0) return;
   try {
     mutexAcquire(m, -1, 'SharedMap');
   } catch (e) {
@@ -172,7 +172,7 @@ function lock(m) {
 }
 
 function grow(m, t) {
-  const o = m[OFF];
+  const o = offsetOf(m);
   const size = F64[o + W_SIZE];
   const oldCap = capOf(t);
   let cap = MIN_CAP;
@@ -199,7 +199,7 @@ function grow(m, t) {
 
 /** Inserts (key, value) at the free slot `-1 - r` (r from find); grows first if needed. */
 function insertAt(m, t, r, key, h, valueBits, keyBits) {
-  const o = m[OFF];
+  const o = offsetOf(m);
   const size = F64[o + W_SIZE];
   const tombs = F64[o + W_TOMBS];
   let e = -1 - r;
@@ -245,7 +245,7 @@ function put(m, key, value, fn, overwrite) {
 }
 
 function unlock(m) {
-  if (Atomics.compareExchange(I32, 2 * (m[OFF] + 1), TID, 0) !== TID) mutexRelease(m);
+  if (Atomics.compareExchange(I32, 2 * (offsetOf(m) + 1), TID, 0) !== TID) mutexRelease(m);
 }
 
 const MISSING = Symbol('missing');
@@ -295,7 +295,7 @@ function probeStr(t, key, h) {
  */
 function lookupStr(m, key, wantValue) {
   const h = hashString(key);
-  const ti = 2 * (m[OFF] + W_TABLE);
+  const ti = 2 * (offsetOf(m) + W_TABLE);
   const t = U32[ti];
   if ((U32[2 * t] & L.TYPE_MASK) === L.TYPE_MAP_TABLE) {
     const seq = U32[seqIndex(t)];
@@ -339,7 +339,7 @@ function setStr(m, key, value) {
     started = true;
     valueBits = rt.encodeValue(value, nobody, 'SharedMap value');
   }
-  const o = m[OFF];
+  const o = offsetOf(m);
   const li = 2 * (o + 1);
   if (Atomics.compareExchange(I32, li, 0, TID) !== 0) lock(m);
   try {
@@ -371,7 +371,7 @@ function setStr(m, key, value) {
  * freed reads as poison), means retry; after a few tries, take the lock.
  */
 function lookup(m, key, h, wantValue) {
-  const ti = 2 * (m[OFF] + W_TABLE);
+  const ti = 2 * (offsetOf(m) + W_TABLE);
   for (let attempt = 0; attempt < 3; attempt++) {
     const t = U32[ti];
     // A table freed and reused by something else must not be probed with a garbage length.
@@ -441,16 +441,16 @@ function checkMap(m, fn) {
  * and shared objects (by identity), compared with SameValueZero like Map. Values: anything
  * shareable. Every operation is atomic; iteration works on a snapshot.
  */
-class SharedMap {
-  // A private brand: only genuine SharedMap wrappers have it (copies and forgeries do not),
-  // and checking it is as cheap as a property load.
-  #brand = true;
-  [OFF] = 0;
-  #arena = NO_ARENA; // keeps the wrapper's arena alive (rt.attach)
+class SharedMap extends rt.SharedObject {
+  // The wrapper's arena (rt.attach keeps it alive), also the brand: only genuine SharedMap
+  // wrappers have it (copies and forgeries do not), and checking it is as cheap as a property
+  // load.
+  #brand;
   constructor(entries) {
     if (entries === INTERNAL) {
-      this[OFF] = arguments[1];
-      this.#arena = rt.attach(this);
+      const o = arguments[1];
+      super(rt.SECRET, o);
+      this.#brand = rt.attach(this, o);
     } else {
       rt.opStart();
       const o = rt.allocObject(MAP_WORDS, L.TYPE_MAP);
@@ -458,11 +458,10 @@ class SharedMap {
       F64[o + W_TABLE] = rt.refBits(allocTable(MIN_CAP));
       F64[o + W_SIZE] = 0;
       F64[o + W_TOMBS] = 0;
-      this[OFF] = o;
-      this.#arena = rt.attach(this);
-      rt.insertWrapper(this, o);
+      super(rt.SECRET, o);
+      this.#brand = rt.attach(this, o);
     }
-    rt.freeze(this); // as taken at load (docs/gc.md, "Making a wrapper")
+    if (rt.sealing.on) rt.seal(this);
     if (entries !== undefined && entries !== null && entries !== INTERNAL) {
       if (typeof entries[Symbol.iterator] !== 'function') throw new TypeError(`SharedMap: ${rt.describe(entries)} is not iterable`);
       for (const entry of entries) {
@@ -482,7 +481,7 @@ class SharedMap {
   /** Number of entries. */
   get size() {
     checkMap(this, 'size');
-    return F64[this[OFF] + W_SIZE];
+    return F64[offsetOf(this) + W_SIZE];
   }
 
   /** The value for `key`, or undefined. */
@@ -525,7 +524,7 @@ class SharedMap {
       const t = tableOf(this);
       const r = find(t, key, h);
       if (r < 0) return false;
-      const o = this[OFF];
+      const o = offsetOf(this);
       const si = seqIndex(t);
       // Straight-line stores, no call until the last one: a worker terminated here can only
       // stop at a call's interrupt check, so it leaves the entry, size and tombstones all
@@ -550,7 +549,7 @@ class SharedMap {
     const nt = allocTable(MIN_CAP);
     lock(this);
     try {
-      const o = this[OFF];
+      const o = offsetOf(this);
       F64[o + W_TABLE] = rt.refBits(nt);
       F64[o + W_SIZE] = 0;
       F64[o + W_TOMBS] = 0;

@@ -15,7 +15,6 @@ const setImmediateOf = setImmediate;
 const imul = Math.imul;
 const MathMin = Math.min;
 const ReflectApply = Reflect.apply;
-const freezeOf = Object.freeze;
 const setPrototypeOfOf = Object.setPrototypeOf;
 const Int32ArrayOf = Int32Array;
 const Uint16ArrayOf = Uint16Array;
@@ -122,8 +121,6 @@ function removeAsyncWaiter(id) {
 
 /** The symbol under which a wrapper keeps the word offset of its shared object. */
 const OFF = Symbol('shared-structs.offset');
-/** Element wrappers keep their (immutable) element count here: no shared-memory load per bounds check. */
-const LEN = Symbol('shared-structs.length');
 /** Passed as first constructor argument to make a wrapper for an existing object. */
 const INTERNAL = Symbol('shared-structs.internal');
 
@@ -170,7 +167,7 @@ function isHeapFull(e) {
 function recoverFullHeap() {
   releaseHeld();
   native.v8MemoryPressure();
-  pruneDeadArenas();
+  pruneDead();
   native.collect(TID);
 }
 
@@ -179,12 +176,10 @@ function allocRefill(words) {
     const hs = getHeapStatistics();
     const off = native.allocLarge(TID, words, hs.used_heap_size, hs.heap_size_limit);
     stamp = U32[L.CTL_CYCLE];
-    // A large object's wrapper gets an arena of its own and stays out of the front cache, so
-    // that it can die in the middle of a job: in a shared arena it would stay alive as long
-    // as any of 255 others, or to the end of the job (a loop making and dropping big arrays
-    // used to fill a 2 GB heap).
-    if (cur.n > 0) arenaLimit = cur.n;
-    largeOff = off;
+    // Large objects start on a page of their own (Rust aligns them), so their wrapper has an
+    // arena of its own; held arenas are let go once enough large objects were made (a loop
+    // making and dropping big arrays used to fill a 2 GB heap).
+    heldLargeWords += words;
     return off;
   }
   for (;;) {
@@ -249,8 +244,11 @@ function decodeTagged(v, i = -1) {
   const hi = SU[1];
   const lo = SU[0];
   if (hi === TAG_REF) {
-    const h = frontHash(lo);
-    if (frontKeys[h] === lo) return frontVals[h];
+    const a = parr[lo >>> PAGE_BITS];
+    if (a !== undefined) {
+      const w = a.w[(lo >>> 1) & SLOT_MASK];
+      if (w !== undefined) return w;
+    }
   } else if (hi === TAG_STRING) {
     const h = strHash(lo);
     // U32, not I32: both sides unsigned, so the compare stays a 32-bit one (~10% faster).
@@ -379,7 +377,7 @@ function encodeValue(value, where, whereArg) {
       return SF[0];
     case 'object': {
       if (value === null) return K[K_NULL];
-      const off = wrapperOffset(value);
+      const off = offsetOf(value);
       if (off >= 0) {
         SU[0] = off;
         SU[1] = L.TAG_REF;
@@ -432,7 +430,7 @@ function describe(value) {
   if (t !== 'object') return `a ${t}`;
   // Shared objects by their type (a field may be named "constructor"); others by their
   // constructor's name, read without running getters or proxy traps that could throw.
-  const off = wrapperOffset(value);
+  const off = offsetOf(value);
   if (off >= 0) {
     const entry = types[U32[2 * off] & L.TYPE_MASK];
     if (entry) return `an object (${entry.displayName()})`;
@@ -466,35 +464,18 @@ function canBeShared(value) {
 }
 
 /**
- * Whether `value` is a genuine wrapper of a shared object: it carries an offset AND is the
- * wrapper this thread's identity table holds for that offset (so copies such as `{...s}` or
- * `Object.create(s)` are not shared objects).
+ * Whether `value` is a genuine wrapper of a shared object (it carries SharedObject's private
+ * brand: copies such as `{...s}` or `Object.create(s)`, proxies and forgeries do not, and
+ * checking runs no trap or getter).
  */
-/**
- * The offset of the object behind `value` if it is a genuine wrapper in this thread, else -1.
- * A revoked Proxy, or a get trap that throws, is not one (canBeShared, isSharedArray and
- * isSharedStruct threw V8's error); no Proxy is (findWrapper gives the wrapper itself).
- * util.types.isProxy first would also keep its traps from running, but costs ~10 ns on
- * every call (every reference write, atomics call, object-key map operation).
- */
-function wrapperOffset(value) {
-  let off;
-  try {
-    off = value[OFF];
-  } catch {
-    return -1;
-  }
-  return typeof off === 'number' && findWrapper(off) === value ? off : -1;
-}
-
 function isWrapper(value) {
-  return value !== null && typeof value === 'object' && wrapperOffset(value) >= 0;
+  return offsetOf(value) >= 0;
 }
 
 /** Type id of the object behind a wrapper, or -1. */
 function typeIdOf(value) {
-  if (!isWrapper(value)) return -1;
-  return U32[2 * value[OFF]] & L.TYPE_MASK;
+  const off = offsetOf(value);
+  return off < 0 ? -1 : U32[2 * off] & L.TYPE_MASK;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -686,29 +667,50 @@ function readBigInt(off) {
 }
 
 // ---------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------
 // Wrapper identity: one JS wrapper per shared object per thread while it is reachable
-// (docs/identity.md). A weak reference per wrapper costs 300-700 ns at scale, so wrappers
-// are grouped into arenas of ARENA_SIZE: an arena holds its wrappers and every wrapper holds
-// its arena, so one weak reference per arena tells whether ANY of its wrappers is still
-// reachable. An open-addressing table (typed arrays) maps offset -> (arena id, slot).
-// Arenas found through their weak reference are held strongly until the end of the current
-// job, and a small direct-mapped front cache serves repeated reads.
+// (docs/identity.md).
+//
+// Wrappers are grouped by the heap *page* (PAGE_WORDS words) their object starts in: each
+// page this thread wraps objects of has an arena, a JS array of wrappers indexed by
+// `(offset >>> 1) & SLOT_MASK` (objects are at least 2 words, so the index is unique). An
+// arena holds its wrappers and every wrapper holds its arena, so an arena becomes garbage
+// exactly when none of its wrappers is reachable. The lookup offset -> wrapper is
+// `parr[page].w[slot]`: no hash table, no probing.
+//
+// The thread holds arenas strongly (parr) until it *demotes* them: every HOLD_MAX pages, at
+// the end of a job after a shared-heap collection, when idle, in gc() and on a full heap.
+// A demoted arena is held through a native weak reference (src/binding/arenas.rs), made for
+// a whole batch in one native call; a read that meets a demoted page dereferences it once
+// (a native call per page, not per object) and holds it again. A reference read on a held
+// page makes no native call.
+//
+// Roots: the collector learns which objects this thread holds wrappers for from its *root
+// bitmap* (one bit per heap word, plus a summary bit per page), which Rust allocated for
+// this thread and reads at a safepoint. A bit is set when a wrapper is made; a page's bits
+// are cleared when its arena is found dead (V8 collected every wrapper in it).
 
-const ARENA_BITS = 8;
-const ARENA_SIZE = 1 << ARENA_BITS;
+const PAGE_BITS = L.PAGE_BITS;
+const SLOT_MASK = (1 << (PAGE_BITS - 1)) - 1;
+const PAGES = Math.ceil(HEAP_WORDS / (1 << PAGE_BITS));
+
+const rootBits = native.rootBitmap(TID);
+/** One bit per heap word: set where this thread holds a wrapper (or is making one). */
+const RB = new Uint32Array(rootBits.buffer, 0, rootBits.bitWords);
+/** One bit per page: set while the page has an arena in this thread. */
+const RS = new Uint32Array(rootBits.buffer, rootBits.summaryByteOffset, rootBits.summaryWords);
 
 /**
- * A fresh array of ARENA_SIZE undefined elements, from an array literal: its elements are its
- * own from the start, so storing a wrapper never looks for a setter on Array.prototype (as
- * stores into a holey `new Array(n)` do, and a program may define one).
+ * A fresh array of PAGE_SLOTS undefined elements, from an array literal: its elements are
+ * its own from the start, so storing a wrapper never looks for a setter on Array.prototype
+ * (as stores into a holey `new Array(n)` do, and a program may define one).
  */
 // eslint-disable-next-line no-new-func
-const newArenaSlots = new Function(`return [${'undefined,'.repeat(ARENA_SIZE)}];`);
+const newArenaSlots = new Function(`return [${'undefined,'.repeat(SLOT_MASK + 1)}];`);
 
 class Arena {
   // Class fields are defined, not assigned: no setter a program put on Object.prototype runs.
   id = 0;
-  n = 0;
   w = null;
   constructor(id) {
     this.id = id;
@@ -716,86 +718,205 @@ class Arena {
   }
 }
 
-/** aid -> arena, for arenas used in the current job (and the current arena). */
-const strongArenas = [];
-/** Ids set in strongArenas during this job (cleared at its end). The array itself is kept
- * dense (never reset to []): a sparse array falls into dictionary mode and every lookup
- * becomes a hash probe. */
-const strongIds = [];
-
-function holdArena(a) {
-  const id = a.id;
-  while (strongArenas.length <= id) ReflectApply(arrayPush, strongArenas, [undefined]);
-  strongArenas[id] = a;
-  ReflectApply(arrayPush, strongIds, [id]);
-}
-const freeArenaIds = [];
-/**
- * aid -> the offset each slot's wrapper was entered under in the identity table (0: none).
- * Held apart from the arena, so that once V8 has collected an arena its entries can still
- * be found and dropped one by one (pruneDeadArenas) instead of rebuilding the whole table.
- */
-const arenaOffs = [new Int32Array(ARENA_SIZE)]; // id 0: the canary and NO_ARENA (never pruned)
-/** aid -> 1 while the arena is held only weakly (sealed, not yet found dead). */
-const weakArena = [];
+/** page -> its arena while this thread holds it strongly, else undefined (grows on demand). */
+const parr = [];
+/** page -> id of its current arena (0: none). */
+const pid = new Int32ArrayOf(PAGES);
+/** Arena id 0 is the canary (pruneAfterCollection); ids from 1. */
+const CANARY = 0;
+const MAX_ARENAS = 1 << 23; // src/binding/arenas.rs
 let nextArenaId = 1;
-/** The arena field of a wrapper not yet remembered (keeps the field's type stable for V8). */
-const NO_ARENA = new Arena(0);
-/** Wrappers the current arena takes before it is sealed (lowered to seal it early). */
-let arenaLimit = ARENA_SIZE;
-/** Offset of the last large object allocated (its wrapper skips the front cache). */
-let largeOff = 0;
-let cur = newArena();
-let releaseScheduled = false;
+const freeArenaIds = [];
+/** id -> page, wrappers made, and whether it has a native weak reference (1) or not (0). */
+let arenaPage = new Int32ArrayOf(1024);
+let arenaCount = new Int32ArrayOf(1024);
+let weakMade = new Uint8Array(1024);
 
-function newArena() {
-  const id = freeArenaIds.length ? ReflectApply(arrayPop, freeArenaIds, []) : nextArenaId++;
-  if (id >= 1 << (31 - ARENA_BITS)) throw new RangeError('shared-structs: too many live wrappers in this thread');
-  const offs = arenaOffs[id];
-  if (offs === undefined) {
-    while (arenaOffs.length < id) ReflectApply(arrayPush, arenaOffs, [undefined]);
-    arenaOffs[id] = new Int32ArrayOf(ARENA_SIZE);
-  } else {
-    ReflectApply(typedFill, offs, [0]);
+/** Pages held strongly (parr set) since the last demotion. */
+const HOLD_MAX = 1024;
+const held = new Int32ArrayOf(HOLD_MAX);
+let heldN = 0;
+/** Words of large objects this thread allocated since the last demotion (see allocRefill). */
+let heldLargeWords = 0;
+const LARGE_HOLD_MAX = 4 << 20; // 32 MB
+/** Arenas demoted since the last prune (the canary is checked only past a few). */
+let demotedSincePrune = 0;
+let prunedCycle = U32[L.CTL_CYCLE];
+let jobEndScheduled = false;
+
+/** Grows the per-arena arrays to hold id `id`. */
+function ensureArenaId(id) {
+  if (id < arenaPage.length) return;
+  const n = Math.max(id + 1, 2 * arenaPage.length);
+  const p = new Int32ArrayOf(n);
+  p.set(arenaPage);
+  arenaPage = p;
+  const c = new Int32ArrayOf(n);
+  c.set(arenaCount);
+  arenaCount = c;
+  const w = new Uint8Array(n);
+  w.set(weakMade);
+  weakMade = w;
+}
+
+/** Holds the arena of page `p` strongly (demoting every held page first past HOLD_MAX). */
+function holdPage(p, a) {
+  if (heldN === HOLD_MAX || heldLargeWords > LARGE_HOLD_MAX) demote();
+  while (parr.length <= p) ReflectApply(arrayPush, parr, [undefined]);
+  parr[p] = a;
+  held[heldN++] = p;
+  if (!jobEndScheduled) {
+    jobEndScheduled = true;
+    queueMicrotaskOf(jobEnd);
   }
+}
+
+/** A new arena for page `p` (which has none alive). */
+function newPageArena(p) {
+  const id = freeArenaIds.length !== 0 ? ReflectApply(arrayPop, freeArenaIds, []) : nextArenaId++;
+  if (id >= MAX_ARENAS) throw new RangeError('shared-structs: too many pages of live wrappers in this thread');
+  ensureArenaId(id);
+  arenaPage[id] = p;
+  arenaCount[id] = 0;
+  weakMade[id] = 0;
   const a = new Arena(id);
-  holdArena(a);
-  arenaLimit = ARENA_SIZE;
+  pid[p] = id;
+  RS[p >>> 5] |= 1 << (p & 31);
+  holdPage(p, a);
   return a;
 }
 
-// Sealed arenas are held through native weak references (src/binding/arenas.rs), not
-// WeakRef + FinalizationRegistry: creating or dereferencing a WeakRef keeps its target alive
-// to the end of the job, and finalizers run only from an event-loop task, so a thread in a
-// long synchronous loop (or one that only awaits microtasks) never learnt that its wrappers
-// had died. A native weak reference is cleared by the V8 collection that frees the arena
-// and can be read without keeping anything alive; pruneDeadArenas asks which ones are cleared.
-const nativeBinding = require('../binding.js');
-
-/** Arenas made weak since the last rebuild (only they can have died since). */
-let sealedSinceRebuild = 0;
 /**
- * Id of the canary: a throwaway object held weakly from each rebuild on. Once V8 has
- * collected it, a collection has run since the rebuild, so arenas may have died: the end of
- * the job prunes the table if enough arenas were sealed meanwhile.
+ * The arena of page `p`, which is not held strongly but has one (pid[p] !== 0): from its
+ * native weak reference (held strongly again), or undefined if V8 has collected it (its
+ * roots are dropped then).
  */
-const CANARY = 0;
+function derefPage(p) {
+  const id = pid[p];
+  const a = native.arenaGet(id);
+  if (a !== undefined) {
+    holdPage(p, a);
+    return a;
+  }
+  dropArena(id);
+  return undefined;
+}
 
-function weaken(a) {
-  native.arenaWeak(a.id, a);
-  weakArena[a.id] = 1;
-  sealedSinceRebuild++;
-  // Only its wrappers keep a sealed arena alive now (not the job's strong set).
-  if (strongArenas[a.id] === a) strongArenas[a.id] = undefined;
+/** The arena to put a new wrapper of page `p` in (made if the page has none alive). */
+function pageArenaSlow(p) {
+  if (pid[p] !== 0) {
+    const a = derefPage(p);
+    if (a !== undefined) return a;
+  }
+  return newPageArena(p);
 }
 
 /**
- * Nonzero while the library updates its own bookkeeping (sealing an arena, rebuilding or
- * pruning the identity table). Program code reached from there (a setter it defined on a
- * built-in prototype, a builtin it replaced) must not use shared objects: a nested
- * operation dropped the young range of an object being constructed (which a collection then
- * freed), and a nested wrapper went into an arena about to be replaced or a table half
- * copied. opStart, attach and makeWrapper throw instead.
+ * Forgets arena `id`, which V8 has collected: clears its page's root bits (if the page has
+ * not moved on to a newer arena) and frees the id.
+ */
+function dropArena(id) {
+  const p = arenaPage[id];
+  if (pid[p] === id) {
+    pid[p] = 0;
+    const b = p << (PAGE_BITS - 5);
+    for (let k = 0; k < 1 << (PAGE_BITS - 5); k++) RB[b + k] = 0;
+    RS[p >>> 5] &= ~(1 << (p & 31));
+  }
+  arenaCount[id] = 0;
+  weakMade[id] = 0;
+  ReflectApply(arrayPush, freeArenaIds, [id]);
+}
+
+const demoteIds = [];
+const demoteArenas = [];
+
+/**
+ * Lets go of every arena held strongly: each gets a native weak reference (all in one
+ * native call), so wrappers no longer reachable from the program can die in V8's next
+ * collection. Reads of a demoted page dereference it again (once).
+ */
+function demote() {
+  let n = 0;
+  for (let k = 0; k < heldN; k++) {
+    const p = held[k];
+    const a = parr[p];
+    if (a === undefined) continue;
+    parr[p] = undefined;
+    if (weakMade[a.id] === 0) {
+      weakMade[a.id] = 1;
+      demoteIds[n] = a.id;
+      demoteArenas[n] = a;
+      n++;
+    }
+  }
+  heldN = 0;
+  heldLargeWords = 0;
+  if (n !== 0) {
+    demoteIds.length = n;
+    demoteArenas.length = n;
+    native.arenasWeak(demoteIds, demoteArenas);
+    demoteArenas.length = 0;
+    demotedSincePrune += n;
+  }
+}
+
+/** Drops the roots of every arena V8 has collected (native weak references cleared). */
+function pruneDead() {
+  const dead = native.arenasDead(nextArenaId);
+  for (let k = 0; k < dead.length; k++) {
+    const id = dead[k];
+    // Only arenas currently held weakly can have died (a freed id keeps its dead reference
+    // until it is demoted again).
+    if (weakMade[id] === 1) dropArena(id);
+  }
+  demotedSincePrune = 0;
+  native.arenaWeak(CANARY, {});
+}
+
+/**
+ * After a shared-heap collection: demote, so wrappers dropped since can die, and drop the
+ * roots of arenas that died, so the next collection frees their objects. Also after a V8
+ * collection (the canary died) once enough arenas were demoted. Runs at the end of a job
+ * that held a page, and from the doorbell when the thread is idle during a collection.
+ */
+function pruneAfterCollection() {
+  const cycle = U32[L.CTL_CYCLE];
+  if (cycle !== prunedCycle) {
+    prunedCycle = cycle;
+    demote();
+    pruneDead();
+  } else if (demotedSincePrune >= 16 && native.arenaGet(CANARY) === undefined) {
+    pruneDead();
+  }
+}
+
+/** End of a job that held a page. */
+function jobEnd() {
+  jobEndScheduled = false;
+  // State raised by frames a termination (a vm timeout) unwound without their `finally`.
+  // internalDepth is reset here (its sections reach program code only through replaced
+  // builtins). Pins may also belong to frames still active (program code inside makeWrapper
+  // can drain microtasks: process._tickCallback), so only a macrotask, where no library
+  // frame is active, clears them.
+  internalDepth = 0;
+  if (pinDepth !== 0 && !pinSweepScheduled) {
+    pinSweepScheduled = true;
+    const im = setImmediateOf(sweepPins);
+    if (typeof im.unref === 'function') im.unref();
+  }
+  pruneAfterCollection();
+}
+
+/** Everything this thread holds strongly is let go (gc() and the full-heap recovery). */
+function releaseHeld() {
+  demote();
+}
+
+/**
+ * Nonzero while the library updates its own bookkeeping. Program code reached from there (a
+ * setter it defined on a built-in prototype, a builtin it replaced) must not use shared
+ * objects: opStart, attach and makeWrapper throw instead (docs/gc.md).
  */
 let internalDepth = 0;
 
@@ -814,270 +935,31 @@ function internalUse() {
   throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
 }
 
-function sealArena() {
-  internally(sealArenaNow);
-}
-
-function sealArenaNow() {
-  weaken(cur);
-  scheduleRelease();
-  cur = newArena();
-}
-
-function scheduleRelease() {
-  if (!releaseScheduled) {
-    releaseScheduled = true;
-    queueMicrotaskOf(releaseJob);
-  }
-}
-
-let prunedCycle = U32[L.CTL_CYCLE];
-
-/**
- * Drops entries of wrappers V8 has collected so their objects can go: after a shared-heap
- * collection (so the next one frees them), and after a V8 collection (the canary died) once
- * enough arenas were sealed to be worth a rebuild.
- */
-function pruneAfterCollection() {
-  if (U32[L.CTL_CYCLE] !== prunedCycle || (sealedSinceRebuild >= 16 && nativeBinding.arenaGet(CANARY) === undefined)) {
-    prunedCycle = U32[L.CTL_CYCLE];
-    const dead = deadArenaIds();
-    // Many dead wrappers: a rebuild (a sequential pass that drops them as it goes) is
-    // cheaper than a lookup and a tombstone per dead wrapper.
-    if (dead.length * ARENA_SIZE >= tcap >>> 3) {
-      try {
-        rebuildTable(dead);
-      } catch (e) {
-        if (!isHeapFull(e)) throw e; // rebuildTable pruned the old table instead
-      }
-    } else {
-      pruneDeadArenas(dead);
-    }
-  }
-}
-
-/**
- * Drops the identity-table entries of every arena V8 has collected (they become tombstones:
- * probes go on past them, the collector skips them, the next rebuild drops them) and frees
- * those arena ids. Costs a lookup per wrapper that died, not a pass over the table.
- */
-function pruneDeadArenas(dead) {
-  internally(pruneDeadArenasInner, dead === undefined ? deadArenaIds() : dead);
-}
-
-function pruneDeadArenasInner(dead) {
-  for (let d = 0; d < dead.length; d++) {
-    const aid = dead[d];
-    const offs = arenaOffs[aid];
-    const ref0 = aid << ARENA_BITS;
-    for (let slot = 0; slot < ARENA_SIZE; slot++) {
-      const off = offs[slot];
-      if (off === 0) continue;
-      const i = tableFind(off);
-      // The entry may have moved on to a newer wrapper of the same object.
-      if (i >= 0 && tvals[i] === (ref0 | slot)) {
-        I32[tbase + i] = TOMBSTONE;
-        tcount--;
-        ttombs++;
-      }
-    }
-  }
-  freeDeadArenaIds(dead);
-}
-
-/** Ids of the arenas V8 has collected since they were made weak. */
-function deadArenaIds() {
-  const dead = [];
-  // A reused id keeps its dead arena's native ref until it is sealed again: only arenas
-  // currently held weakly can have died.
-  for (const aid of native.arenasDead(nextArenaId)) if (weakArena[aid] === 1) dead.push(aid);
-  return dead;
-}
-
-/** Frees the ids of dead arenas whose entries are gone, and re-arms the canary. */
-function freeDeadArenaIds(dead) {
-  for (let k = 0; k < dead.length; k++) {
-    weakArena[dead[k]] = 0;
-    freeArenaIds.push(dead[k]);
-  }
-  sealedSinceRebuild = 0;
-  native.arenaWeak(CANARY, {});
-}
-
-/** End of job: drop strong references to arenas and the front cache. */
-function releaseJob() {
-  releaseScheduled = false;
-  // State raised by frames a termination (a vm timeout) unwound without their `finally`.
-  // internalDepth is reset here (its sections reach program code only through replaced
-  // builtins). Pins may also belong to frames still active (program code inside makeWrapper
-  // can drain microtasks: process._tickCallback), so only a macrotask, where no library
-  // frame is active, clears them.
-  internalDepth = 0;
-  if (pinDepth !== 0 && !pinSweepScheduled) {
-    pinSweepScheduled = true;
-    const im = setImmediateOf(sweepPins);
-    if (typeof im.unref === 'function') im.unref();
-  }
-  pruneAfterCollection();
-  // The current arena becomes weak too, so wrappers made in this job can die.
-  if (cur.n > 0) {
-    weaken(cur);
-    cur = newArena();
-  }
-  releaseStrong();
-}
-
-/**
- * Arenas a job may hold strongly (found through their weak reference) before they are all
- * let go: a long synchronous job that kept re-reading old objects held every arena it met
- * (256 wrappers each, and their objects) until it ended, so nothing was reclaimed.
- */
-const STRONG_MAX = 512;
-
-function arenaFor(aid) {
-  const s = strongArenas[aid];
-  if (s !== undefined) return s;
-  const a = nativeBinding.arenaGet(aid);
-  if (a !== undefined) {
-    if (strongIds.length >= STRONG_MAX) releaseStrong();
-    holdArena(a);
-    scheduleRelease();
-  }
-  return a;
-}
-
-/**
- * Lets go of everything the job holds strongly, as its end does: the current arena becomes
- * weak (a fresh one takes its place), and releaseStrong. Before gc() and the full-heap
- * recovery, so that V8 can collect wrappers dropped in this same job: the last ones made
- * (their arena) and the front cache kept them, and their objects, alive until the job
- * ended (a list built and dropped in one job stayed live through gc(), and a full heap
- * stayed full for the rest of the job).
- */
-function releaseHeld() {
-  if (cur.n > 0) {
-    weaken(cur);
-    cur = newArena();
-  }
-  releaseStrong();
-}
-
-/**
- * Lets go of the arenas held strongly in this job and of the front cache (whose wrappers
- * keep their arenas alive), as the end of a job does, in the middle of one. The current
- * arena stays held (it has no weak reference yet).
- */
-function releaseStrong() {
-  for (let k = 0; k < strongIds.length; k++) strongArenas[strongIds[k]] = undefined;
-  strongIds.length = 0;
-  holdArena(cur);
-  frontClear();
-}
-
-// Front cache.
-const FRONT_BITS = 12;
-const frontKeys = new Int32Array(1 << FRONT_BITS);
-const frontVals = new Array(1 << FRONT_BITS).fill(null);
-/**
- * Slots written since the front cache was last cleared (the first FRONT_DIRTY_MAX of them):
- * the end of a job clears just those. Filling the whole value array cost ~3.8 µs, at the
- * end of every job that touched a shared object.
- */
-const FRONT_DIRTY_MAX = 1024;
-const frontDirty = new Int32Array(FRONT_DIRTY_MAX);
-let frontDirtyN = 0;
-
-function frontSet(h, off, w) {
-  frontKeys[h] = off;
-  frontVals[h] = w;
-  if (frontDirtyN < FRONT_DIRTY_MAX) frontDirty[frontDirtyN] = h;
-  frontDirtyN++;
-}
-
-/** Empties the front cache (letting go of its wrappers). */
-function frontClear() {
-  if (frontDirtyN <= FRONT_DIRTY_MAX) {
-    for (let k = 0; k < frontDirtyN; k++) {
-      const h = frontDirty[k];
-      frontKeys[h] = 0;
-      frontVals[h] = null;
-    }
-  } else {
-    // A loop, not Array#fill (a builtin the program may have replaced).
-    for (let h = 0; h < 1 << FRONT_BITS; h++) {
-      frontKeys[h] = 0;
-      frontVals[h] = null;
-    }
-  }
-  frontDirtyN = 0;
-}
-
-function frontHash(off) {
-  return (off >>> 1) & ((1 << FRONT_BITS) - 1);
-}
-
-// Identity table: keys are offsets (0 = empty, TOMBSTONE = a dropped entry), values are
-// (aid << ARENA_BITS) | slot. Keys live in a root table in the shared heap (the collector
-// reads them as roots and skips 0 and TOMBSTONE); values are this thread's business.
-const TOMBSTONE = -1; // u32 0xFFFFFFFF: never an object offset (docs/identity.md)
-let tbits = 14;
-let tcap = 1 << tbits;
-let tmask = tcap - 1;
-let tshift = 32 - tbits;
-let activeOff = native.allocRootTable(TID, tcap);
-let tbase = 2 * activeOff + 4;
-/** The other root table of the same capacity (0 until the first rebuild at this size). */
-let spareOff = 0;
-let tvals = new Int32Array(tcap);
-let tcount = 0;
-/** Tombstones in the table (dropped entries; slots that stay used until the next rebuild). */
-let ttombs = 0;
-
-// Objects are at least 2 words apart in practice and are usually read in allocation
-// order, so a locality-preserving hash (off / 2) keeps neighbouring lookups in one cache line.
-function tableFind(off) {
-  let i = (off >>> 1) & tmask;
-  // Linear probing first (neighbouring slots share cache lines), then double hashing: once
-  // distant TLABs fold onto the same range (freed memory reused), linear runs would grow
-  // to thousands of slots; an odd step from any slot visits every slot of the table.
-  for (let n = 0; n < 8; n++) {
-    const k = I32[tbase + i];
-    if (k === off) return i;
-    if (k === 0) return -1 - i;
-    i = (i + 1) & tmask;
-  }
-  const step = (imul(off, 0x9e3779b1) >>> tshift) | 1;
-  for (;;) {
-    const k = I32[tbase + i];
-    if (k === off) return i;
-    if (k === 0) return -1 - i;
-    i = (i + step) & tmask;
-  }
-}
-
 /** Per-thread type table: type id -> { make(off), ... }. Filled by lib/structs.js. */
 const types = [];
 let loadType = null;
 
 /** The wrapper of the object at word offset `off` (the same JS object every time). */
 function wrap(off) {
-  const h = frontHash(off);
-  if (frontKeys[h] === off) return frontVals[h];
-  return wrapSlow(off, h);
+  const a = parr[off >>> PAGE_BITS];
+  if (a !== undefined) {
+    const w = a.w[(off >>> 1) & SLOT_MASK];
+    if (w !== undefined) return w;
+  }
+  const w = findWrapper(off);
+  return w !== undefined ? w : makeWrapper(off);
 }
 
-function wrapSlow(off, h) {
-  let w;
-  const i = tableFind(off);
-  if (i >= 0) {
-    const v = tvals[i];
-    const a = arenaFor(v >>> ARENA_BITS);
-    if (a !== undefined) w = a.w[v & (ARENA_SIZE - 1)];
+/** The live wrapper for `off` in this thread, if any (never creates one). */
+function findWrapper(off) {
+  const p = off >>> PAGE_BITS;
+  let a = parr[p];
+  if (a === undefined) {
+    if (pid[p] === 0) return undefined;
+    a = derefPage(p);
+    if (a === undefined) return undefined;
   }
-  if (w === undefined) w = makeWrapper(off, i);
-  frontSet(h, off, w);
-  scheduleRelease();
-  return w;
+  return a.w[(off >>> 1) & SLOT_MASK];
 }
 
 const C_PINS = 2 * BLOCK + L.TB_PINS;
@@ -1113,273 +995,103 @@ function pinPop(d) {
 }
 
 /**
- * The wrapper for `off`, which has none in this thread: makes it and enters it in the
- * identity table. The object is rooted only by its caller's pin (INFLIGHT, or the young
- * ranges for open()) until it is in the table, and making the wrapper can reach user code: a
- * type's first load (a Proxy on the global object's prototype chain, builtins the program
- * patched), builtins the constructor and arena bookkeeping call. That code's own reads clear
- * INFLIGHT, its operations drop the young ranges, and it can unlink the object and collect:
- * the wrapper was then made over freed, later reused, memory. So the object is on the pin
- * stack (a root that nested pins do not overwrite) until its wrapper is in the table.
+ * The wrapper for `off`, which has none in this thread: makes it (its constructor attaches
+ * it to its page's arena and sets its root bit). The object is rooted only by its caller's
+ * pin (INFLIGHT, or the young ranges for open()) until its root bit is set, and making the
+ * wrapper can reach user code (a type's first load: a Proxy on the global object's
+ * prototype chain, builtins the program patched), whose own reads clear INFLIGHT and whose
+ * operations drop the young ranges. So the object is on the pin stack until then.
  */
-function makeWrapper(off, i) {
+function makeWrapper(off) {
   if (internalDepth !== 0) internalUse();
   const d = pinPush(off);
   try {
     const id = U32[2 * off] & L.TYPE_MASK;
     let t = types[id];
-    let tb = tbase;
     if (t === undefined) {
       t = loadType(id, off);
-      // The load may have reached user code that read this object (and made its wrapper)
-      // or changed the table: if the slot found before is not as it was, look again.
-      if (!slotAsFound(tb, i, off)) {
-        const w = findWrapper(off);
-        if (w !== undefined) return w;
-        i = tableFind(off);
-        tb = tbase;
-      }
+      // The load may have reached user code that read this object (and made its wrapper).
+      const w = findWrapper(off);
+      if (w !== undefined) return w;
     }
     const n0 = attachCount;
     const w = t.make(off);
     // Program code run inside make() (a builtin it replaced, reached by a constructor) could
-    // have made wrappers itself: then lastRef names another wrapper, or this object may have
-    // two. Refuse rather than enter a wrong reference (the object stays rooted by its slot).
+    // have made wrappers itself: refuse rather than risk two wrappers for one object.
     if (attachCount !== n0 + 1) throw new TypeError('shared-structs: program code made shared-object wrappers while one was being made (a replaced builtin?); read the value again');
-    insertAt(off, slotAsFound(tb, i, off) ? i : tableFind(off));
     return w;
   } finally {
     pinPop(d);
   }
 }
 
-/**
- * Whether table slot `i` (tableFind's answer for `off` while the table was at `tb`) still
- * says the same: the same table, and `off`'s entry, or an empty slot, still there.
- */
-function slotAsFound(tb, i, off) {
-  return tb === tbase && (i >= 0 ? I32[tb + i] === off : I32[tb - 1 - i] === 0);
-}
-
-/** Arena reference (aid << ARENA_BITS | slot) of the last wrapper attached. */
-let lastRef = 0;
 /** Wrappers attached so far (makeWrapper checks that its make() attached exactly one). */
 let attachCount = 0;
 
 /**
- * Gives a new wrapper its arena slot (called in constructors, before the wrapper is
- * frozen) and returns the arena, which the wrapper keeps in a private field: reachable
- * from the wrapper (a symbol-keyed property was), an arena's id, count or wrapper list
- * could be rewritten, making the table name a forged object as a wrapper or drop live
- * wrappers' entries. The identity-table entry is added by insertWrapper / wrapSlow.
+ * Enters a new wrapper `w` of the object at `o` (called in constructors, after super()):
+ * stores it in its page's arena and sets its root bit. Returns the arena, which the wrapper
+ * keeps in a private field (its class's brand). The object must be rooted until this
+ * returns (young range for a new object, the pin stack for one being wrapped).
  */
-function attach(w) {
+function attach(w, o) {
   if (internalDepth !== 0) internalUse();
-  if (cur.n === arenaLimit) sealArena();
-  else if (!releaseScheduled) scheduleRelease();
+  const p = o >>> PAGE_BITS;
+  let a = parr[p];
+  if (a === undefined) a = pageArenaSlow(p);
+  a.w[(o >>> 1) & SLOT_MASK] = w;
+  arenaCount[a.id]++;
+  RB[o >>> 5] |= 1 << (o & 31);
   attachCount++;
-  const slot = cur.n++;
-  cur.w[slot] = w;
-  lastRef = (cur.id << ARENA_BITS) | slot;
-  return cur;
-}
-
-/** Records the wrapper attached last as the one for `off` (constructors of new objects). */
-function insertWrapper(w, off) {
-  insertAt(off, tableFind(off));
-  if (off === largeOff) {
-    // Its arena holds only this wrapper: make it weak now (not at the end of the job), so
-    // the object can be freed as soon as the wrapper is dropped, even in the same job.
-    sealArena();
-    return;
-  }
-  frontSet(frontHash(off), off, w);
-}
-
-/** Table entries written since the last rebuild (inserts and overwrites of dead entries). */
-let twrites = 0;
-
-function insertAt(off, i) {
-  if (i < 0 && tcount + ttombs + 1 > tableMaxUsed()) {
-    // No new slot may be taken: make room first (a full heap with this many live wrappers
-    // is a RangeError, never a table with no empty slot, where probing never ends).
-    makeRoom();
-    i = tableFind(off);
-  }
-  const v = lastRef;
-  arenaOffs[v >>> ARENA_BITS][v & (ARENA_SIZE - 1)] = off;
-  if (i >= 0) {
-    tvals[i] = v;
-  } else {
-    I32[tbase - 1 - i] = off;
-    tvals[-1 - i] = v;
-    tcount++;
-  }
-  if (++twrites > tcap >>> 1) {
-    try {
-      makeRoom();
-    } catch (e) {
-      if (!isHeapFull(e)) throw e;
-      // Still full: keep the table, and retry the rebuild after half the room left (the
-      // check above refuses a new slot past tableMaxUsed()).
-      twrites = (tcap >>> 1) - Math.max(1, (tableMaxUsed() - tcount - ttombs) >>> 1);
-    }
-  }
-}
-
-/** Rebuilds the table, recovering from a full heap once; throws the RangeError if there is still no room. */
-function makeRoom() {
-  try {
-    rebuildTable();
-  } catch (e) {
-    if (!isHeapFull(e)) throw e;
-    recoverFullHeap();
-    rebuildTable();
-  }
-  if (tcount + ttombs + 1 > tableMaxUsed()) throw new RangeError('shared-structs: the shared heap is full (no room to grow this thread\'s identity table; set SHARED_STRUCTS_HEAP_SIZE to reserve more)');
-}
-
-/** The live wrapper for `off` in this thread, if any (never creates one). */
-function findWrapper(off) {
-  const h = frontHash(off);
-  if (frontKeys[h] === off) return frontVals[h];
-  const i = tableFind(off);
-  if (i < 0) return undefined;
-  const v = tvals[i];
-  const a = arenaFor(v >>> ARENA_BITS);
-  return a === undefined ? undefined : a.w[v & (ARENA_SIZE - 1)];
-}
-
-/** Scratch for rebuildTable: 1 at the ids of arenas it found dead (0 otherwise). */
-let deadMark = new Uint8Array(256);
-
-/** Whether table entry (key k, value v) stays in a rebuild: a key whose arena is not dead. */
-function keptEntry(k, v) {
-  return k !== 0 && k !== TOMBSTONE && deadMark[v >>> ARENA_BITS] === 0;
-}
-
-/** Sets (1) or clears (0) the dead marks of `dead`. */
-function markDead(dead, bit) {
-  if (bit === 1 && deadMark.length < nextArenaId) deadMark = new Uint8Array(Math.max(nextArenaId, 2 * deadMark.length));
-  for (let k = 0; k < dead.length; k++) deadMark[dead[k]] = bit;
+  return a;
 }
 
 /**
- * Drops the entries of dead arenas and every tombstone, and resizes the table so that it is
- * at most a quarter full. Entries of dead arenas are dropped as the copy meets them (an
- * entry always names the newest wrapper of its object, so a dead arena in its value means
- * a dead entry): pruning them first cost a table lookup per dead wrapper, ~14% of
- * `new T()` in a loop. A full heap (the allocation below throws) prunes the old table and
- * leaves it in use.
+ * The base class of every wrapper (struct types, SharedArray, Mutex, Condition, SharedMutex,
+ * SharedMap). `#o`, the object's word offset, is the brand of a genuine wrapper: only the
+ * library's constructors can pass the key, so no copy ({...s}, Object.create(s)), proxy or
+ * forgery carries it (docs/identity.md).
  */
-function rebuildTable(dead) {
-  internally(rebuildTableInner, dead === undefined ? deadArenaIds() : dead);
-}
-
-function rebuildTableInner(dead) {
-  markDead(dead, 1);
-  const oldBase = tbase;
-  const oldCap = tcap;
-  const oldVals = tvals;
-  let live = 0;
-  for (let i = 0; i < oldCap; i++) {
-    const k = I32[oldBase + i];
-    if (keptEntry(k, oldVals[i])) live++;
+const SECRET = Object.freeze({});
+let brandOffset;
+let compileIn;
+class SharedObject {
+  #o;
+  constructor(key, o) {
+    if (key !== SECRET) throw new TypeError('shared-structs: shared objects are made by their own constructors (new T(), new SharedArray(n), new Mutex(), ...)');
+    this.#o = o;
   }
-  let bits = tbits;
-  while (live > 1 << (bits - 2)) bits++;
-  // Root tables are double-buffered: two tables of the current capacity, both registered as
-  // roots, rebuilt into each other. The target is a root while it fills (a safepoint then
-  // sees a superset); the old one is zeroed after the switch. Only growth allocates.
-  const grow = bits !== tbits;
-  let off;
-  if (!grow && spareOff !== 0) {
-    off = spareOff;
-    I32.fill(0, 2 * off + 4, 2 * off + 4 + oldCap);
-    U32[2 * off + 3] = 0; // in use again: the collector scans it (word 1 hi = "empty" flag)
-  } else {
-    try {
-      off = native.allocRootTable(TID, 1 << bits); // may throw RangeError (full heap)
-    } catch (e) {
-      const compact = isHeapFull(e) && live <= oldCap >>> 1;
-      // No room to grow, but the live entries fit this size: compact in place, dropping
-      // tombstones and dead entries (they used to pile up until every slot was taken and
-      // tableFind probed forever).
-      if (compact) compactInPlace(live);
-      markDead(dead, 0);
-      if (!compact) {
-        pruneDeadArenas(dead);
-        throw e;
-      }
-      freeDeadArenaIds(dead);
-      return;
-    }
+  /** The word offset, for the library's generic paths (non-enumerable; undefined on copies). */
+  get [OFF]() {
+    return typeof this === 'object' && this !== null && #o in this ? this.#o : undefined;
   }
-  tbits = bits;
-  tcap = 1 << bits;
-  tmask = tcap - 1;
-  tshift = 32 - tbits;
-  tbase = 2 * off + 4;
-  tvals = new Int32Array(tcap);
-  tcount = 0;
-  ttombs = 0;
-  twrites = 0;
-  for (let i = 0; i < oldCap; i++) {
-    const k = I32[oldBase + i];
-    if (keptEntry(k, oldVals[i])) {
-      const j = -1 - tableFind(k);
-      I32[tbase + j] = k;
-      tvals[j] = oldVals[i];
-      tcount++;
-    }
+  static {
+    brandOffset = (v) => (#o in v ? v.#o : -1);
+    // Generated wrapper classes are compiled inside this class body (a direct eval), so
+    // their accessors read `this.#o` directly. Not reachable from outside the library.
+    // eslint-disable-next-line no-eval
+    compileIn = (src, env) => eval(src);
   }
-  if (grow) {
-    // Frees every other table of this thread (the old one and the spare).
-    native.setRootTable(TID, off);
-    spareOff = 0;
-  } else {
-    spareOff = (oldBase - 4) / 2;
-    I32.fill(0, oldBase, oldBase + oldCap);
-    U32[oldBase - 1] = 1; // zeroed spare: the collector skips it
-  }
-  activeOff = off;
-  markDead(dead, 0);
-  freeDeadArenaIds(dead);
 }
 
 /**
- * Rehashes the table into itself without the entries rebuildTable's deadMark names and
- * without tombstones. Allocates nothing in the shared heap and makes no native call, so no
- * safepoint can see the table half rebuilt. `live` is the number of entries kept. Then
- * sets the write budget so the next rebuild comes before the table is 7/8 used.
+ * Whether wrappers are made non-extensible (Object.preventExtensions at the end of every
+ * constructor). Off by default: it costs ~40 ns per wrapper, about as much as making the
+ * rest of it, and the prototype chain already refuses undeclared properties (`s.z = 1`);
+ * the polyfill turns it on for V8's exact semantics (docs/identity.md, docs/compat.md).
  */
-function compactInPlace(live) {
-  const keys = new Int32Array(live);
-  const vals = new Int32Array(live);
-  let n = 0;
-  for (let i = 0; i < tcap; i++) {
-    const k = I32[tbase + i];
-    if (keptEntry(k, tvals[i])) {
-      keys[n] = k;
-      vals[n++] = tvals[i];
-    }
-  }
-  I32.fill(0, tbase, tbase + tcap);
-  tvals.fill(0);
-  tcount = 0;
-  ttombs = 0;
-  for (let j = 0; j < n; j++) {
-    const p = -1 - tableFind(keys[j]);
-    I32[tbase + p] = keys[j];
-    tvals[p] = vals[j];
-    tcount++;
-  }
-  twrites = (tcap >>> 1) - Math.max(1, (tableMaxUsed() - tcount) >>> 1);
+const sealing = { on: false };
+const preventExtensionsOf = Object.preventExtensions;
+function seal(w) {
+  preventExtensionsOf(w);
 }
 
-/** Slots that may be used (keys + tombstones): probing needs empty slots left. */
-function tableMaxUsed() {
-  return tcap - (tcap >>> 3);
+/** The base of generated struct classes (SharedStructType.prototype, for `instanceof`). */
+class StructBase extends SharedObject {}
+
+/** The word offset of `value` if it is a genuine wrapper in this thread, else -1. */
+function offsetOf(value) {
+  return typeof value === 'object' && value !== null ? brandOffset(value) : -1;
 }
 
 function setTypeLoader(fn) {
@@ -1388,7 +1100,15 @@ function setTypeLoader(fn) {
 
 /** Statistics of this thread's caches (for tests and heapStats). */
 function threadStats() {
-  return { wrappers: tcount, arenas: nextArenaId - 1 - freeArenaIds.length, strings: strOffsets.size, tid: TID };
+  let wrappers = 0;
+  let arenas = 0;
+  for (let id = 1; id < nextArenaId; id++) {
+    if (arenaCount[id] > 0) {
+      wrappers += arenaCount[id];
+      arenas++;
+    }
+  }
+  return { wrappers, arenas, held: heldN, strings: strOffsets.size, tid: TID };
 }
 
 /** Forces a full collection of the shared heap. Returns false if it had to be abandoned. */
@@ -1399,22 +1119,22 @@ function collect() {
   ringN = 0;
   U32[C_RING_N] = 0;
   // Let V8 collect this thread's dead wrappers first (their objects would look live), then
-  // drop their entries. Allocation-free: a full heap must not stop the collection that
-  // would empty it.
+  // drop their roots. Allocation-free: a full heap must not stop the collection that would
+  // empty it.
   releaseHeld();
   native.v8MemoryPressure();
-  pruneDeadArenas();
+  pruneDead();
   const ok = native.collect(TID);
   prunedCycle = U32[L.CTL_CYCLE];
   return ok;
 }
 
-/** Debugging aid: the arenas this thread still holds alive, with their sizes. */
+/** Debugging aid: the pages this thread holds arenas for. */
 function debugArenas() {
   const out = [];
-  for (let aid = 1; aid < nextArenaId; aid++) {
-    const a = strongArenas[aid] || nativeBinding.arenaGet(aid);
-    if (a) out.push({ id: aid, n: a.n, current: a === cur, strong: strongArenas[aid] !== undefined });
+  for (let p = 0; p < PAGES; p++) {
+    const id = pid[p];
+    if (id !== 0) out.push({ id, page: p, wrappers: arenaCount[id], held: parr[p] !== undefined, weak: weakMade[id] === 1 });
   }
   return out;
 }
@@ -1437,10 +1157,14 @@ module.exports = {
   K,
   K_UNDEFINED,
   OFF,
-  LEN,
   INTERNAL,
-  NO_ARENA,
-  freeze: freezeOf,
+  SECRET,
+  SharedObject,
+  sealing,
+  seal,
+  StructBase,
+  compileIn,
+  offsetOf,
   setPrototypeOf: setPrototypeOfOf,
   HEAP_START,
   HEAP_WORDS,
@@ -1464,7 +1188,6 @@ module.exports = {
   STRING_CACHE_MASK,
   wrap,
   attach,
-  insertWrapper,
   findWrapper,
   types,
   setTypeLoader,

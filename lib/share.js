@@ -14,7 +14,7 @@ const BRAND = 'shared-structs/token';
  */
 function share(value) {
   if (rt.isWrapper(value)) {
-    const off = value[rt.OFF];
+    const off = rt.offsetOf(value);
     const { id, nonce } = native.shareObject(off, rt.U32[2 * off + 1]);
     return { [BRAND]: 1, id, nonce };
   }

@@ -38,7 +38,7 @@ function checkPlainLength(w, fn, n) {
 }
 
 /** Names the generated class source binds (env, locals) or reads as globals. */
-const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'OFF', 'LEN', 'NO_ARENA', 'INTERNAL', 'opStart', 'allocObject', 'D', 'W', 'attach', 'insertWrapper', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'reg', 'freeze', 'setProto', 'env', 'C']);
+const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'INTERNAL', 'SECRET', 'StructBase', 'opStart', 'allocObject', 'D', 'W', 'attach', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'reg', 'setProto', 'sealing', 'seal', 'env', 'src', 'C']);
 
 /** Longest type name compiled as the class's own name (a longer one broke the source checks). */
 const MAX_CLASS_IDENTIFIER = 256;
@@ -90,25 +90,46 @@ function toIndex(k) {
   return n >>> 0 === n && n !== MAX_LENGTH && String(n) === k ? n : -1;
 }
 
-/** The last prototype of element wrappers: makes `a[i]`, `a[i] = v` work through get/set. */
-const indexTarget = {};
-const IndexProxy = new Proxy(indexTarget, {
+/** Whether `w` is a wrapper of an element type (SharedArray or an `elements: true` struct). */
+function isElementWrapper(w) {
+  const id = rt.typeIdOf(w);
+  if (id === L.TYPE_ARRAY) return true;
+  const t = id >= L.FIRST_USER_TYPE ? types[id] : undefined;
+  return t !== undefined && t.elements;
+}
+
+/**
+ * The last prototype of every wrapper (after SharedObject.prototype): a Proxy that makes
+ * `a[i]` and `a[i] = v` work on element wrappers (through get/set), and refuses properties
+ * a wrapper does not declare (`s.z = 1` is a TypeError in strict code, silently ignored in
+ * sloppy code, as on a non-extensible object). Declared fields and methods are found before
+ * it on the chain, so only misses pay for it. This replaces freezing every wrapper, which cost
+ * ~40 ns per wrapper (docs/identity.md).
+ */
+const guardTarget = {};
+const GuardProxy = new Proxy(guardTarget, {
   get(target, key, receiver) {
-    const i = toIndex(key);
-    if (i !== -1 && rt.isWrapper(receiver)) return receiver.get(i);
+    if (typeof key === 'string') {
+      const i = toIndex(key);
+      if (i !== -1 && isElementWrapper(receiver)) return receiver.get(i);
+    }
     return Reflect.get(target, key, receiver);
   },
   set(target, key, value, receiver) {
     if (!rt.isWrapper(receiver)) return Reflect.set(target, key, value, receiver);
-    const i = toIndex(key);
-    if (i !== -1) {
-      receiver.set(i, value);
-      return true;
+    if (typeof key === 'string') {
+      const i = toIndex(key);
+      if (i !== -1 && isElementWrapper(receiver)) {
+        receiver.set(i, value);
+        return true;
+      }
     }
     // An undeclared property: shared objects are sealed (TypeError in strict code).
     return false;
   },
 });
+Object.setPrototypeOf(rt.SharedObject.prototype, GuardProxy);
+Object.setPrototypeOf(StructProto, rt.SharedObject.prototype);
 
 /**
  * The length of a SharedArray or element struct `a`, for the shared element methods: they
@@ -338,7 +359,7 @@ const ElementsProto = {
   },
 };
 for (const k of Reflect.ownKeys(ElementsProto)) Object.defineProperty(ElementsProto, k, { enumerable: false });
-Object.setPrototypeOf(ElementsProto, IndexProxy);
+Object.setPrototypeOf(ElementsProto, rt.SharedObject.prototype);
 
 /** Names an element type may not use for fields. */
 const RESERVED_ELEMENT_NAMES = new Set(['length', 'get', 'set', ...Reflect.ownKeys(ElementsProto).filter((k) => typeof k === 'string')]);
@@ -361,42 +382,42 @@ function buildEntry(info, builtinName) {
     : (k) => `${entry.displayName()}.${k}`;
 
   // The class binding is a fixed internal name (registry keys are arbitrary strings); the
-  // visible name is set afterwards.
-  // `#o` (the object's offset, also in [OFF] for the library's generic paths) is the brand:
-  // only wrappers this class made have it, and nothing can add, change or forge it. Every
-  // accessor checks it first, so an accessor taken off the prototype and called on anything
-  // else (another struct type, a Mutex, a SharedMap, a plain object carrying [OFF]) throws
-  // instead of reading or writing at that object's offset with this type's layout.
-  let src = '';
-  // freeze and setProto are Object.freeze and Object.setPrototypeOf as taken at load (a
-  // constructor must run no builtin the program may have replaced since: docs/gc.md).
-  src += `const { F64, U32, K, OFF, LEN, NO_ARENA, INTERNAL, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, insertWrapper, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg, freeze, setPrototypeOf: setProto } = env;\n`;
-  src += `class __SharedStruct__ {\n  [OFF] = 0;\n${elements ? '  [LEN] = 0;\n' : ''}  #a = NO_ARENA;\n  #o = 0;\n  constructor(a, b) {\n    if (a === INTERNAL) {\n      this[OFF] = b;\n      this.#o = b;\n${elements ? '      this[LEN] = U32[2 * b + 2];\n' : ''}      this.#a = attach(this);\n    } else {\n      opStart();\n`;
+  // visible name is set afterwards. The source is compiled inside SharedObject's class body
+  // (rt.compileIn), so accessors read the object's offset from SharedObject's private `#o`.
+  // `#a` (the wrapper's arena, which keeps it alive) is this class's brand: only wrappers this
+  // class made have it, and nothing can add or forge it. Every accessor checks it first, so
+  // an accessor taken off the prototype and called on anything else (another struct type, a
+  // Mutex, a SharedMap, a copy) throws instead of reading or writing at that object's offset
+  // with this type's layout.
+  let src = '(() => {\n';
+  src += `const { F64, U32, K, INTERNAL, SECRET, StructBase, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, reg, setPrototypeOf: setProto, sealing, seal } = env;\n`;
+  src += `class __SharedStruct__ extends StructBase {\n  #a;\n${elements ? '  #n = 0;\n' : ''}  constructor(a, b) {\n    if (a === INTERNAL) {\n      super(SECRET, b);\n      this.#a = attach(this, b);\n${elements ? '      this.#n = U32[2 * b + 2];\n' : ''}    } else {\n      opStart();\n`;
   if (elements) {
-    src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n      this[LEN] = n;\n`;
+    src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
   } else {
-    src += `      const o = allocObject(${ES}, ${id});\n      const u = K[0];\n`;
-    for (let k = 0; k < nf; k++) src += `      F64[o + ${FS + k}] = u;\n`;
+    // Every object takes at least 2 words (wrapper slots are indexed by offset / 2).
+    src += `      const o = allocObject(${Math.max(ES, 2)}, ${id});\n      const u = K[0];\n`;
+    for (let k = 0; k < Math.max(nf, 1); k++) src += `      F64[o + ${FS + k}] = u;\n`;
   }
   // `new T()` in a thread that registered a subclass for the type makes an instance of it,
   // as every read of the type there does (else the object would change class once this
   // wrapper died and the object was read again).
-  src += `      this[OFF] = o;\n      this.#o = o;\n      this.#a = attach(this);\n      insertWrapper(this, o);\n      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    freeze(this);\n  }\n`;
+  src += `      super(SECRET, o);\n      this.#a = attach(this, o);\n${elements ? '      this.#n = n;\n' : ''}      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    if (sealing.on) seal(this);\n  }\n`;
   // The brand check must also give our TypeError for a primitive receiver (Reflect.get or
-  // .call with this = 5), where `#o in this` itself throws. Getters test Object(this) (free
+  // .call with this = 5), where `#a in this` itself throws. Getters test Object(this) (free
   // there); setters catch instead, since Object(this) made `new T()` + 6 writes ~25% slower.
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
-    src += `  get [${key}]() { if (!(#o in Object(this))) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
-    src += `  set [${key}](x) { let b = false; try { b = #o in this; } catch {} if (!b) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
+    src += `  get [${key}]() { if (!(#a in Object(this))) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
+    src += `  set [${key}](x) { let b = false; try { b = #a in this; } catch {} if (!b) badThis(this, ${key}); const i = this.#o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
   }
   if (elements) {
-    src += `  get length() { if (!(#o in Object(this))) badThis(this, 'length'); return this[LEN]; }\n`;
-    src += `  get(i) { if (!(#o in Object(this))) badThis(this, 'get'); if (typeof i === 'number' && i >>> 0 === i && i < this[LEN]) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return getMiss(this, i); }\n`;
-    src += `  set(i, x) { if (!(#o in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this[LEN])) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
+    src += `  get length() { if (!(#a in Object(this))) badThis(this, 'length'); return this.#n; }\n`;
+    src += `  get(i) { if (!(#a in Object(this))) badThis(this, 'get'); if (typeof i === 'number' && i >>> 0 === i && i < this.#n) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return getMiss(this, i); }\n`;
+    src += `  set(i, x) { if (!(#a in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this.#n)) throw rangeError(this, i); const j = this.#o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
   }
-  src += `}\nreturn { C: __SharedStruct__ };\n`;
+  src += `}\nreturn __SharedStruct__;\n})()`;
 
   /** This thread's registered subclass prototype for the type (SharedStructType.register). */
   const reg = { proto: null };
@@ -421,7 +442,7 @@ function buildEntry(info, builtinName) {
   if (cls !== '__SharedStruct__' && new RegExp(`(^|[^\\w$])${cls.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(src)) cls = '__SharedStruct__';
   if (cls !== '__SharedStruct__') src = src.replaceAll('__SharedStruct__', cls);
   // eslint-disable-next-line no-new-func
-  const { C } = new Function('env', src)(env);
+  const C = rt.compileIn(src, env);
   Object.defineProperty(C, 'name', { value: displayBase });
   const proto = C.prototype;
   const descs = Object.getOwnPropertyDescriptors(proto);
@@ -436,7 +457,6 @@ function buildEntry(info, builtinName) {
     for (const m of ['get', 'set']) Object.defineProperty(proto, m, { value: descs[m].value, writable: false, enumerable: false, configurable: false });
   }
   Object.setPrototypeOf(proto, elements ? ElementsProto : StructProto);
-  Object.setPrototypeOf(C, SharedStructType.prototype);
 
   const slotOf = new Map();
   for (let k = 0; k < nf; k++) slotOf.set(fields[k], FS + k);
@@ -601,7 +621,9 @@ function SharedStructType(fieldNames, keyOrOptions) {
   const entry = types[id] || buildEntry({ id, key, fields, elements });
   return entry.C;
 }
-Object.setPrototypeOf(SharedStructType.prototype, Function.prototype);
+// Struct constructors extend StructBase (a function), so `T instanceof SharedStructType` holds
+// and `Object.getPrototypeOf(T) === SharedStructType.prototype`.
+SharedStructType.prototype = rt.StructBase;
 
 function isStructId(id) {
   return id >= L.FIRST_USER_TYPE;

@@ -8,7 +8,7 @@ const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
 
-const { I32, U32, BI64, OFF, NO_ARENA, INTERNAL, TID, types } = rt;
+const { I32, U32, BI64, INTERNAL, TID, types } = rt;
 
 // Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
 const M_PARKED = 1 << 30;
@@ -201,27 +201,25 @@ class UnlockToken {
 
 function defineBuiltin(typeId, name, words, extra) {
   let has;
-  const C = class {
-    // A private brand: only genuine wrappers of this class have it; cheap to check.
-    #brand = true;
+  const C = class extends rt.SharedObject {
+    // The wrapper's arena (rt.attach keeps it alive), also this class's brand: only genuine
+    // wrappers of this class have it; cheap to check.
+    #arena;
     static {
-      has = (v) => v !== null && typeof v === 'object' && #brand in v;
+      has = (v) => v !== null && typeof v === 'object' && #arena in v;
     }
-    [OFF] = 0;
-    #arena = NO_ARENA; // keeps the wrapper's arena alive (rt.attach)
     constructor(a, b) {
       if (a === INTERNAL) {
-        this[OFF] = b;
-        this.#arena = rt.attach(this);
+        super(rt.SECRET, b);
+        this.#arena = rt.attach(this, b);
       } else {
         rt.opStart();
         const o = rt.allocObject(words, typeId);
         for (let k = 1; k < words; k++) rt.F64[o + k] = 0;
-        this[OFF] = o;
-        this.#arena = rt.attach(this);
-        rt.insertWrapper(this, o);
+        super(rt.SECRET, o);
+        this.#arena = rt.attach(this, o);
       }
-      rt.freeze(this); // as taken at load (docs/gc.md, "Making a wrapper")
+      if (rt.sealing.on) rt.seal(this);
     }
   };
   Object.defineProperty(C, 'name', { value: name });
@@ -250,7 +248,7 @@ function defineBuiltin(typeId, name, words, extra) {
 }
 
 function idx(obj) {
-  return 2 * (obj[OFF] + 1);
+  return 2 * (rt.offsetOf(obj) + 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -545,7 +543,7 @@ Object.defineProperties(Mutex, {
       // Fast path (free mutex, callback form): one CAS each way, written out here so V8
       // compiles it as a unit with the caller's loop.
       if (typeof cb === 'function' && isMutexBrand(m)) {
-        const i = 2 * (m[OFF] + 1);
+        const i = 2 * (rt.offsetOf(m) + 1);
         if (Atomics.compareExchange(I32, i, 0, TID) !== 0 && mutexTakeContended(i, -1, 'Mutex.lock') === GOT_ABANDONED) {
           return runLocked(m, cb, GOT_ABANDONED, mutexRelease);
         }

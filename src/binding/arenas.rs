@@ -109,33 +109,62 @@ unsafe fn ref_value(env: sys::napi_env, r: sys::napi_ref) -> Result<sys::napi_va
     Ok(value)
 }
 
-/// Holds arena `aid` of this thread weakly (replacing the reference of a dead arena that
-/// had the same id).
-#[napi]
-pub fn arena_weak(env: Env, aid: u32, #[napi(ts_arg_type = "object")] arena: RawArg) -> Result<()> {
+/// Makes `refs[aid]` a weak reference to `value` (replacing the reference of a dead arena
+/// that had the same id).
+fn set_weak(
+    env: sys::napi_env,
+    refs: &mut Vec<sys::napi_ref>,
+    aid: u32,
+    value: sys::napi_value,
+) -> Result<()> {
     if aid >= MAX_ARENAS {
         return Err(super::to_napi(crate::core::CoreError::range(format!(
             "shared-structs: arena id {aid} out of range"
         ))));
     }
+    let i = aid as usize;
+    if refs.len() <= i {
+        refs.resize(i + 1, std::ptr::null_mut());
+    }
+    if !refs[i].is_null() {
+        // SAFETY: refs[i] was created with this env (with_refs forgets other envs' refs).
+        let status = unsafe { sys::napi_delete_reference(env, refs[i]) };
+        check(status, "napi_delete_reference")?;
+        refs[i] = std::ptr::null_mut();
+    }
+    let mut r = std::ptr::null_mut();
+    // SAFETY: `env` is the live env of the current call and `value` a value of it; count 0
+    // makes the reference weak.
+    let status = unsafe { sys::napi_create_reference(env, value, 0, &mut r) };
+    check(status, "napi_create_reference")?;
+    refs[i] = r;
+    Ok(())
+}
+
+/// Holds arena `aid` of this thread weakly.
+#[napi]
+pub fn arena_weak(env: Env, aid: u32, #[napi(ts_arg_type = "object")] arena: RawArg) -> Result<()> {
+    let env = env.raw();
+    with_refs(env, |refs| set_weak(env, refs, aid, arena.0))
+}
+
+/// Holds `arenas[k]` weakly under id `ids[k]`, for every k (one call for a whole demotion).
+#[napi]
+pub fn arenas_weak(
+    env: Env,
+    ids: Vec<u32>,
+    #[napi(ts_arg_type = "object[]")] arenas: RawArg,
+) -> Result<()> {
     let env = env.raw();
     with_refs(env, |refs| {
-        let i = aid as usize;
-        if refs.len() <= i {
-            refs.resize(i + 1, std::ptr::null_mut());
+        for (k, &aid) in ids.iter().enumerate() {
+            let mut value = std::ptr::null_mut();
+            // SAFETY: `env` is this call's env and `arenas.0` a value of this call; a
+            // non-array or a missing element is reported as an error by N-API.
+            let status = unsafe { sys::napi_get_element(env, arenas.0, k as u32, &mut value) };
+            check(status, "napi_get_element")?;
+            set_weak(env, refs, aid, value)?;
         }
-        if !refs[i].is_null() {
-            // SAFETY: refs[i] was created with this env (with_refs forgets other envs' refs).
-            let status = unsafe { sys::napi_delete_reference(env, refs[i]) };
-            check(status, "napi_delete_reference")?;
-            refs[i] = std::ptr::null_mut();
-        }
-        let mut r = std::ptr::null_mut();
-        // SAFETY: `env` is this call's live env and `arena.0` a value of this call; count 0
-        // makes the reference weak.
-        let status = unsafe { sys::napi_create_reference(env, arena.0, 0, &mut r) };
-        check(status, "napi_create_reference")?;
-        refs[i] = r;
         Ok(())
     })
 }

@@ -1,4 +1,4 @@
-//! Bindings for the collector: thread blocks, TLAB refills, root tables, V8 interrupts,
+//! Bindings for the collector: thread blocks, TLAB refills, root bitmaps, V8 interrupts,
 //! `gc()`.
 //!
 //! Stopping a thread that is running JS uses `v8::Isolate::RequestInterrupt`, which V8
@@ -153,24 +153,22 @@ pub fn refill_tlab(rt: &'static core::Runtime, tid: u32, min_words: usize) -> Co
 pub fn alloc_large(rt: &'static core::Runtime, tid: u32, words: usize) -> CoreResult<u32> {
     // Parsable at once (a FREE header, written under the allocator lock); JS writes the
     // real header right after.
-    let off = rt.alloc_large(words, None, Some(tid))?;
+    let off = rt.alloc_page_aligned(words, Some(tid))?;
     if let Some(block) = thread_block(tid) {
         push_young(rt, block, off, off + words);
     }
     Ok(off as u32)
 }
 
-/// Called from the env cleanup hook: drop the thread's roots and free its block and tables.
+/// Called from the env cleanup hook: drop the thread's roots and free its block.
 pub fn thread_exit(rt: &core::Runtime, tid: u32) {
     if let Some(block) = thread_block(tid) {
         core::sync::release_read_locks(&rt.region, &rt.lot, block, tid);
     }
     BLOCKS.lock().remove(&tid);
-    if let Some((block, tables)) = rt.gc.thread_exit(&rt.region, tid) {
-        for t in tables.into_iter().chain(std::iter::once(block)) {
-            let words = (rt.region.word(t as usize).load(Ordering::Relaxed) >> 32) as usize;
-            write_free(&rt.region, t as usize, words.max(1));
-        }
+    if let Some(block) = rt.gc.thread_exit(&rt.region, tid) {
+        let words = (rt.region.word(block as usize).load(Ordering::Relaxed) >> 32) as usize;
+        write_free(&rt.region, block as usize, words.max(1));
     }
 }
 
@@ -193,42 +191,36 @@ pub fn bind_thread_block(tid: u32, block: u32) -> Result<()> {
     Ok(())
 }
 
-/// A new root table of `capacity` u32 keys for thread `tid` (a root from now on).
-/// Keys start at u32 index `2 * offset + 4`.
-#[napi]
-pub fn alloc_root_table(tid: u32, capacity: u32) -> Result<u32> {
-    super::sync::check_own_tid(tid)?;
-    let rt = rt()?;
-    let words = 2 + (capacity as usize).div_ceil(2);
-    let header = ((words as u64) << 32) | layout::TYPE_ROOT_TABLE as u64;
-    let off = rt
-        .alloc_large(words, Some(header), Some(tid))
-        .map_err(to_napi)?;
-    for w in off + 2..off + words {
-        rt.region.word(w).store(0, Ordering::Relaxed);
-    }
-    rt.region
-        .word(off + 1)
-        .store(capacity as u64, Ordering::Relaxed);
-    rt.gc.add_root_table(tid, off as u32);
-    Ok(off as u32)
+#[napi(object, object_from_js = false)]
+pub struct RootBitmapView {
+    /// The bitmap (bits, then the page summary), external memory owned by the addon.
+    pub buffer: super::heap::RawValue,
+    /// u32 words of bits (one bit per heap word).
+    pub bit_words: u32,
+    /// Byte offset and u32 words of the page summary (one bit per page).
+    pub summary_byte_offset: u32,
+    pub summary_words: u32,
 }
 
-/// Makes `table` the thread's only root table and frees the others.
+/// The calling thread's root bitmap as an external ArrayBuffer (docs/identity.md).
 #[napi]
-pub fn set_root_table(tid: u32, table: u32) -> Result<()> {
+pub fn root_bitmap(env: Env, tid: u32) -> Result<RootBitmapView> {
     super::sync::check_own_tid(tid)?;
     let rt = rt()?;
-    if !rt.gc.has_root_table(tid, table) {
-        return Err(to_napi(core::CoreError::type_error(format!(
-            "shared-structs: {table} is not a root table of thread {tid}"
-        ))));
-    }
-    for old in rt.gc.set_root_table(tid, table) {
-        let words = (rt.region.word(old as usize).load(Ordering::Relaxed) >> 32) as usize;
-        write_free(&rt.region, old as usize, words.max(1));
-    }
-    Ok(())
+    let b = rt.gc.root_bitmap(tid).ok_or_else(|| {
+        to_napi(core::CoreError::type_error(format!(
+            "shared-structs: thread {tid} is not registered"
+        )))
+    })?;
+    // SAFETY: the bitmap's mapping is never unmapped (roots.rs), so the buffer never
+    // dangles; no finalizer is needed.
+    let buffer = unsafe { super::heap::external_buffer(&env, b.base(), b.bytes()) }?;
+    Ok(RootBitmapView {
+        buffer,
+        bit_words: b.bit_words() as u32,
+        summary_byte_offset: b.summary_byte_offset() as u32,
+        summary_words: b.summary_words() as u32,
+    })
 }
 
 /// Runs a full collection now (the calling thread counts as stopped). Returns false if it

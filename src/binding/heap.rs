@@ -34,15 +34,23 @@ impl TypeName for RawValue {
 #[napi(ts_return_type = "ArrayBuffer")]
 pub fn heap_buffer(env: Env) -> Result<RawValue> {
     let rt = rt()?;
+    // SAFETY: the region is never unmapped (region.rs).
+    unsafe { external_buffer(&env, rt.region.base(), rt.region.bytes()) }
+}
+
+/// An external ArrayBuffer over `bytes` bytes at `base`, with no finalizer.
+///
+/// # Safety
+/// The memory must stay mapped for the rest of the process.
+pub unsafe fn external_buffer(env: &Env, base: *mut u8, bytes: usize) -> Result<RawValue> {
     let mut value = std::ptr::null_mut();
-    // SAFETY: `env` is the live env of this call; the region pointer is valid for
-    // `rt.region.bytes()` bytes for the rest of the process (never unmapped), so the buffer
-    // never dangles; passing no finalizer is allowed by N-API.
+    // SAFETY: `env` is the live env of this call; the caller guarantees that the memory
+    // outlives the buffer; passing no finalizer is allowed by N-API.
     let status = unsafe {
         sys::napi_create_external_arraybuffer(
             env.raw(),
-            rt.region.base().cast(),
-            rt.region.bytes(),
+            base.cast(),
+            bytes,
             None,
             std::ptr::null_mut(),
             &mut value,

@@ -170,24 +170,27 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     super::gc::record_block(tid, block);
     let ring_slot = slot.clone();
     let isolate = super::gc::current_isolate();
-    rt.gc.register_thread(
-        tid,
-        block,
-        Box::new(move || {
-            super::gc::request_interrupt(isolate, tid);
-            let guard = ring_slot.lock();
-            if let Some(t) = *guard {
-                // SAFETY: as for the doorbell above: the tsfn is alive while the slot holds it.
-                unsafe {
-                    sys::napi_call_threadsafe_function(
-                        t as sys::napi_threadsafe_function,
-                        GC_PAYLOAD as usize as *mut c_void,
-                        sys::ThreadsafeFunctionCallMode::nonblocking,
-                    );
+    rt.gc
+        .register_thread(
+            tid,
+            block,
+            rt.region.words(),
+            Box::new(move || {
+                super::gc::request_interrupt(isolate, tid);
+                let guard = ring_slot.lock();
+                if let Some(t) = *guard {
+                    // SAFETY: as for the doorbell above: the tsfn is alive while the slot holds it.
+                    unsafe {
+                        sys::napi_call_threadsafe_function(
+                            t as sys::napi_threadsafe_function,
+                            GC_PAYLOAD as usize as *mut c_void,
+                            sys::ThreadsafeFunctionCallMode::nonblocking,
+                        );
+                    }
                 }
-            }
-        }),
-    );
+            }),
+        )
+        .map_err(to_napi)?;
     let entry = ThreadEntry {
         tid,
         tsfn: slot,

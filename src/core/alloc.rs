@@ -109,6 +109,18 @@ impl Heap {
         r
     }
 
+    /// Gives `[start, start + len)`, taken under `st`'s lock, back as a FREE span.
+    fn give_back(st: &mut State, region: &Region, start: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        write_free(region, start, len);
+        if len >= MIN_REUSE_WORDS {
+            st.free.insert((len, start));
+            st.free_words += len;
+        }
+    }
+
     fn has_span(st: &State, words: usize, up_to: usize) -> bool {
         let want = words.max(if up_to > words { MIN_REUSE_WORDS } else { 0 });
         st.free.range((want, 0)..).next().is_some()
@@ -282,6 +294,41 @@ impl Heap {
         let (start, _) = self.take(region, words, words, Some(h))?;
         self.large_objects.fetch_add(1, Ordering::Relaxed);
         Ok(start)
+    }
+
+    /// A large object that starts on a page boundary (`PAGE_WORDS`), with a FREE header over
+    /// it: a JS object's wrapper then has a page, hence an arena, of its own (docs/identity.md).
+    /// Takes up to `PAGE_WORDS - 1` words more and gives the head and tail back, all under the
+    /// allocator lock (no sweep can see the span half split).
+    pub fn alloc_page_aligned(&self, region: &Region, words: usize) -> CoreResult<usize> {
+        if words == 0 {
+            return Err(CoreError::range(
+                "shared-structs: cannot allocate zero words",
+            ));
+        }
+        let want = words
+            .checked_add(layout::PAGE_WORDS - 1)
+            .ok_or_else(|| CoreError::range("shared-structs: allocation too large"))?;
+        let mut st = self.state.lock();
+        let deadline = std::time::Instant::now() + SWEEP_WAIT;
+        while st.sweeping && !Self::has_span(&st, want, want) {
+            if self.published.wait_until(&mut st, deadline).timed_out() {
+                break;
+            }
+        }
+        let (start, len) = self.take_locked(&mut st, region, want, want)?;
+        let aligned = start.next_multiple_of(layout::PAGE_WORDS);
+        Self::give_back(&mut st, region, start, aligned - start);
+        write_free(region, aligned, words);
+        Self::give_back(
+            &mut st,
+            region,
+            aligned + words,
+            start + len - aligned - words,
+        );
+        drop(st);
+        self.large_objects.fetch_add(1, Ordering::Relaxed);
+        Ok(aligned)
     }
 
     /// Words allocated since the last collection.

@@ -8,7 +8,8 @@
 //!    its doorbell (which fires when the thread is idle in its event loop). Either one calls
 //!    [`Collector::safepoint`] on that thread, which blocks until marking is over. Threads
 //!    inside a native wait (`enter_native`) count as stopped; they block on the way out.
-//! 2. **Mark** (all JS stopped). Roots: every thread's identity-table keys (root tables),
+//! 2. **Mark** (all JS stopped). Roots: the objects every thread holds wrappers for (its
+//!    root bitmap, roots.rs),
 //!    its string ring, the objects its current operation allocated (young ranges), pinned
 //!    tokens. Each thread's TLAB is retired (FREE header over the unused tail) and its
 //!    string read cache cleared. Marking writes the cycle's *epoch* (1..=127) into the
@@ -28,14 +29,16 @@
 //!
 //! Soundness rests on: JS never holds an unrooted offset across a safepoint except objects
 //! its current operation allocated (young ranges cover those); no JS runs while marking;
-//! wrappers stay in the identity table (a root) until JS has seen them die.
+//! wrappers stay rooted in their thread's root bitmap until JS has seen them die.
 
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::alloc::write_free;
 use super::layout::{self, tb};
+use super::roots::{BitmapPool, RootBitmap};
 use super::safepoint::Safepoints;
 use super::Runtime;
 
@@ -44,8 +47,8 @@ pub use super::safepoint::Ring;
 struct ThreadRec {
     /// Word offset of the thread block.
     block: u32,
-    /// Word offsets of root tables (identity-table keys).
-    tables: Vec<u32>,
+    /// The objects the thread holds wrappers for (written by its JS, read at safepoints).
+    roots: Arc<RootBitmap>,
 }
 
 /// Statistics of the collector.
@@ -74,6 +77,8 @@ pub struct Collector {
     threshold: AtomicU64,
     enabled: AtomicBool,
     thread_started: AtomicBool,
+    /// Root bitmaps of exited threads, for new ones.
+    bitmaps: BitmapPool,
 }
 
 /// A collection starts once this many words were allocated since the last (and at least
@@ -110,6 +115,7 @@ impl Collector {
             threshold: AtomicU64::new(MIN_TRIGGER_WORDS),
             enabled: AtomicBool::new(enabled),
             thread_started: AtomicBool::new(false),
+            bitmaps: BitmapPool::default(),
         }
     }
 
@@ -127,23 +133,37 @@ impl Collector {
 
     // ---- thread registry -------------------------------------------------------------
 
-    /// Registers a JS thread with its block; waits if a collection is in progress.
-    pub fn register_thread(&self, tid: u32, block: u32, ring: Ring) {
+    /// Registers a JS thread with its block and a zeroed root bitmap for a heap of
+    /// `heap_words`; waits if a collection is in progress.
+    pub fn register_thread(
+        &self,
+        tid: u32,
+        block: u32,
+        heap_words: usize,
+        ring: Ring,
+    ) -> super::CoreResult<()> {
+        let roots = Arc::new(self.bitmaps.take(heap_words)?);
         self.threads.register(
             tid,
             ThreadRec {
                 block,
-                tables: Vec::new(),
+                roots,
             },
             ring,
         );
+        Ok(())
+    }
+
+    /// The root bitmap of thread `tid` (JS views it as an external ArrayBuffer).
+    pub fn root_bitmap(&self, tid: u32) -> Option<Arc<RootBitmap>> {
+        self.threads.read(tid, |t| t.roots.clone())
     }
 
     /// The thread is gone: its roots go with it. Waits while marking reads them. Retires
     /// its TLAB (under the lock, so no collection can see an unplugged TLAB: a TLAB handed
     /// out since the last stop is beyond the range any running sweep walks).
-    /// Returns its block and tables so the caller can free them.
-    pub fn thread_exit(&self, region: &super::region::Region, tid: u32) -> Option<(u32, Vec<u32>)> {
+    /// Returns its block so the caller can free it; its root bitmap is kept for a new thread.
+    pub fn thread_exit(&self, region: &super::region::Region, tid: u32) -> Option<u32> {
         let rec = self.threads.exit(tid, |rec| {
             let cell = |i: usize| {
                 region
@@ -160,30 +180,15 @@ impl Collector {
             cell(tb::TOP).store(0, Ordering::Relaxed);
             cell(tb::LIMIT).store(0, Ordering::Relaxed);
         });
-        rec.map(|r| (r.block, r.tables))
-    }
-
-    /// Adds a root table for `tid` (the old ones stay until `set_root_table`).
-    pub fn add_root_table(&self, tid: u32, table: u32) {
-        self.threads.update(tid, |t| t.tables.push(table));
-    }
-
-    /// Whether `table` is one of thread `tid`'s root tables.
-    pub fn has_root_table(&self, tid: u32, table: u32) -> bool {
-        self.threads
-            .read(tid, |t| t.tables.contains(&table))
-            .unwrap_or(false)
-    }
-
-    /// Makes `table` the thread's only root table; returns the others (to free).
-    pub fn set_root_table(&self, tid: u32, table: u32) -> Vec<u32> {
-        self.threads
-            .update(tid, |t| {
-                let old: Vec<u32> = t.tables.iter().copied().filter(|&x| x != table).collect();
-                t.tables = vec![table];
-                old
-            })
-            .unwrap_or_default()
+        rec.map(|r| {
+            // The JS view of the bitmap is gone with the thread's env; a collection that
+            // copied the Arc before the removal may still read it, so it is reused only once
+            // that copy is dropped.
+            if let Ok(b) = Arc::try_unwrap(r.roots) {
+                self.bitmaps.give_back(b);
+            }
+            r.block
+        })
     }
 
     pub fn thread_count(&self) -> usize {
@@ -257,8 +262,8 @@ impl Collector {
                 .store(on as u32, Ordering::Release);
         };
         let Some(threads) = self.threads.stop(caller, ARRIVAL_DEADLINE, active, |recs| {
-            recs.map(|r| (r.block, r.tables.clone()))
-                .collect::<Vec<(u32, Vec<u32>)>>()
+            recs.map(|r| (r.block, r.roots.clone()))
+                .collect::<Vec<(u32, Arc<RootBitmap>)>>()
         }) else {
             self.stats.lock().aborted += 1;
             return Outcome::Aborted;
@@ -277,8 +282,8 @@ impl Collector {
             live_objects: 0,
             live_words: 0,
         };
-        for (block, tables) in &threads {
-            m.thread_roots(*block, tables);
+        for (block, roots) in &threads {
+            m.thread_roots(*block, roots);
         }
         for off in rt.tokens.pinned_offsets() {
             m.mark(off as usize);
@@ -386,9 +391,7 @@ impl Shapes {
         let hi = (h >> 32) as usize;
         let w1 = || region.word(off + 1).load(Ordering::Relaxed) as u32 as usize;
         Some(match ty {
-            layout::TYPE_FREE | layout::TYPE_THREAD_BLOCK | layout::TYPE_ROOT_TABLE => {
-                (hi.max(1), 0, 0)
-            }
+            layout::TYPE_FREE | layout::TYPE_THREAD_BLOCK => (hi.max(1), 0, 0),
             layout::TYPE_STRING => (2 + w1().div_ceil(4), 0, 0),
             layout::TYPE_BIGINT => (2 + w1(), 0, 0),
             layout::TYPE_DOUBLE => (2, 0, 0),
@@ -402,7 +405,8 @@ impl Shapes {
                     let len = w1();
                     (2 + nf as usize + len, 2, nf as usize + len)
                 } else {
-                    (1 + nf as usize, 1, nf as usize)
+                    // At least 2 words (wrapper slots are indexed by offset / 2).
+                    ((1 + nf as usize).max(2), 1, nf as usize)
                 }
             }
             _ => return None,
@@ -447,7 +451,6 @@ fn try_mark<const SHARED: bool>(
         if (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == epoch
             || ty == layout::TYPE_FREE
             || ty == layout::TYPE_THREAD_BLOCK
-            || ty == layout::TYPE_ROOT_TABLE
         {
             return false;
         }
@@ -626,7 +629,7 @@ impl Marker<'_> {
     }
 
     /// Roots of one thread; also retires its TLAB and clears its string read cache.
-    fn thread_roots(&mut self, block: u32, tables: &[u32]) {
+    fn thread_roots(&mut self, block: u32, roots: &RootBitmap) {
         let top = self.cell(block, tb::TOP).load(Ordering::Relaxed) as usize;
         let limit = self.cell(block, tb::LIMIT).load(Ordering::Relaxed) as usize;
         let young = self.cell(block, tb::YOUNG).load(Ordering::Relaxed) as usize;
@@ -688,21 +691,8 @@ impl Marker<'_> {
                 self.mark(off);
             }
         }
-        // Identity-table keys: objects this thread holds wrappers for.
-        for &t in tables {
-            // Word 1 hi: set by JS on a zeroed spare table (double buffering): nothing to scan.
-            if self.cell(t, 3).load(Ordering::Relaxed) != 0 {
-                continue;
-            }
-            let cap = self.cell(t, 2).load(Ordering::Relaxed) as usize;
-            for i in 0..cap {
-                let off = self.cell(t, 4 + i).load(Ordering::Relaxed);
-                // 0: empty slot; u32::MAX: tombstone (an entry JS dropped, docs/identity.md).
-                if off != 0 && off != layout::TABLE_TOMBSTONE {
-                    self.mark(off as usize);
-                }
-            }
-        }
+        // Objects this thread holds wrappers for.
+        roots.for_each_root(|off| self.mark(off));
     }
 }
 
@@ -773,7 +763,7 @@ fn sweep(
         let lo = h as u32;
         let ty = lo & layout::TYPE_MASK;
         let marked = (lo & layout::MARK_MASK) >> layout::MARK_SHIFT == epoch;
-        let keep = ty == layout::TYPE_THREAD_BLOCK || ty == layout::TYPE_ROOT_TABLE || marked;
+        let keep = ty == layout::TYPE_THREAD_BLOCK || marked;
         if ty == layout::TYPE_FREE {
             if run_start == usize::MAX {
                 run_start = o;

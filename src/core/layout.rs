@@ -18,9 +18,10 @@ pub const WORD: usize = 8;
 pub const CONTROL_WORDS: usize = 512;
 /// First word that can hold an object. Offset 0 is never a valid object.
 pub const HEAP_START: usize = CONTROL_WORDS;
-/// A dropped identity-table key (JS writes it as Int32 -1). Never an object offset: the
-/// region is smaller than 2^32 - 1 words.
-pub const TABLE_TOMBSTONE: u32 = u32::MAX;
+/// Wrappers are grouped by heap page (docs/identity.md): a page is `PAGE_WORDS` words, and
+/// large objects start on a page boundary so that their wrapper has a page of its own.
+pub const PAGE_BITS: u32 = 9;
+pub const PAGE_WORDS: usize = 1 << PAGE_BITS;
 
 /// Control block cells (u32 index into the region viewed as `Uint32Array`).
 pub const CTL_MAGIC: usize = 0;
@@ -43,8 +44,7 @@ pub const TYPE_MAP: u32 = 8;
 pub const TYPE_MAP_TABLE: u32 = 9;
 /// Per-thread block of root cells (TLAB top/limit, young ranges, string caches); see gc.rs.
 pub const TYPE_THREAD_BLOCK: u32 = 10;
-/// A thread's identity table keys (offsets of objects it holds wrappers for).
-pub const TYPE_ROOT_TABLE: u32 = 11;
+// 11 is retired (it was a thread's identity-table keys, now per-thread root bitmaps: roots.rs).
 /// A NaN whose bits fall in the tag space, kept bit-exact: word 1 = the raw 64 bits.
 pub const TYPE_DOUBLE: u32 = 12;
 pub const FIRST_USER_TYPE: u32 = 16;

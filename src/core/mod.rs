@@ -6,6 +6,7 @@ pub mod gc;
 pub mod layout;
 pub mod park;
 pub mod region;
+pub mod roots;
 pub mod safepoint;
 pub mod shim;
 pub mod sync;
@@ -64,6 +65,16 @@ impl Runtime {
         self.with_retry(caller, || {
             self.heap.alloc_large(&self.region, words, header)
         })
+    }
+
+    /// A large JS object starting on a page boundary (FREE header until JS writes its own);
+    /// same policy as `alloc_tlab`.
+    pub fn alloc_page_aligned(
+        &'static self,
+        words: usize,
+        caller: Option<u32>,
+    ) -> CoreResult<usize> {
+        self.with_retry(caller, || self.heap.alloc_page_aligned(&self.region, words))
     }
 
     fn with_retry<T>(
