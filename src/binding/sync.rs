@@ -322,14 +322,11 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
     let w = word(rt, index)?;
     let waiters = word(rt, index + 1)?;
     let abort = abort_check(&env);
-    // Counted for the whole wait (core::sync::cond_notify), taken before the sequence is
-    // checked: a notify bumps the sequence before it reads the count, so one of the two sees
-    // the other.
-    waiters.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let r = blocking(rt, tid, true, || {
         sync::cond_wait(
             &rt.lot,
             w,
+            waiters,
             index,
             tid,
             seq,
@@ -337,14 +334,7 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
             &abort,
         )
     });
-    sync::cond_waiters_gone(waiters, 1);
     Ok(match r {
-        Ok(true) if abort() => {
-            // Woken while this thread is being terminated: the wake-up would be lost with
-            // it (a notify(cv, 1) consumed, the other waiters left asleep). Pass it on.
-            sync::cond_notify(&rt.lot, waiters, index, 1);
-            sync::Acquire::Aborted as u32
-        }
         Ok(true) => 1,
         Ok(false) => 0,
         Err(a) => a as u32,
@@ -357,14 +347,9 @@ pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> 
     let rt = rt()?;
     let w = word(rt, index)?;
     let waiters = word(rt, index + 1)?;
-    waiters.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let queued = rt.lot.park_async(index, WaitKind::Condition, tid, id, || {
-        w.load(std::sync::atomic::Ordering::SeqCst) == seq
-    });
-    if !queued {
-        sync::cond_waiters_gone(waiters, 1);
-    }
-    Ok(queued)
+    Ok(sync::cond_wait_async(
+        &rt.lot, w, waiters, index, tid, seq, id,
+    ))
 }
 
 /// Removes async condition waiter `id` (on timeout); false if a notify took it first.
@@ -372,11 +357,7 @@ pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> 
 pub fn cond_cancel_async(index: u32, tid: u32, id: u32) -> Result<bool> {
     let rt = rt()?;
     let waiters = word(rt, index + 1)?;
-    let removed = rt.lot.cancel_async(index, tid, id, |_| {});
-    if removed {
-        sync::cond_waiters_gone(waiters, 1);
-    }
-    Ok(removed)
+    Ok(sync::cond_cancel_async(&rt.lot, waiters, index, tid, id))
 }
 
 /// Wakes up to `count` condition waiters (Infinity = all); returns how many.

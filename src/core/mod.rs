@@ -13,6 +13,9 @@ pub mod sync;
 pub mod tokens;
 pub mod types;
 
+#[cfg(all(test, loom))]
+mod models;
+
 use once_cell::sync::OnceCell;
 
 pub use error::{CoreError, CoreResult};

@@ -12,11 +12,10 @@
 //! the owner of a lock is still alive (abandoned mutexes) and so a thread's exit can wake
 //! whoever waits on a lock it held.
 
-use parking_lot::{Condvar, Mutex};
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use super::shim::{Arc, AtomicU32, Condvar, Instant, Map, Mutex, Ordering};
 
 /// What a waiter waits for (used to decide whom a thread's death must wake).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,11 +85,11 @@ impl Unparked {
 }
 
 struct Inner {
-    queues: HashMap<u32, VecDeque<Waiter>>,
-    threads: HashMap<u32, Arc<Doorbell>>,
+    queues: Map<u32, VecDeque<Waiter>>,
+    threads: Map<u32, Arc<Doorbell>>,
     /// Locks handed to async waiters whose thread has not yet acknowledged the doorbell:
     /// (tid, waiter id) -> (key, kind). If that thread exits first, the lock is given back.
-    grants: HashMap<(u32, u32), (u32, WaitKind)>,
+    grants: Map<(u32, u32), (u32, WaitKind)>,
 }
 
 pub struct ParkingLot {
@@ -111,9 +110,9 @@ impl ParkingLot {
     pub fn new() -> Self {
         ParkingLot {
             inner: Mutex::new(Inner {
-                queues: HashMap::new(),
-                threads: HashMap::new(),
-                grants: HashMap::new(),
+                queues: Map::default(),
+                threads: Map::default(),
+                grants: Map::default(),
             }),
             next_tid: AtomicU32::new(1),
         }
@@ -451,7 +450,7 @@ impl QueueView<'_> {
 }
 
 fn remove_where(
-    queues: &mut HashMap<u32, VecDeque<Waiter>>,
+    queues: &mut Map<u32, VecDeque<Waiter>>,
     key: u32,
     pred: impl Fn(&Waiter) -> bool,
 ) -> bool {

@@ -13,7 +13,7 @@
 #[cfg(not(loom))]
 mod imp {
     pub use parking_lot::{Condvar, Mutex, MutexGuard};
-    pub use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+    pub use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64};
     pub use std::sync::Arc;
     pub use std::time::Instant;
 
@@ -38,7 +38,7 @@ mod imp {
     use std::time::Duration;
 
     pub use loom::hint::spin_loop;
-    pub use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+    pub use loom::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64};
     pub use loom::sync::Arc;
     pub use loom::thread::yield_now;
 

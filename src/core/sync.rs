@@ -24,10 +24,10 @@
 //! all parked readers (if any) else to one writer; the last reader's release grants it to
 //! one writer.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::park::{ParkResult, ParkingLot, QueueView, WaitKind};
+use super::shim::{fence, AtomicU32, Instant, Ordering};
 
 pub const MUTEX_PARKED: u32 = 1 << 30;
 pub const MUTEX_OWNER: u32 = MUTEX_PARKED - 1;
@@ -36,6 +36,10 @@ pub const RW_READERS: u32 = (1 << 24) - 1;
 pub const RW_WRITER: u32 = 1 << 24;
 pub const RW_WRITERS_PARKED: u32 = 1 << 25;
 pub const RW_READERS_PARKED: u32 = 1 << 26;
+
+/// Spins of a contended blocking `mutex_lock` before it parks (one under loom: spinning is
+/// only a speed-up, and every spin would multiply the interleavings to explore).
+const SPINS: u32 = if cfg!(loom) { 1 } else { 40 };
 
 /// How a blocking acquire ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,15 @@ pub enum Acquire {
     Aborted = 3,
     /// Queued as an async waiter; the doorbell will ring.
     Queued = 4,
+}
+
+/// Writes the next state of a lock word, decided under the queue lock. A swap, not a
+/// plain store: the same here (parkers' CASes that it overwrites only set a parked bit,
+/// and each parker then re-validates under the queue lock), but loom 0.7 lets a plain store
+/// fall between the read and the write of a concurrent CAS (tokio-rs/loom#254), and would
+/// report a lost wake-up that cannot happen.
+fn put(word: &AtomicU32, v: u32) {
+    word.swap(v, Ordering::Release);
 }
 
 /// Parks with the caller's deadline and abort check; maps an abort to `Err`. Lock waits
@@ -114,11 +127,11 @@ pub fn mutex_lock(
             }
             continue;
         }
-        if spins < 40 && async_id.is_none() {
+        if spins < SPINS && async_id.is_none() {
             spins += 1;
-            std::hint::spin_loop();
-            if spins > 10 {
-                std::thread::yield_now();
+            super::shim::spin_loop();
+            if spins > 10 || cfg!(loom) {
+                super::shim::yield_now();
             }
             continue;
         }
@@ -176,24 +189,33 @@ pub fn mutex_unlock(lot: &ParkingLot, word: &AtomicU32, key: u32, tid: u32) -> b
         return false;
     }
     lot.unpark(key, 1, None, false, |_, remaining| {
-        word.store(if remaining { MUTEX_PARKED } else { 0 }, Ordering::Release);
+        put(word, if remaining { MUTEX_PARKED } else { 0 });
     });
     true
 }
 
-/// Condition wait: parks while the sequence word still equals `seq`.
-/// Returns true if woken (or the sequence had already moved), false on timeout.
+/// Condition wait: parks while the sequence word `word` still equals `seq` (read by the
+/// caller before it released the mutex). Returns true if woken (or the sequence had already
+/// moved), false on timeout. The waiter is counted in `waiters` (word 1 hi) for the whole
+/// call, counted before the sequence is checked: a notify bumps the sequence before it reads
+/// the count, so one of the two sees the other (a store-load order on each side: the SeqCst
+/// fence after the count makes it explicit, and is what loom checks, which models SeqCst
+/// accesses as AcqRel).
+#[allow(clippy::too_many_arguments)]
 pub fn cond_wait(
     lot: &ParkingLot,
     word: &AtomicU32,
+    waiters: &AtomicU32,
     key: u32,
     tid: u32,
     seq: u32,
     deadline: Option<Instant>,
     abort: &dyn Fn() -> bool,
 ) -> Result<bool, Acquire> {
-    let validate = || word.load(Ordering::Acquire) == seq;
-    match park_until(
+    waiters.fetch_add(1, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    let validate = || word.load(Ordering::SeqCst) == seq;
+    let r = park_until(
         lot,
         key,
         WaitKind::Condition,
@@ -202,11 +224,56 @@ pub fn cond_wait(
         None,
         deadline,
         abort,
-    )? {
+    );
+    cond_waiters_gone(waiters, 1);
+    match r? {
         ParkResult::TimedOut => Ok(false),
+        _ if abort() => {
+            // Woken while this thread is being terminated: the wake-up would be lost with
+            // it (a notify(cv, 1) consumed, the other waiters left asleep). Pass it on.
+            cond_notify(lot, waiters, key, 1);
+            Err(Acquire::Aborted)
+        }
         // Woken by a notify, or the sequence moved before we queued (a notify came first).
         _ => Ok(true),
     }
+}
+
+/// Queues async condition waiter `id` if the sequence is still `seq`, counted in `waiters`
+/// while queued; false means "already notified" (not queued, not counted).
+pub fn cond_wait_async(
+    lot: &ParkingLot,
+    word: &AtomicU32,
+    waiters: &AtomicU32,
+    key: u32,
+    tid: u32,
+    seq: u32,
+    id: u32,
+) -> bool {
+    waiters.fetch_add(1, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    let queued = lot.park_async(key, WaitKind::Condition, tid, id, || {
+        word.load(Ordering::SeqCst) == seq
+    });
+    if !queued {
+        cond_waiters_gone(waiters, 1);
+    }
+    queued
+}
+
+/// Removes async condition waiter `id` (its timeout passed); false if a notify took it first.
+pub fn cond_cancel_async(
+    lot: &ParkingLot,
+    waiters: &AtomicU32,
+    key: u32,
+    tid: u32,
+    id: u32,
+) -> bool {
+    let removed = lot.cancel_async(key, tid, id, |_| {});
+    if removed {
+        cond_waiters_gone(waiters, 1);
+    }
+    removed
 }
 
 /// A RwLock waiter of `kind` left the queue without the lock (timeout, cancelled async
@@ -273,18 +340,10 @@ pub fn cond_waiters_gone(waiters: &AtomicU32, n: u32) {
     });
 }
 
-/// The state word at u32 index `key` (word 1 lo of an object) if that object is of type
-/// `ty`: what a parking key or a READS cell names, checked before it is written.
-fn lock_word(region: &super::region::Region, key: u32, ty: u32) -> Option<&AtomicU32> {
-    use super::layout::{self, tb};
-    let off = tb::read_lock_object(key)?;
-    if off >= region.words()
-        || region.word(off).load(Ordering::Acquire) as u32 & layout::TYPE_MASK != ty
-    {
-        return None;
-    }
-    region.u32_at(key)
-}
+/// The two words of the lock whose parking key is `key`, found by the caller: (sequence,
+/// waiter count) of a Condition, (state, owner) of a SharedMutex; None if `key` no longer
+/// names such a lock.
+pub type LockWords<'a> = dyn Fn(u32, WaitKind) -> Option<(&'a AtomicU32, &'a AtomicU32)> + 'a;
 
 /// The lock side of a JS thread's exit (its env cleanup hook), in this order:
 /// 1. drop its queued async waiters (giving back a Condition waiter's count, clearing a
@@ -296,87 +355,115 @@ fn lock_word(region: &super::region::Region, key: u32, ty: u32) -> Option<&Atomi
 ///    dead before 2, a waiter took an undelivered grant as abandoned).
 ///
 /// Its recorded read locks are released afterwards with its thread block
-/// ([`release_read_locks`]).
-pub fn thread_exit(region: &super::region::Region, lot: &ParkingLot, tid: u32) {
-    use super::layout::{TYPE_CONDITION, TYPE_SHARED_MUTEX};
+/// ([`release_reads`]).
+pub fn exit_locks(lot: &ParkingLot, tid: u32, words: &LockWords<'_>) {
     for (key, kind) in lot.drop_async_waiters(tid) {
-        match kind {
-            WaitKind::Condition => {
-                if let (Some(_), Some(waiters)) = (
-                    lock_word(region, key, TYPE_CONDITION),
-                    region.u32_at(key + 1),
-                ) {
-                    cond_waiters_gone(waiters, 1);
-                }
+        match (kind, words(key, kind)) {
+            (WaitKind::Condition, Some((_, waiters))) => cond_waiters_gone(waiters, 1),
+            (WaitKind::Read | WaitKind::Write, Some((state, _))) => {
+                rw_waiter_gone(lot, state, key, kind)
             }
-            WaitKind::Read | WaitKind::Write => {
-                if let Some(state) = lock_word(region, key, TYPE_SHARED_MUTEX) {
-                    rw_waiter_gone(lot, state, key, kind);
-                }
-            }
-            WaitKind::Mutex => {}
+            _ => {}
         }
     }
     for (key, kind) in lot.take_grants_of(tid) {
-        match kind {
-            WaitKind::Read | WaitKind::Write => {
-                if let (Some(state), Some(owner)) = (
-                    lock_word(region, key, TYPE_SHARED_MUTEX),
-                    region.u32_at(key + 1),
-                ) {
-                    rw_unlock(lot, state, owner, key, tid, kind == WaitKind::Write);
-                }
+        match (kind, words(key, kind)) {
+            (WaitKind::Read | WaitKind::Write, Some((state, owner))) => {
+                rw_unlock(lot, state, owner, key, tid, kind == WaitKind::Write);
             }
-            WaitKind::Condition => {
-                if let (Some(_), Some(waiters)) = (
-                    lock_word(region, key, TYPE_CONDITION),
-                    region.u32_at(key + 1),
-                ) {
-                    cond_notify(lot, waiters, key, 1);
-                }
+            (WaitKind::Condition, Some((_, waiters))) => {
+                cond_notify(lot, waiters, key, 1);
             }
-            WaitKind::Mutex => {}
+            _ => {}
         }
     }
     lot.mark_dead(tid);
 }
 
-/// Releases the read locks recorded in thread block `block` (tb::READS) for thread `tid`,
-/// which is exiting. While recorded, a mutex is a root of every collection, so each cell
-/// still names a live SharedMutex; a cell is cleared only after its unlock.
-pub fn release_read_locks(region: &super::region::Region, lot: &ParkingLot, block: u32, tid: u32) {
-    use super::layout::{self, tb};
-    for i in 0..tb::READS_LEN {
-        let Some(cell) = region.u32_at(block * 2 + i as u32 + tb::READS as u32) else {
-            continue;
-        };
+/// Releases the read locks recorded in `cells` (a thread block's tb::READS: state-word
+/// indices, 0 = empty) for thread `tid`, which is exiting. While recorded, a mutex is a
+/// root of every collection, so each cell still names a live SharedMutex; a cell is cleared
+/// only after its unlock.
+pub fn release_reads<'a>(
+    lot: &ParkingLot,
+    tid: u32,
+    cells: impl IntoIterator<Item = &'a AtomicU32>,
+    words: &LockWords<'a>,
+) {
+    for cell in cells {
         let s = cell.load(Ordering::Relaxed);
-        if let (Some(state), Some(owner)) = (
-            lock_word(region, s, layout::TYPE_SHARED_MUTEX),
-            region.u32_at(s + 1),
-        ) {
-            rw_unlock(lot, state, owner, s, tid, false);
+        if s != 0 {
+            if let Some((state, owner)) = words(s, WaitKind::Read) {
+                rw_unlock(lot, state, owner, s, tid, false);
+            }
         }
         cell.store(0, Ordering::Relaxed);
     }
 }
 
-/// Records (`held`) or clears one read-lock cell (tb::READS) of thread block `block` for
-/// the SharedMutex whose state word is u32 index `s`. The slow paths record here, in Rust,
-/// in the same call that changes the reader count, so a worker terminated in JS can never
-/// hold a read lock its cells do not show, nor show one it released (the exit hook
-/// releases what the cells show). No free cell (64 holds): the hold goes unrecorded.
-pub fn note_read(region: &super::region::Region, block: u32, s: u32, held: bool) {
-    use super::layout::tb;
+/// Records (`held`) or clears one read-lock cell in `cells` for the SharedMutex whose state
+/// word is u32 index `s`. The slow paths record here, in Rust, in the same call that changes
+/// the reader count, so a worker terminated in JS can never hold a read lock its cells do
+/// not show, nor show one it released (the exit hook releases what the cells show). No free
+/// cell (64 holds): the hold goes unrecorded.
+pub fn note_read_in<'a>(cells: impl IntoIterator<Item = &'a AtomicU32>, s: u32, held: bool) {
     let (from, to) = if held { (0, s) } else { (s, 0) };
-    for i in 0..tb::READS_LEN {
-        if let Some(cell) = region.u32_at(block * 2 + i as u32 + tb::READS as u32) {
-            if cell.load(Ordering::Relaxed) == from {
-                cell.store(to, Ordering::Relaxed);
-                return;
-            }
+    for cell in cells {
+        if cell.load(Ordering::Relaxed) == from {
+            cell.store(to, Ordering::Relaxed);
+            return;
         }
     }
+}
+
+/// The words of the lock at parking key `key` in the heap, if the object there is of the
+/// type `kind` waits on (what a parking key or a READS cell names, checked before use).
+#[cfg(not(loom))]
+fn heap_lock_words(
+    region: &super::region::Region,
+    key: u32,
+    kind: WaitKind,
+) -> Option<(&AtomicU32, &AtomicU32)> {
+    use super::layout::{self, tb};
+    let ty = match kind {
+        WaitKind::Condition => layout::TYPE_CONDITION,
+        WaitKind::Read | WaitKind::Write => layout::TYPE_SHARED_MUTEX,
+        WaitKind::Mutex => return None,
+    };
+    let off = tb::read_lock_object(key)?;
+    if off >= region.words()
+        || region.word(off).load(Ordering::Acquire) as u32 & layout::TYPE_MASK != ty
+    {
+        return None;
+    }
+    Some((region.u32_at(key)?, region.u32_at(key + 1)?))
+}
+
+/// The read-lock cells (tb::READS) of thread block `block`.
+#[cfg(not(loom))]
+fn read_cells(region: &super::region::Region, block: u32) -> impl Iterator<Item = &AtomicU32> + '_ {
+    use super::layout::tb;
+    (0..tb::READS_LEN).filter_map(move |i| region.u32_at(block * 2 + i as u32 + tb::READS as u32))
+}
+
+/// [`exit_locks`] over the heap's lock words.
+#[cfg(not(loom))]
+pub fn thread_exit(region: &super::region::Region, lot: &ParkingLot, tid: u32) {
+    exit_locks(lot, tid, &|key, kind| heap_lock_words(region, key, kind));
+}
+
+/// [`release_reads`] of thread block `block`.
+#[cfg(not(loom))]
+pub fn release_read_locks(region: &super::region::Region, lot: &ParkingLot, block: u32, tid: u32) {
+    release_reads(lot, tid, read_cells(region, block), &|key, kind| {
+        heap_lock_words(region, key, kind)
+    });
+}
+
+/// [`note_read_in`] the cells of thread block `block`.
+#[cfg(not(loom))]
+pub fn note_read(region: &super::region::Region, block: u32, s: u32, held: bool) {
+    note_read_in(read_cells(region, block), s, held);
 }
 
 /// RwLock acquire (shared or exclusive) when the fast path failed.
@@ -541,19 +628,16 @@ pub fn rw_unlock(
             if readers > 0 {
                 // Grant every parked reader; parked writers stay and block new readers.
                 let n = view.take(Some(WaitKind::Read), usize::MAX, true).len() as u32;
-                state.store(
-                    n | if writers > 0 { RW_WRITERS_PARKED } else { 0 },
-                    Ordering::Release,
-                );
+                put(state, n | if writers > 0 { RW_WRITERS_PARKED } else { 0 });
             } else if writers > 0 {
                 let w = view.take(Some(WaitKind::Write), 1, true)[0];
                 owner.store(w, Ordering::Relaxed);
-                state.store(
+                put(
+                    state,
                     RW_WRITER | if writers > 1 { RW_WRITERS_PARKED } else { 0 },
-                    Ordering::Release,
                 );
             } else {
-                state.store(0, Ordering::Release);
+                put(state, 0);
             }
             return;
         }
