@@ -143,14 +143,7 @@ impl Collector {
         ring: Ring,
     ) -> super::CoreResult<()> {
         let roots = Arc::new(self.bitmaps.take(heap_words)?);
-        self.threads.register(
-            tid,
-            ThreadRec {
-                block,
-                roots,
-            },
-            ring,
-        );
+        self.threads.register(tid, ThreadRec { block, roots }, ring);
         Ok(())
     }
 
