@@ -12,6 +12,11 @@ const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = requ
 const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
 const { WorkerPool, TaskError } = require('./lib/pool');
+const transfer = require('./lib/transfer');
+
+// Shared objects sent through postMessage, workerData or structuredClone: a DataCloneError
+// naming share() unless passByReference() is on; references received are opened (lib/transfer.js).
+transfer.install();
 
 /** Statistics about the shared heap, the collector and this thread's caches. */
 function heapStats() {
@@ -63,6 +68,7 @@ module.exports = {
   release,
   isToken,
   canBeShared: rt.canBeShared,
+  passByReference: transfer.passByReference,
   heapStats,
   gc,
 };
