@@ -185,6 +185,15 @@ export declare function isToken(value: unknown): value is ShareToken;
 /** Whether `value` can be stored in a shared field (primitives other than symbols, and shared objects). */
 export declare function canBeShared(value: unknown): value is Shareable;
 
+/**
+ * Shared objects sent through postMessage, workerData or structuredClone: with `on` (default
+ * true), they arrive as the same shared objects (as V8's shared structs), from this thread and
+ * the workers it starts afterwards; off (the default until called), sending one throws a
+ * DataCloneError naming share(). Returns the previous setting. `shared-structs/transfer` and
+ * `shared-structs/polyfill` turn it on. See docs/transfer.md.
+ */
+export declare function passByReference(on?: boolean): boolean;
+
 /** Statistics about the shared heap, the collector and this thread's caches. */
 export interface HeapStats {
   /** Bytes of the heap in use: handed out and not in free lists (includes thread bookkeeping). */

@@ -55,10 +55,14 @@ function where(x) {
   return x;
 }
 
-/** Word index of `obj[key]` (a field name, or an element index of an element type). */
-function slotIndex(obj, key, fn) {
-  if (!rt.isWrapper(obj)) throw new TypeError(`atomics.${fn}: expected a shared struct or SharedArray, got ${rt.describe(obj)}`);
-  const e = entryOf(obj);
+/**
+ * Word index of `obj[key]` (a field name, or an element index of an element type). With
+ * `lengthOk`, `'length'` of an element type gives -1 - length instead (atomics.load).
+ */
+function slotIndex(obj, key, fn, lengthOk) {
+  const id = rt.typeIdOf(obj);
+  if (id < 0) throw new TypeError(`atomics.${fn}: expected a shared struct or SharedArray, got ${rt.describe(obj)}`);
+  const e = rt.types[id] || entryOf(obj);
   if (!e.slotOf) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no fields`);
   const off = rt.offsetOf(obj);
   if (typeof key === 'number' && e.elementsStart < 0 && e.slotOf.has(String(key))) {
@@ -72,17 +76,13 @@ function slotIndex(obj, key, fn) {
     return off + e.elementsStart + key;
   }
   const k = e.slotOf.get(key);
-  if (k === undefined && key === 'length' && e.elementsStart >= 0) throw new TypeError(`atomics.${fn}: the length of ${e.displayName()} is read-only`);
+  if (k === undefined && key === 'length' && e.elementsStart >= 0) {
+    // As V8's Atomics.load(sharedArray, 'length'); the length word in the heap, as above.
+    if (lengthOk) return -1 - rt.U32[2 * off + 2];
+    throw new TypeError(`atomics.${fn}: the length of ${e.displayName()} is read-only`);
+  }
   if (k === undefined) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no field ${typeof key === 'string' ? JSON.stringify(key) : String(key)}`);
   return off + k;
-}
-
-/** The element count of a SharedArray or elements struct, else -1. */
-function elementCount(obj) {
-  if (!rt.isWrapper(obj)) return -1;
-  const e = entryOf(obj);
-  // The length word in the heap, not obj.length (a subclass can override that getter).
-  return e.elementsStart >= 0 ? rt.U32[2 * obj[OFF] + 2] : -1;
 }
 
 function label(obj, key) {
@@ -109,11 +109,8 @@ function rmw(fn, op) {
 const atomics = Object.freeze({
   /** Reads the field or element atomically; `'length'` of an array or elements struct is its (fixed) length, as V8's Atomics.load. */
   load(obj, key) {
-    if (key === 'length') {
-      const n = elementCount(obj);
-      if (n >= 0) return n;
-    }
-    const i = slotIndex(obj, key, 'load');
+    const i = slotIndex(obj, key, 'load', true);
+    if (i < 0) return -1 - i;
     return decodeBits(Atomics.load(BI64, i), i);
   },
   /** Writes the field or element atomically; returns the value written. */

@@ -1026,7 +1026,9 @@ module.exports = {
   AbandonedMutexError,
   mutexAcquire,
   mutexRelease,
-  // For the polyfill (V8's semantics: no abandonment reports from a Condition's re-lock).
+  // For the polyfill (V8's semantics: no abandonment reports from a Condition's re-lock;
+  // argument errors of waitAsync thrown, not rejected).
   condWait,
   condWaitAsync,
+  heldMutex,
 };
