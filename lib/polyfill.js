@@ -295,6 +295,10 @@ function install(lib) {
     }
     done.push('Atomics.Mutex', 'Atomics.Condition', 'Atomics.load', 'Atomics.store', 'Atomics.exchange', 'Atomics.compareExchange');
     lib.passByReference(true);
+    // V8's shared objects are not extensible (Object.setPrototypeOf throws); the library's
+    // wrappers refuse undeclared properties through their prototype chain and skip this
+    // ~40 ns per wrapper unless asked (lib/runtime.js, sealing).
+    rt.sealing.on = true;
     preloadInWorkers();
   }
   installed = done;
