@@ -15,6 +15,8 @@ pub mod types;
 
 #[cfg(all(test, loom))]
 mod models;
+#[cfg(test)]
+mod testkit;
 
 use once_cell::sync::OnceCell;
 
