@@ -32,7 +32,6 @@ const DIFFERENCES = [
   'struct/as-a-prototype',
   'struct/read-through-a-proxy',
   'array/length-through-a-proxy',
-  'registry/element-order-does-not-matter',
 ];
 
 afterEach(() => cleanup());

@@ -77,6 +77,26 @@ function v8Result(r) {
   return r.abandoned === undefined ? r : { success: r.success, value: r.value };
 }
 
+/**
+ * V8 keeps array-index names (numbers, or strings such as "4") as elements, apart from the
+ * fields and in ascending order, so [0, 4] and [4, 0] declare the same layout (one type under
+ * one registry key). The library keeps declared order; the polyfill declares indices first,
+ * ascending, then the other names in their order. Other values are left for the library to
+ * check.
+ */
+function v8Order(names) {
+  const indices = [];
+  const others = [];
+  for (const n of names) {
+    const i = typeof n === 'number' ? (n >>> 0 === n && n !== 0xffffffff ? n : -1) : indexKey(n);
+    if (i >= 0) indices.push(i);
+    else others.push(n);
+  }
+  if (indices.length === 0) return names;
+  indices.sort((a, b) => a - b);
+  return [...indices.map(String), ...others];
+}
+
 function makeSharedStructType(lib) {
   const Lib = lib.SharedStructType;
   function SharedStructType(fieldNames, key) {
@@ -85,7 +105,7 @@ function makeSharedStructType(lib) {
     }
     const names = [...fieldNames];
     if (names.length > V8_MAX_FIELDS) throw new RangeError(`SharedStructType: struct field count out of range (maximum of ${V8_MAX_FIELDS} allowed)`);
-    const T = new Lib(names, key);
+    const T = new Lib(v8Order(names), key);
     // V8 makes a new constructor at every call, for the same type when the key matches.
     return constructorFor('', 0, T, (args) => ReflectConstruct(T, args));
   }
