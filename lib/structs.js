@@ -587,17 +587,31 @@ function checkWellFormed(s, what) {
   if (!s.isWellFormed()) throw new TypeError(`SharedStructType: ${what} ${JSON.stringify(s)} contains a lone surrogate (field names and registry keys must be well-formed UTF-16)`);
 }
 
+/**
+ * The registry key of `key` in `scope`: keys are process-wide, so test files that vitest's
+ * threads pool runs in one process declare 'Point' in a scope each (docs/testing.md).
+ * `scope` is options.scope when given (null: none), else SHARED_STRUCTS_KEY_SCOPE from this
+ * thread's environment, which workers inherit (shared-structs/vitest sets it per test file).
+ */
+function scopedKey(key, scope) {
+  if (scope === undefined) scope = process.env.SHARED_STRUCTS_KEY_SCOPE || null;
+  if (scope === null) return key;
+  if (typeof scope !== 'string') throw new TypeError(`SharedStructType: options.scope must be a string or null, got ${rt.describe(scope)}`);
+  checkWellFormed(scope, 'key scope');
+  return scope === '' ? key : `${key} (${scope})`;
+}
+
 function parseOptions(arg) {
   if (arg === undefined || arg === null) return { key: null, elements: false };
   if (typeof arg === 'string') {
     checkWellFormed(arg, 'registry key');
-    return { key: arg, elements: false };
+    return { key: scopedKey(arg, undefined), elements: false };
   }
   if (typeof arg === 'object') {
     const key = arg.key === undefined || arg.key === null ? null : arg.key;
     if (key !== null && typeof key !== 'string') throw new TypeError('SharedStructType: options.key must be a string');
     if (key !== null) checkWellFormed(key, 'registry key');
-    return { key, elements: !!arg.elements };
+    return { key: key === null ? null : scopedKey(key, arg.scope), elements: !!arg.elements };
   }
   throw new TypeError(`SharedStructType: second argument must be a registry key string or an options object, got ${rt.describe(arg)}`);
 }

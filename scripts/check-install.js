@@ -132,12 +132,13 @@ if (isMainThread) {
 
 const ESM_EXAMPLE = `import { SharedStructType, SharedMap } from 'shared-structs';
 import ss from 'shared-structs';
+import { kindOf } from 'shared-structs/testing';
 const P = new SharedStructType(['x']);
 const p = new P();
 p.x = 'esm';
 const m = new SharedMap();
 m.set('p', p);
-console.log(m.get('p').x, ss.SharedStructType === SharedStructType);
+console.log(m.get('p').x, ss.SharedStructType === SharedStructType, kindOf(p));
 `;
 
 // Two worker threads that load the package at the same time.
@@ -239,7 +240,7 @@ function main() {
 
     fs.writeFileSync(path.join(app, 'esm-example.mjs'), ESM_EXAMPLE);
     const e = run(process.execPath, ['esm-example.mjs'], { cwd: app, env });
-    if (e.status !== 0 || e.stdout.trim() !== 'esm true') fail('the ES module example failed', e.stdout + e.stderr);
+    if (e.status !== 0 || e.stdout.trim() !== 'esm true struct') fail('the ES module example failed', e.stdout + e.stderr);
 
     const cold = run(process.execPath, ['-e', "const t=process.hrtime.bigint();require('shared-structs');console.log(Number(process.hrtime.bigint()-t)/1e6)"], { cwd: app, env });
     if (cold.status !== 0) fail('require failed', cold.stderr);

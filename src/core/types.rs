@@ -31,6 +31,13 @@ impl TypeInfo {
     }
 }
 
+/// How to avoid a key clash: keys are process-wide, and test runners run several test files
+/// in one process (vitest's threads pool).
+const KEY_CLASH_HINT: &str = "Registry keys are shared by every thread of the process, including \
+other test files that a test runner (vitest's threads pool) runs in the same process: give each \
+declaration a key of its own, or a key scope ({ key, scope } or SHARED_STRUCTS_KEY_SCOPE; \
+shared-structs/vitest scopes keys per test file, docs/testing.md)";
+
 pub struct TypeRegistry {
     inner: RwLock<Inner>,
 }
@@ -78,7 +85,7 @@ impl TypeRegistry {
                 let existing = &inner.types[(id - layout::FIRST_USER_TYPE) as usize];
                 if existing.fields != fields || existing.elements != elements {
                     return Err(CoreError::type_error(format!(
-                        "SharedStructType: registry key {k:?} is already registered with fields [{}]{}; got [{}]{}",
+                        "SharedStructType: registry key {k:?} is already registered with fields [{}]{}; got [{}]{}. {KEY_CLASH_HINT}",
                         existing.fields.join(", "),
                         if existing.elements { " and elements" } else { "" },
                         fields.join(", "),
