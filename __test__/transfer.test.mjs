@@ -103,6 +103,19 @@ describe('by default, a shared object in a message throws a DataCloneError namin
     expect(await w.next()).toBe('after');
   });
 
+  it('a shared object in setEnvironmentData() makes new Worker() throw, by reference too (every worker gets its own copy of those values)', async () => {
+    const { setEnvironmentData } = await import('node:worker_threads');
+    const { t } = sharedSamples();
+    setEnvironmentData('conformance-shared', t);
+    try {
+      expect(dataCloneError(() => new Worker('1', { eval: true })).message).toMatch(/setEnvironmentData/);
+      passByReference(true);
+      expect(dataCloneError(() => new Worker('1', { eval: true })).message).toMatch(/setEnvironmentData/);
+    } finally {
+      setEnvironmentData('conformance-shared', undefined);
+    }
+  });
+
   it('a worker posting a shared object to its parent gets the DataCloneError (it used to arrive as {})', async () => {
     const w = worker(
       `const T = new ss.SharedStructType(['x']);

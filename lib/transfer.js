@@ -148,12 +148,11 @@ function findShared(v) {
 }
 
 function refusal(what, found) {
-  const e = new DOMException(
+  return new DOMException(
     `shared-structs: ${what} would copy a shared object (${rt.describe(found)}) to {}: structured cloning sees no fields. ` +
       "Send share(obj) and open() it on the other side, or pass shared objects by reference with require('shared-structs/transfer') (docs/transfer.md).",
     'DataCloneError',
   );
-  return e;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -309,8 +308,10 @@ const originalReceive = wt.receiveMessageOnPort;
 function outgoing(value, found) {
   if (value.type === LOAD_SCRIPT && hasOwn.call(value, 'workerData') && hasOwn.call(value, 'environmentData')) {
     // The internal message that starts a worker: workerData is the user's part.
-    const wd = findShared(value.workerData);
-    if (wd === null || !byReference || findShared(value.environmentData) !== null) throw refusal(wd !== null ? 'new Worker({ workerData })' : 'setEnvironmentData()', found);
+    // setEnvironmentData() values are copied into every worker's own map: never by reference.
+    const inEnv = findShared(value.environmentData);
+    if (inEnv !== null) throw refusal('setEnvironmentData() (its values are copied into every worker)', inEnv);
+    if (!byReference) throw refusal('new Worker({ workerData })', found);
     const env = new Map(value.environmentData);
     env.set(WORKER_DATA_MARK, true);
     return { ...value, workerData: encode(value.workerData, share), environmentData: env };
