@@ -92,3 +92,53 @@ describe('NaN bits through plain copies', () => {
     expect(seen.sort((x, y) => x[0] - y[0]).map(([, b]) => b)).toEqual(PATTERNS);
   });
 });
+
+describe('found by the fuzz layer (lib/share.js, lib/map.js, lib/pool.js)', () => {
+  it('isToken answers false, and open/release throw a TypeError, for an object whose getters throw', () => {
+    const { isToken, open, release } = require('../index.js');
+    const trap = new Proxy({}, { get() { throw new Error('trap'); }, has() { throw new Error('trap'); } });
+    expect(isToken(trap)).toBe(false);
+    expect(() => open(trap)).toThrow(TypeError);
+    expect(() => release(trap)).toThrow(TypeError);
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(isToken(revoked.proxy)).toBe(false);
+    expect(() => open(revoked.proxy)).toThrow(/open\(\): reading the token threw/);
+  });
+
+  it('open() reads each field of a token once: a getter cannot pass the checks with one value and return another', () => {
+    const { open, canBeShared } = require('../index.js');
+    let n = 0;
+    const token = { 'shared-structs/token': 1, get value() { return n++ === 0 ? 1 : { not: 'shared' }; } };
+    const v = open(token);
+    expect(canBeShared(v)).toBe(true);
+    expect(v).toBe(1);
+  });
+
+  it('SharedMap.prototype[Symbol.iterator] checks its receiver (it called any entries() method)', () => {
+    const it = SharedMap.prototype[Symbol.iterator];
+    expect(() => it.call(new Map([[1, 2]]))).toThrow(/receiver is not a SharedMap/);
+    expect(() => it.call(undefined)).toThrow(/receiver is not a SharedMap/);
+    expect([...it.call(new SharedMap([['k', 1]]))]).toEqual([['k', 1]]);
+  });
+
+  it('a WorkerPool terminated before its workers opened the queue token does not pin the queue', () => {
+    const { runChild } = require('./helpers.js');
+    const mod = require('node:path').join(require('node:path').dirname(new URL(import.meta.url).pathname), 'fuzz', 'pool-worker.js');
+    const r = runChild(`
+      const tick = () => new Promise((r) => setImmediate(r));
+      const settle = async () => { for (let i = 0; i < 3; i++) { await tick(); ss.gc(); } };
+      (async () => {
+        await settle();
+        const s0 = ss.heapStats();
+        const one = async () => { const p = new ss.WorkerPool(${JSON.stringify(mod)}, { threads: 2 }); await p.terminate(); };
+        for (let k = 0; k < 3; k++) await one();
+        await settle();
+        const s1 = ss.heapStats();
+        console.log(JSON.stringify({ tokens: s1.tokens - s0.tokens, live: s1.liveObjects - s0.liveObjects }));
+      })();
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ tokens: 0, live: 0 });
+  });
+});

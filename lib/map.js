@@ -600,7 +600,8 @@ class SharedMap extends rt.SharedObject {
   }
 
   [Symbol.iterator]() {
-    return this.entries();
+    checkMap(this, '[Symbol.iterator]');
+    return snapshot(this, 2)[Symbol.iterator]();
   }
 
   forEach(fn, thisArg) {

@@ -31,7 +31,7 @@ const os = require('os');
 const { Worker, isMainThread, workerData } = require('worker_threads');
 const { SharedStructType, SharedArray } = require('./structs');
 const { Mutex, Condition, AbandonedMutexError } = require('./sync');
-const { share, open } = require('./share');
+const { share, open, release } = require('./share');
 
 const MARK = 'shared-structs/pool';
 /** Marks the pool failure made from a worker's setup failure. */
@@ -140,8 +140,11 @@ class WorkerPool {
     const file = path.resolve(modulePath);
     const exits = [];
     for (let k = 0; k < threads; k++) {
+      // Pins the queue until the worker opens it; released once the worker has exited, so
+      // a worker terminated before it opened its token does not pin the queue for good.
+      const token = share(q);
       const w = new Worker(__filename, {
-        workerData: { [MARK]: { queue: share(q), module: file, index: k }, data: options.data },
+        workerData: { [MARK]: { queue: token, module: file, index: k }, data: options.data },
         name: `${options.name || 'pool'}-${k}`,
         execArgv: options.execArgv,
         resourceLimits: options.resourceLimits,
@@ -150,6 +153,7 @@ class WorkerPool {
       exits.push(
         new Promise((resolve) => {
           w.once('exit', (code) => {
+            release(token);
             this.#exited++;
             if (!this.#closed) this.#fail(new Error(`WorkerPool: worker ${k} exited with code ${code} while the pool was open`));
             resolve(code);

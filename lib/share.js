@@ -30,29 +30,44 @@ function share(value) {
   return { [BRAND]: 1, value };
 }
 
-function checkToken(token, fn) {
-  if (token === null || typeof token !== 'object' || token[BRAND] !== 1) {
-    throw new TypeError(`${fn}(): expected a token returned by share(), got ${rt.describe(token)}`);
+/**
+ * The fields of `token`, each read once: a getter or Proxy trap runs once (so a token cannot
+ * pass the checks with one value and be used with another), and one that throws is a
+ * TypeError naming the call.
+ */
+function readToken(token, fn) {
+  let t = null;
+  try {
+    if (token !== null && typeof token === 'object' && token[BRAND] === 1) {
+      const hasValue = 'value' in token;
+      const hasNan = !hasValue && 'nan' in token;
+      t = { hasValue, value: hasValue ? token.value : undefined, hasNan, nan: hasNan ? token.nan : undefined, id: token.id, nonce: token.nonce };
+      if (hasNan && Array.isArray(t.nan)) t.nan = { length: t.nan.length, lo: t.nan[0], hi: t.nan[1] };
+    }
+  } catch (e) {
+    throw new TypeError(`${fn}(): reading the token threw (${e instanceof Error ? e.message : 'a non-Error value'}); expected a token returned by share()`);
   }
+  if (t === null) throw new TypeError(`${fn}(): expected a token returned by share(), got ${rt.describe(token)}`);
+  return t;
 }
 
 /** Returns the shared value a token stands for, in this thread. */
 function open(token) {
-  checkToken(token, 'open');
-  if ('value' in token) {
-    if (!rt.canBeShared(token.value) || rt.isWrapper(token.value)) throw new TypeError('open(): malformed token');
-    return token.value;
+  const t = readToken(token, 'open');
+  if (t.hasValue) {
+    if (!rt.canBeShared(t.value) || rt.isWrapper(t.value)) throw new TypeError('open(): malformed token');
+    return t.value;
   }
-  if ('nan' in token) {
-    const b = token.nan;
-    if (!Array.isArray(b) || b.length !== 2 || !b.every((x) => x >>> 0 === x)) throw new TypeError('open(): malformed token');
-    rt.SU[0] = b[0];
-    rt.SU[1] = b[1];
+  if (t.hasNan) {
+    const b = t.nan;
+    if (b === undefined || b.length !== 2 || b.lo >>> 0 !== b.lo || b.hi >>> 0 !== b.hi) throw new TypeError('open(): malformed token');
+    rt.SU[0] = b.lo;
+    rt.SU[1] = b.hi;
     const v = rt.SF[0];
     if (v === v) throw new TypeError('open(): malformed token');
     return v;
   }
-  const { id, nonce } = token;
+  const { id, nonce } = t;
   if (typeof id !== 'number' || typeof nonce !== 'number') throw new TypeError('open(): malformed token');
   // Rust records the object as young for this operation before unpinning it, so it stays a
   // root until its wrapper is in this thread's identity table.
@@ -62,14 +77,19 @@ function open(token) {
 
 /** Drops a token that will never be opened, unpinning its object. Returns whether it was known. */
 function release(token) {
-  checkToken(token, 'release');
-  if ('value' in token || 'nan' in token) return false;
-  return native.releaseToken(Number(token.id), Number(token.nonce));
+  const t = readToken(token, 'release');
+  if (t.hasValue || t.hasNan) return false;
+  if (typeof t.id !== 'number' || typeof t.nonce !== 'number') return false;
+  return native.releaseToken(t.id, t.nonce);
 }
 
-/** Whether `value` looks like a token from share(). */
+/** Whether `value` looks like a token from share() (false for an object whose getters throw). */
 function isToken(value) {
-  return value !== null && typeof value === 'object' && value[BRAND] === 1;
+  try {
+    return value !== null && typeof value === 'object' && value[BRAND] === 1;
+  } catch {
+    return false;
+  }
 }
 
 module.exports = { share, open, release, isToken };
