@@ -142,3 +142,25 @@ describe('found by the fuzz layer (lib/share.js, lib/map.js, lib/pool.js)', () =
     expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual({ tokens: 0, live: 0 });
   });
 });
+
+describe('WorkerPool with huge array-likes (found by the fuzz layer)', () => {
+  it('run({ length: 1e9 }) and batchBySize of a huge array-like throw a RangeError instead of aborting the process', () => {
+    const { runChild } = require('./helpers.js');
+    const mod = require('node:path').join(require('node:path').dirname(new URL(import.meta.url).pathname), 'fuzz', 'pool-worker.js');
+    const r = runChild(`
+      (async () => {
+        const p = new ss.WorkerPool(${JSON.stringify(mod)}, { threads: 1 });
+        const out = [];
+        for (const t of [{ length: 1e9 }, { length: 2 ** 53 }, null]) {
+          try { await p.run(t); out.push('ok'); } catch (e) { out.push(e.name); }
+        }
+        out.push((await p.run(new Set([3]))).join());
+        try { ss.WorkerPool.batchBySize({ length: 1e9 }, { batchSize: 1, sizeOf: () => 1 }); out.push('ok'); } catch (e) { out.push(e.name); }
+        await p.terminate();
+        console.log(JSON.stringify(out));
+      })();
+    `, {}, { timeout: 60000 });
+    expect(r.signal, r.stderr.slice(0, 300)).toBe(null);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual(['RangeError', 'RangeError', 'TypeError', '9', 'RangeError']);
+  }, 70000);
+});

@@ -38,6 +38,8 @@ const MARK = 'shared-structs/pool';
 const SETUP = Symbol('setup failure');
 const QUEUE_FIELDS = ['mutex', 'work', 'progress', 'tasks', 'results', 'failures', 'order', 'run', 'total', 'next', 'done', 'closing', 'ready', 'setupFailure'];
 const QUEUE_KEY = 'shared-structs/pool.Queue@1';
+/** Most items batchBySize takes from an array-like (as SharedArray's plain copies: 2^25). */
+const MAX_BATCH_ITEMS = 2 ** 25;
 
 let Queue = null;
 function queueType() {
@@ -231,10 +233,14 @@ class WorkerPool {
     // A setup failure first: the failed worker's exit is what set #failure.
     if (this.#queue.setupFailure !== undefined) throw this.#setupFailed();
     if (this.#failure !== null) throw this.#failure;
-    const items = Array.isArray(tasks) ? tasks : Array.from(tasks);
-    const n = items.length;
+    if (tasks === null || (typeof tasks !== 'object' && typeof tasks !== 'string')) {
+      throw new TypeError(`WorkerPool.run: tasks must be an iterable or array-like of shareable values, got ${describeArg(tasks)}`);
+    }
+    // Straight into the shared array: SharedArray.from checks an array-like's length first
+    // (Array.from({ length: 1e9 }) made V8 abort the process).
+    const taskArr = SharedArray.from(tasks);
+    const n = taskArr.length;
     const q = this.#queue;
-    const taskArr = SharedArray.from(items);
     const results = new SharedArray(n);
     const failures = new SharedArray(n);
     const order = new SharedArray(n);
@@ -352,12 +358,19 @@ class WorkerPool {
    * largest batch first, which balances load like longest-processing-time scheduling.
    * `sizeOf(item)` gives an item's size (default: item.size).
    */
-  static batchBySize(items, { batchSize, maxItems = Infinity, sizeOf = (x) => (x == null ? undefined : x.size) } = {}) {
+  static batchBySize(items, options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`WorkerPool.batchBySize: options must be an object, got ${describeArg(options)}`);
+    const { batchSize, maxItems = Infinity, sizeOf = (x) => (x == null ? undefined : x.size) } = options;
     if (typeof batchSize !== 'number' || !(batchSize > 0)) throw new RangeError(`WorkerPool.batchBySize: batchSize must be a positive number, got ${describeArg(batchSize)}`);
     if (typeof maxItems !== 'number' || !(maxItems >= 1) || (maxItems !== Infinity && !Number.isInteger(maxItems))) {
       throw new RangeError(`WorkerPool.batchBySize: maxItems must be a positive integer or Infinity, got ${describeArg(maxItems)}`);
     }
     if (typeof sizeOf !== 'function') throw new TypeError(`WorkerPool.batchBySize: sizeOf must be a function, got ${describeArg(sizeOf)}`);
+    if (items === null || items === undefined) throw new TypeError(`WorkerPool.batchBySize: items must be an iterable or array-like, got ${describeArg(items)}`);
+    // An array-like's length first: Array.from of a huge one made V8 abort the process.
+    if (typeof items[Symbol.iterator] !== 'function' && Math.trunc(Number(items.length)) > MAX_BATCH_ITEMS) {
+      throw new RangeError(`WorkerPool.batchBySize: ${items.length} items do not fit in one plain JS array here (at most ${MAX_BATCH_ITEMS})`);
+    }
     const sorted = Array.from(items, (item, i) => {
       const size = sizeOf(item);
       if (typeof size !== 'number' || !(size >= 0)) throw new RangeError(`WorkerPool.batchBySize: item ${i} has size ${typeof size === 'number' ? size : typeof size}, not a number >= 0`);
