@@ -672,12 +672,23 @@ const OPS = {
       if (sharedOp) o.lock.sh--;
       else o.lock.ex = false;
     };
+    // A try (timeout 0) on a lock this thread holds fails; a blocking form throws (deadlock).
+    const isTry = op.startsWith('try') || (op.endsWith('IfAvailable') && (timeout === undefined || timeout === 0)) || (op.endsWith('WithTimeout') && timeout === 0);
+    if (op.endsWith('WithTimeout') && timeout === undefined) {
+      expectThrow(w, () => L[op](m, () => 1, timeout), TypeError, /timeout must be a number/, where);
+      return `${where}: no timeout`;
+    }
     if (op === 'lock' || op === 'lockShared' || op === 'lockIfAvailable' || op === 'lockSharedIfAvailable') {
-      if (refused) {
-        expectThrow(w, () => L[op](m), TypeError, /deadlock/, where);
+      const args = op.endsWith('IfAvailable') ? [timeout] : [];
+      if (refused && !isTry) {
+        expectThrow(w, () => L[op](m, ...args), TypeError, /deadlock/, where);
         return `${where}: refused`;
       }
-      const tok = L[op](m, ...(op.endsWith('IfAvailable') ? [timeout] : []));
+      const tok = L[op](m, ...args);
+      if (refused) {
+        if (tok !== null) w.fail(`${where}: a try on a lock this thread holds returned ${show(tok)}`);
+        return `${where}: failed (held)`;
+      }
       if (tok === null || tok.mutex !== m || tok.locked !== true) w.fail(`${where}: bad token`);
       take();
       w.locks.push({ tok, id, mode: sharedOp ? 'sh' : 'ex' });
@@ -685,13 +696,15 @@ const OPS = {
     }
     if (op === 'tryLock' || op === 'tryLockShared' || op === 'lockWithTimeout' || op === 'lockSharedWithTimeout' || op === 'lockCb' || op === 'lockSharedCb') {
       const real = op.replace('Cb', '');
-      if (refused) {
+      if (refused && !isTry) {
         expectThrow(w, () => L[real](m, () => 1, timeout), TypeError, /deadlock/, where);
         return `${where}: refused`;
       }
+      let ran = false;
       const r = L[real](
         m,
         () => {
+          ran = true;
           take();
           w.checkObject(id);
           giveBack();
@@ -699,8 +712,8 @@ const OPS = {
         },
         timeout,
       );
-      const want = real === 'lock' || real === 'lockShared' ? 'v' : { success: true, value: 'v' };
-      if (JSON.stringify(r) !== JSON.stringify(want)) w.fail(`${where}: ${JSON.stringify(r)}`);
+      const want = refused ? { success: false } : real === 'lock' || real === 'lockShared' ? 'v' : { success: true, value: 'v' };
+      if (JSON.stringify(r) !== JSON.stringify(want) || ran === refused) w.fail(`${where}: ${JSON.stringify(r)}, want ${JSON.stringify(want)}`);
       return where;
     }
     if (op === 'wait0' || op === 'notify') {
