@@ -149,7 +149,7 @@ function calls() {
     // WorkerPool: one pool for all its methods (a fresh one per call would start a worker).
     const recv = () => (kinds[0] === 'pool' ? sharedPool() : MAKE[kinds[0]]());
     if (s.kind === 'setter') out.push({ label: s.label, setter: s, run: (args, r = recv()) => Reflect.apply(s.fn, r, [args.length ? args[0] : undefined]), recv });
-    else if (s.kind === 'getter') out.push({ label: s.label, run: () => Reflect.apply(s.fn, recv(), []) });
+    else if (s.kind === 'getter' || s.kind === 'probe') out.push({ label: s.label, run: () => Reflect.apply(s.fn, recv(), []) });
     else out.push({ label: s.label, run: (args) => Reflect.apply(s.fn, recv(), args) });
   }
   for (const s of F.staticSurfaces()) {

@@ -745,7 +745,13 @@ const OPS = {
     if (l.tok.unlock() !== false || l.tok.locked) w.fail(`second unlock of #${l.id}`);
     if (l.mode === 'sh') o.lock.sh--;
     else o.lock.ex = false;
-    w.checkObject(l.id);
+    // The token may have been the lock's last root here: check it through the token then.
+    if (w.paths().has(l.id)) w.checkObject(l.id);
+    else {
+      const j = l.tok.mutex.toJSON();
+      const ok = o.kind === 'mutex' ? j.locked === o.lock.ex : j.exclusive === o.lock.ex && j.readers === o.lock.sh;
+      if (!ok) w.fail(`#${l.id} after unlock: ${JSON.stringify(j)}, want ${JSON.stringify(o.lock)}`);
+    }
     return `unlock #${l.id} (${l.mode})`;
   },
 

@@ -161,6 +161,23 @@ describe('every method, getter and setter refuses a wrong receiver with a TypeEr
       });
       continue;
     }
+    if (s.kind === 'probe') {
+      it(`${s.label} answers undefined for anything but a genuine wrapper`, () => {
+        const kinds = validKinds(s);
+        for (const [name, recv, kind] of receivers()) {
+          if (kind !== undefined && kinds.includes(kind) && name === `a ${kind}`) continue;
+          let r;
+          try {
+            r = Reflect.apply(s.fn, recv, []);
+          } catch (e) {
+            throw new Error(`${s.label} on ${name} threw ${e.name}: ${e.message}`);
+          }
+          if (r !== undefined) throw new Error(`${s.label} on ${name} answered ${show(r)}`);
+          totals.predicates++;
+        }
+      });
+      continue;
+    }
     const test = KNOWN.has(s.label) ? it.fails : it;
     test(`${s.label} (${s.kind})`, async () => {
       const kinds = validKinds(s);

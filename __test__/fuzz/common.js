@@ -193,6 +193,11 @@ function makeCanary(key) {
   const rw = new SharedMutex();
   const cv = new Condition();
   const root = SharedArray.of(nodes[0], e, arr, map, m, rw, cv);
+  // A live wrapper keeps its heap page's other objects alive (docs/identity.md): an object
+  // the suite allocates after the canary must not share its last page, or it would outlive
+  // the suite and the live count would not come back to the baseline. This array (4.2 KiB,
+  // made last and alive with the canary) runs the allocation past that page.
+  const pageBreak = new SharedArray(530);
   function fail(what, got, want) {
     throw new Error(`heap sanity: ${what}: got ${show(got)}, want ${show(want)}`);
   }
@@ -213,6 +218,7 @@ function makeCanary(key) {
     if (e.get(CANARY_VALUES.length) !== nodes[0]) fail('elements ref', e.get(CANARY_VALUES.length), nodes[0]);
     if (map.get(nodes[3]) !== e || map.get('arr') !== arr || map.size !== CANARY_VALUES.length + 2) fail('map refs/size', map.size, CANARY_VALUES.length + 2);
     const want = [nodes[0], e, arr, map, m, rw, cv];
+    if (pageBreak.length !== 530) fail('page break length', pageBreak.length, 530);
     want.forEach((w, i) => {
       if (root.get(i) !== w) fail(`root[${i}] identity`, root.get(i), w);
     });

@@ -164,7 +164,10 @@ function prototypeSurfaces() {
         const d = Object.getOwnPropertyDescriptor(p, key);
         const label = `${owner}.prototype.${describeKey(key)}`;
         if (typeof d.value === 'function') out.push({ label, holder: p, key, kind: 'method', fn: d.value });
-        if (d.get) out.push({ label: `get ${label}`, holder: p, key, kind: 'getter', fn: d.get });
+        // The library's own symbol-keyed getters are probes ("the offset, or undefined"):
+        // they must answer undefined for anything but a genuine wrapper, never throw.
+        const probe = typeof key === 'symbol' && String(key.description).startsWith('shared-structs.');
+        if (d.get) out.push({ label: `get ${label}`, holder: p, key, kind: probe ? 'probe' : 'getter', fn: d.get });
         if (d.set) out.push({ label: `set ${label}`, holder: p, key, kind: 'setter', fn: d.set });
       }
     }
