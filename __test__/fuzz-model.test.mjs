@@ -490,10 +490,13 @@ const OPS = {
       w.expectValue(atomics.exchange(r, key, v), cur, `${where} return`);
       setSlot(o, s, mv);
     } else if (op === 'compareExchange') {
-      const expected = hit ? w.value(cur) : v;
+      // (The current value is read before the exchange: after it, a path through this slot
+      // leads elsewhere.)
+      const now = w.value(cur);
+      const expected = hit ? now : v;
       w.expectValue(atomics.compareExchange(r, key, expected, v), cur, `${where} return`);
       // Compared like ===: -0 equals 0, a NaN equals nothing, strings and bigints by value.
-      if (w.value(cur) === expected) setSlot(o, s, mv);
+      if (now === expected) setSlot(o, s, mv);
     } else {
       w.expectValue(atomics.load(r, key), cur, where);
     }
