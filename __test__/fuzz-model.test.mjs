@@ -386,7 +386,10 @@ const OPS = {
       for (let i = 0; i + 1 < vals.length; i += 2) {
         const k = primValue(vals[i]);
         const v = primValue(vals[i + 1]);
-        entries.push([k, v]);
+        // A [number, number] literal is a double array, which quiets a signalling NaN.
+        const pair = [k, null];
+        pair[1] = v;
+        entries.push(pair);
         const km = canonKeyMv(mvOfPrim(k));
         o.map.set(keyRepr(km), { k: km, v: mvOfPrim(v) });
       }
