@@ -1,5 +1,7 @@
 // Type definitions for shared-structs.
 // Hand-written over the JS layer (index.js); the generated binding types are in binding.d.ts.
+// Needs @types/node (worker_threads, and the ES2020 library it brings for tsc's default target).
+/// <reference types="node" />
 
 /** Any value that can be stored in a shared field or element. */
 export type Shareable =
@@ -92,6 +94,12 @@ export interface SharedStructTypeOptions {
   key?: string;
   /** Whether instances also have indexed elements and a fixed `length`. */
   elements?: boolean;
+  /**
+   * Key scope: the key names a type only within its scope (null: no scope). Default: the
+   * SHARED_STRUCTS_KEY_SCOPE environment variable, which shared-structs/vitest sets per test
+   * file (docs/testing.md).
+   */
+  scope?: string | null;
 }
 
 export interface SharedStructTypeConstructor {
@@ -241,17 +249,29 @@ export declare function heapStats(): HeapStats;
  */
 export declare function gc(): boolean;
 
-/** Result of the callback-style try, timeout and async lock forms. */
-export interface LockResult<T> {
-  /** Whether the lock was acquired (and the callback ran). */
-  success: boolean;
-  /** The callback's result when `success`, else undefined. */
-  value: T | undefined;
+/**
+ * Result of the callback-style try, timeout and async lock forms: checking `success` narrows
+ * `value` to the callback's result.
+ */
+export type LockResult<T> = LockAcquired<T> | LockNotAcquired;
+
+/** The lock was acquired and the callback ran. */
+export interface LockAcquired<T> {
+  success: true;
+  /** The callback's result. */
+  value: T;
   /**
    * Present, and true, only when the lock was taken over from a thread that died holding it
    * (the callback was called with `true`): the data it protects may be half-updated.
    */
   abandoned?: true;
+}
+
+/** The lock was not acquired: the callback did not run. */
+export interface LockNotAcquired {
+  success: false;
+  value: undefined;
+  abandoned?: undefined;
 }
 
 /**
@@ -290,7 +310,7 @@ export declare class AbandonedMutexError extends Error {
 
 /** A mutual-exclusion lock in the shared heap. Uncontended lock/unlock make no native call. */
 export declare class Mutex {
-  #private;
+  private readonly __brand: 'Mutex';
   constructor();
   /** Whether `value` is a Mutex. */
   static isMutex(value: unknown): value is Mutex;
@@ -314,7 +334,7 @@ export declare class Mutex {
 
 /** A condition variable in the shared heap. */
 export declare class Condition {
-  #private;
+  private readonly __brand: 'Condition';
   constructor();
   /** Whether `value` is a Condition. */
   static isCondition(value: unknown): value is Condition;
@@ -334,7 +354,7 @@ export declare class Condition {
 
 /** A readers-writer lock in the shared heap; waiting writers block new readers (no writer starvation). */
 export declare class SharedMutex {
-  #private;
+  private readonly __brand: 'SharedMutex';
   constructor();
   /** Whether `value` is a SharedMutex. */
   static isSharedMutex(value: unknown): value is SharedMutex;
@@ -358,10 +378,10 @@ export declare class SharedMutex {
 export type SharedMapKey = string | number | bigint | boolean | null | undefined | SharedStruct | SharedArray<any> | Mutex | Condition | SharedMutex | SharedMap<any, any>;
 
 /** A concurrent hash map in the shared heap. Every operation is atomic; iteration walks a snapshot. */
-export declare class SharedMap<K extends SharedMapKey = SharedMapKey, V = any> implements Iterable<[K, V]> {
+export declare class SharedMap<K extends SharedMapKey = SharedMapKey, V extends Shareable = Shareable> implements Iterable<[K, V]> {
   constructor(entries?: Iterable<readonly [K, V]> | null);
   /** Whether `value` is a SharedMap. */
-  static isSharedMap(value: unknown): value is SharedMap<any, any>;
+  static isSharedMap(value: unknown): value is SharedMap<SharedMapKey, Shareable>;
   readonly size: number;
   get(key: K): V | undefined;
   /** A plain object of the entries (keys converted with String), for JSON.stringify. */
@@ -381,18 +401,28 @@ export declare class SharedMap<K extends SharedMapKey = SharedMapKey, V = any> i
   [Symbol.iterator](): IterableIterator<[K, V]>;
 }
 
+/**
+ * Field names of the shared struct type `S`: its properties other than methods (for a type
+ * from `new SharedStructType(names)`, the names; for a {@link struct} class, its fields).
+ */
+export type FieldsOf<S> = { [K in keyof S]-?: K extends typeof sharedStructBrand ? never : S[K] extends (...args: any[]) => any ? never : K }[keyof S] & string;
+
+/** What `atomics` accepts as the slot of `S`: a field name, or an element index of element types. */
+export type AtomicKey<S> = S extends SharedElements<any> ? number | FieldsOf<Omit<S, keyof SharedElements<any>>> : FieldsOf<S>;
+
 /** Atomic operations on struct fields (by name) and element slots (by index). */
 export declare const atomics: {
-  load(target: object, key: string | number): any;
-  store<T extends Shareable>(target: object, key: string | number, value: T): T;
-  exchange(target: object, key: string | number, value: Shareable): any;
+  /** (An element type's `length` loads too, as with V8's Atomics.load.) */
+  load<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S> | (S extends SharedElements<any> ? 'length' : never)): any;
+  store<S extends SharedStruct | SharedElements<any>, T extends Shareable>(target: S, key: AtomicKey<S>, value: T): T;
+  exchange<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, value: Shareable): any;
   /** Stores `replacement` if the current value === `expected`; returns the value seen. */
-  compareExchange(target: object, key: string | number, expected: unknown, replacement: Shareable): any;
-  add(target: object, key: string | number, value: number): number;
-  sub(target: object, key: string | number, value: number): number;
-  and(target: object, key: string | number, value: number): number;
-  or(target: object, key: string | number, value: number): number;
-  xor(target: object, key: string | number, value: number): number;
+  compareExchange<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, expected: unknown, replacement: Shareable): any;
+  add<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, value: number): number;
+  sub<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, value: number): number;
+  and<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, value: number): number;
+  or<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, value: number): number;
+  xor<S extends SharedStruct | SharedElements<any>>(target: S, key: AtomicKey<S>, value: number): number;
   /** Spin-wait hint for hand-written spin loops; `n` is undefined or an integer (else TypeError), as for TC39's Atomics.pause. */
   pause(n?: number): void;
 };
@@ -451,3 +481,30 @@ export declare class TaskError extends Error {
   /** The worker-side error text (stack when available). */
   readonly workerMessage: string;
 }
+
+// ---------------------------------------------------------------------------------------
+// Shared struct types as classes (standard decorators; docs/typescript.md).
+
+/** The constructor type of {@link SharedStruct}: a base class whose instances are shared structs. */
+export interface SharedStructBaseConstructor {
+  new (): SharedStruct<never>;
+  readonly prototype: SharedStruct<never>;
+}
+
+/**
+ * Base class of shared struct types declared as classes: `@struct('Point') class Point
+ * extends SharedStruct { @field x!: number; len() { ... } }`. Instances are shared structs
+ * (shareable); the class itself is replaced by {@link struct}.
+ */
+export declare const SharedStruct: SharedStructBaseConstructor;
+
+/**
+ * Class decorator: makes the class a shared struct type whose fields are its {@link field}
+ * fields, with its methods, accessors and statics, registered in this thread (so instances
+ * read from other threads have them too). The registry key defaults to the class's name.
+ * Field initializers and the class's constructor do not run: fields start undefined.
+ */
+export declare function struct(key?: string | SharedStructTypeOptions): <C extends abstract new () => SharedStruct<never>>(value: C, context: ClassDecoratorContext<C>) => C;
+
+/** Field decorator: declares the field as a field of the shared struct type (its value type must be {@link Shareable}). */
+export declare function field<This extends SharedStruct<never>, V extends Shareable>(value: undefined, context: ClassFieldDecoratorContext<This, V>): void;

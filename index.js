@@ -12,6 +12,7 @@ const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = requ
 const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
 const { WorkerPool, TaskError } = require('./lib/pool');
+const { SharedStruct, struct, field } = require('./lib/classes');
 const transfer = require('./lib/transfer');
 
 // Shared objects sent through postMessage, workerData or structuredClone: a DataCloneError
@@ -54,6 +55,9 @@ function gc() {
 module.exports = {
   SharedStructType,
   SharedArray,
+  SharedStruct,
+  struct,
+  field,
   Mutex,
   Condition,
   SharedMutex,
