@@ -145,13 +145,14 @@ export declare function releaseToken(id: number, nonce: number): boolean
 export declare function rootBitmap(tid: number): RootBitmapView
 
 export interface RootBitmapView {
-  /** The bitmap (bits, then the page summary), external memory owned by the addon. */
+  /** The bitmap's two planes (bits and page summaries), external memory owned by the addon. */
   buffer: RawValue
-  /** u32 words of bits (one bit per heap word). */
+  /** u32 words of bits per plane (one bit per heap word), and where each plane's start. */
   bitWords: number
-  /** Byte offset and u32 words of the page summary (one bit per page). */
-  summaryByteOffset: number
+  bitsByteOffsets: Array<number>
+  /** u32 words of a plane's page summary (one bit per page), and where each one starts. */
   summaryWords: number
+  summaryByteOffsets: Array<number>
 }
 
 /** Cancels an async RwLock waiter (timeout); false if it was already handed the lock. */

@@ -13,6 +13,7 @@ const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
 const { WorkerPool, TaskError } = require('./lib/pool');
 const { SharedStruct, struct, field } = require('./lib/classes');
+const { bulk } = require('./lib/bulk');
 const transfer = require('./lib/transfer');
 
 // Shared objects sent through postMessage, workerData or structuredClone: a DataCloneError
@@ -21,6 +22,7 @@ transfer.install();
 
 /** Statistics about the shared heap, the collector and this thread's caches. */
 function heapStats() {
+  const nativeCalls = native.calls();
   const s = native.nativeHeapStats();
   return {
     bytesInUse: s.highWaterBytes - s.freeBytes,
@@ -39,7 +41,7 @@ function heapStats() {
     threads: s.threads,
     types: s.types,
     tokens: s.tokens,
-    thread: rt.threadStats(),
+    thread: { ...rt.threadStats(), nativeCalls, handles: bulk.stats().handles },
   };
 }
 
@@ -67,6 +69,7 @@ module.exports = {
   WorkerPool,
   TaskError,
   atomics,
+  bulk,
   share,
   open,
   release,

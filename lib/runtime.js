@@ -695,10 +695,13 @@ const SLOT_MASK = (1 << (PAGE_BITS - 1)) - 1;
 const PAGES = Math.ceil(HEAP_WORDS / (1 << PAGE_BITS));
 
 const rootBits = native.rootBitmap(TID);
-/** One bit per heap word: set where this thread holds a wrapper (or is making one). */
-const RB = new Uint32Array(rootBits.buffer, 0, rootBits.bitWords);
+/** Plane 0, one bit per heap word: set where this thread holds a wrapper (or is making one). */
+const RB = new Uint32Array(rootBits.buffer, rootBits.bitsByteOffsets[0], rootBits.bitWords);
 /** One bit per page: set while the page has an arena in this thread. */
-const RS = new Uint32Array(rootBits.buffer, rootBits.summaryByteOffset, rootBits.summaryWords);
+const RS = new Uint32Array(rootBits.buffer, rootBits.summaryByteOffsets[0], rootBits.summaryWords);
+/** Plane 1 and its page summary: objects this thread holds bulk handles for (lib/bulk.js). */
+const HB = new Uint32Array(rootBits.buffer, rootBits.bitsByteOffsets[1], rootBits.bitWords);
+const HS = new Uint32Array(rootBits.buffer, rootBits.summaryByteOffsets[1], rootBits.summaryWords);
 
 /**
  * A fresh array of PAGE_SLOTS undefined elements, from an array literal: its elements are
@@ -733,7 +736,7 @@ let arenaCount = new Int32ArrayOf(1024);
 let weakMade = new Uint8Array(1024);
 
 /** Pages held strongly (parr set) since the last demotion. */
-const HOLD_MAX = 1024;
+const HOLD_MAX = 4096;
 const held = new Int32ArrayOf(HOLD_MAX);
 let heldN = 0;
 /** Words of large objects this thread allocated since the last demotion (see allocRefill). */
@@ -761,7 +764,8 @@ function ensureArenaId(id) {
 
 /** Holds the arena of page `p` strongly (demoting every held page first past HOLD_MAX). */
 function holdPage(p, a) {
-  if (heldN === HOLD_MAX || heldLargeWords > LARGE_HOLD_MAX) demote();
+  if (heldN === HOLD_MAX) demote(HOLD_MAX >>> 1);
+  else if (heldLargeWords > LARGE_HOLD_MAX) demote();
   while (parr.length <= p) ReflectApply(arrayPush, parr, [undefined]);
   parr[p] = a;
   held[heldN++] = p;
@@ -832,13 +836,15 @@ const demoteIds = [];
 const demoteArenas = [];
 
 /**
- * Lets go of every arena held strongly: each gets a native weak reference (all in one
- * native call), so wrappers no longer reachable from the program can die in V8's next
- * collection. Reads of a demoted page dereference it again (once).
+ * Lets go of the arenas held strongly, all but the `keep` held most recently: each gets a
+ * native weak reference (all in one native call), so wrappers no longer reachable from the
+ * program can die in V8's next collection. Reads of a demoted page dereference it again
+ * (once). Keeping the recent half keeps a structure being built or walked native-free.
  */
-function demote() {
+function demote(keep = 0) {
+  const stop = keep < heldN ? heldN - keep : 0;
   let n = 0;
-  for (let k = 0; k < heldN; k++) {
+  for (let k = 0; k < stop; k++) {
     const p = held[k];
     const a = parr[p];
     if (a === undefined) continue;
@@ -850,7 +856,8 @@ function demote() {
       n++;
     }
   }
-  heldN = 0;
+  for (let k = stop; k < heldN; k++) held[k - stop] = held[k];
+  heldN -= stop;
   heldLargeWords = 0;
   if (n !== 0) {
     demoteIds.length = n;
@@ -884,7 +891,7 @@ function pruneAfterCollection() {
   const cycle = U32[L.CTL_CYCLE];
   if (cycle !== prunedCycle) {
     prunedCycle = cycle;
-    demote();
+    demote(heldN >>> 1);
     pruneDead();
   } else if (demotedSincePrune >= 16 && native.arenaGet(CANARY) === undefined) {
     pruneDead();
@@ -1168,6 +1175,9 @@ module.exports = {
   setPrototypeOf: setPrototypeOfOf,
   HEAP_START,
   HEAP_WORDS,
+  HB,
+  HS,
+  PAGE_BITS,
   allocObject,
   fillUndefined,
   readSlot,

@@ -751,4 +751,4 @@ Object.defineProperties(SharedArray, {
   },
 });
 
-module.exports = { SharedStructType, SharedArray, entryOf, buildEntry, StructProto };
+module.exports = { SharedStructType, SharedArray, entryOf, buildEntry, StructProto, checkLength };

@@ -193,13 +193,14 @@ pub fn bind_thread_block(tid: u32, block: u32) -> Result<()> {
 
 #[napi(object, object_from_js = false)]
 pub struct RootBitmapView {
-    /// The bitmap (bits, then the page summary), external memory owned by the addon.
+    /// The bitmap's two planes (bits and page summaries), external memory owned by the addon.
     pub buffer: super::heap::RawValue,
-    /// u32 words of bits (one bit per heap word).
+    /// u32 words of bits per plane (one bit per heap word), and where each plane's start.
     pub bit_words: u32,
-    /// Byte offset and u32 words of the page summary (one bit per page).
-    pub summary_byte_offset: u32,
+    pub bits_byte_offsets: Vec<u32>,
+    /// u32 words of a plane's page summary (one bit per page), and where each one starts.
     pub summary_words: u32,
+    pub summary_byte_offsets: Vec<u32>,
 }
 
 /// The calling thread's root bitmap as an external ArrayBuffer (docs/identity.md).
@@ -215,11 +216,13 @@ pub fn root_bitmap(env: Env, tid: u32) -> Result<RootBitmapView> {
     // SAFETY: the bitmap's mapping is never unmapped (roots.rs), so the buffer never
     // dangles; no finalizer is needed.
     let buffer = unsafe { super::heap::external_buffer(&env, b.base(), b.bytes()) }?;
+    let planes = 0..core::roots::PLANES;
     Ok(RootBitmapView {
         buffer,
         bit_words: b.bit_words() as u32,
-        summary_byte_offset: b.summary_byte_offset() as u32,
+        bits_byte_offsets: planes.clone().map(|p| b.bits_byte_offset(p) as u32).collect(),
         summary_words: b.summary_words() as u32,
+        summary_byte_offsets: planes.map(|p| b.summary_byte_offset(p) as u32).collect(),
     })
 }
 

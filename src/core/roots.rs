@@ -1,14 +1,18 @@
 //! Per-thread root bitmaps: the heap objects a JS thread holds wrappers for.
 //!
 //! Every registered JS thread owns one bitmap, mapped here (`mmap(MAP_NORESERVE)`, committed
-//! as touched) and viewed by that thread as an external `ArrayBuffer` (docs/identity.md):
+//! as touched) and viewed by that thread as an external `ArrayBuffer` (docs/identity.md). It
+//! has two *planes* of the same shape, each a root set of its own: plane 0 for the objects the
+//! thread holds wrappers for, plane 1 for the objects it holds bulk handles for (docs/bulk.md).
 //!
 //! ```text
-//! bits     u32[bit_words]      bit (w & 31) of word (w >> 5): heap word w starts an object
-//!                              this thread holds (or is making) a wrapper for
-//! summary  u32[summary_words]  bit (p & 31) of word (p >> 5): page p (PAGE_WORDS words)
-//!                              may have bits set (the thread has an arena for it)
+//! bits[plane]     u32[bit_words]      bit (w & 31) of word (w >> 5): heap word w starts an
+//!                                     object of the plane's root set
+//! summary[plane]  u32[summary_words]  bit (p & 31) of word (p >> 5): page p (PAGE_WORDS
+//!                                     words) may have bits set in the plane
 //! ```
+//! Each of the four arrays starts on a 4 KiB boundary, in the order bits 0, bits 1, summary 0,
+//! summary 1.
 //!
 //! Invariants: only the owning thread writes its bitmap, with plain stores, and the
 //! collector reads it only while that thread is stopped (at a safepoint or inside a native
@@ -23,12 +27,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::error::{CoreError, CoreResult};
 use super::layout;
 
+/// Root planes per bitmap.
+pub const PLANES: usize = 2;
+
 pub struct RootBitmap {
     base: *mut u8,
     bit_words: usize,
     summary_words: usize,
-    /// Byte offset of the summary (page aligned, after the bits).
-    summary_at: usize,
+    /// Byte size of one plane's bits and of one plane's summary (each page aligned).
+    bits_bytes: usize,
+    summary_bytes: usize,
     bytes: usize,
 }
 
@@ -45,8 +53,9 @@ impl RootBitmap {
         let bit_words = heap_words.div_ceil(32);
         let pages = heap_words.div_ceil(layout::PAGE_WORDS);
         let summary_words = pages.div_ceil(32);
-        let summary_at = (bit_words * 4).div_ceil(4096) * 4096;
-        let bytes = summary_at + (summary_words * 4).div_ceil(4096) * 4096;
+        let bits_bytes = (bit_words * 4).div_ceil(4096) * 4096;
+        let summary_bytes = (summary_words * 4).div_ceil(4096) * 4096;
+        let bytes = PLANES * (bits_bytes + summary_bytes);
         // SAFETY: an anonymous private mapping with no address hint has no preconditions;
         // the result is checked against MAP_FAILED before use.
         let ptr = unsafe {
@@ -69,7 +78,8 @@ impl RootBitmap {
             base: ptr.cast(),
             bit_words,
             summary_words,
-            summary_at,
+            bits_bytes,
+            summary_bytes,
             bytes,
         })
     }
@@ -90,8 +100,14 @@ impl RootBitmap {
         self.summary_words
     }
 
-    pub fn summary_byte_offset(&self) -> usize {
-        self.summary_at
+    /// Byte offset of plane `plane`'s bits.
+    pub fn bits_byte_offset(&self, plane: usize) -> usize {
+        plane * self.bits_bytes
+    }
+
+    /// Byte offset of plane `plane`'s page summary.
+    pub fn summary_byte_offset(&self, plane: usize) -> usize {
+        PLANES * self.bits_bytes + plane * self.summary_bytes
     }
 
     fn cell(&self, byte: usize) -> &AtomicU32 {
@@ -102,32 +118,37 @@ impl RootBitmap {
         unsafe { &*(self.base.add(byte) as *const AtomicU32) }
     }
 
-    /// Sets the bit of `word` (used by tests and by Rust-side roots; JS sets bits itself).
-    pub fn set(&self, word: usize) {
+    /// Sets the bit of `word` in `plane` (tests; JS sets bits itself).
+    pub fn set(&self, plane: usize, word: usize) {
         let page = word / layout::PAGE_WORDS;
-        self.cell(4 * (word >> 5))
+        self.cell(self.bits_byte_offset(plane) + 4 * (word >> 5))
             .fetch_or(1 << (word & 31), Ordering::Relaxed);
-        self.cell(self.summary_at + 4 * (page >> 5))
+        self.cell(self.summary_byte_offset(plane) + 4 * (page >> 5))
             .fetch_or(1 << (page & 31), Ordering::Relaxed);
     }
 
-    /// Calls `f` with every word whose bit is set.
+    /// Calls `f` with every word whose bit is set, in every plane (a word set in both planes
+    /// is reported twice).
     pub fn for_each_root(&self, mut f: impl FnMut(usize)) {
         const WORDS_PER_PAGE: usize = layout::PAGE_WORDS / 32;
-        for s in 0..self.summary_words {
-            let mut pages = self.cell(self.summary_at + 4 * s).load(Ordering::Relaxed);
-            while pages != 0 {
-                let page = 32 * s + pages.trailing_zeros() as usize;
-                pages &= pages - 1;
-                for k in 0..WORDS_PER_PAGE {
-                    let i = page * WORDS_PER_PAGE + k;
-                    if i >= self.bit_words {
-                        break;
-                    }
-                    let mut bits = self.cell(4 * i).load(Ordering::Relaxed);
-                    while bits != 0 {
-                        f(32 * i + bits.trailing_zeros() as usize);
-                        bits &= bits - 1;
+        for plane in 0..PLANES {
+            let bits_at = self.bits_byte_offset(plane);
+            let summary_at = self.summary_byte_offset(plane);
+            for s in 0..self.summary_words {
+                let mut pages = self.cell(summary_at + 4 * s).load(Ordering::Relaxed);
+                while pages != 0 {
+                    let page = 32 * s + pages.trailing_zeros() as usize;
+                    pages &= pages - 1;
+                    for k in 0..WORDS_PER_PAGE {
+                        let i = page * WORDS_PER_PAGE + k;
+                        if i >= self.bit_words {
+                            break;
+                        }
+                        let mut bits = self.cell(bits_at + 4 * i).load(Ordering::Relaxed);
+                        while bits != 0 {
+                            f(32 * i + bits.trailing_zeros() as usize);
+                            bits &= bits - 1;
+                        }
                     }
                 }
             }
@@ -179,11 +200,12 @@ mod tests {
         let b = RootBitmap::new(1 << 20).unwrap();
         let words = [512usize, 513, 1023, 4096 + 7, (1 << 20) - 2];
         for &w in &words {
-            b.set(w);
+            b.set(0, w);
         }
+        b.set(1, 700);
         let mut seen = Vec::new();
         b.for_each_root(|w| seen.push(w));
-        assert_eq!(seen, words);
+        assert_eq!(seen, [&words[..], &[700]].concat());
         b.clear();
         let mut after = 0;
         b.for_each_root(|_| after += 1);
