@@ -736,9 +736,11 @@ let arenaCount = new Int32ArrayOf(1024);
 let weakMade = new Uint8Array(1024);
 
 /** Pages held strongly (parr set) since the last demotion. */
-const HOLD_MAX = 4096;
+const HOLD_MAX = 2048;
 const held = new Int32ArrayOf(HOLD_MAX);
 let heldN = 0;
+/** Held pages (at the front of `held`) that were held before the last end of a job. */
+let oldN = 0;
 /** Words of large objects this thread allocated since the last demotion (see allocRefill). */
 let heldLargeWords = 0;
 const LARGE_HOLD_MAX = 4 << 20; // 32 MB
@@ -858,6 +860,7 @@ function demote(keep = 0) {
   }
   for (let k = stop; k < heldN; k++) held[k - stop] = held[k];
   heldN -= stop;
+  oldN = oldN > stop ? oldN - stop : 0;
   heldLargeWords = 0;
   if (n !== 0) {
     demoteIds.length = n;
@@ -913,6 +916,11 @@ function jobEnd() {
     if (typeof im.unref === 'function') im.unref();
   }
   pruneAfterCollection();
+  // Pages held since before the previous end of a job, and not found again since, are let
+  // go: a structure made in one job and read in the next stays native-free, and a thread
+  // that churns lets its garbage go one job later.
+  if (oldN !== 0) demote(heldN - oldN);
+  oldN = heldN;
 }
 
 /** Everything this thread holds strongly is let go (gc() and the full-heap recovery). */
