@@ -236,8 +236,23 @@ export interface HeapStats {
   types: number;
   /** Tokens in the token table. */
   tokens: number;
-  /** This thread's caches. */
-  thread: { wrappers: number; arenas: number; strings: number; tid: number };
+  /** This thread's caches and counters. */
+  thread: {
+    /** Live wrappers (and wrappers V8 has collected that the thread has not noticed yet). */
+    wrappers: number;
+    /** Heap pages this thread has wrapper groups (arenas) for. */
+    arenas: number;
+    /** Pages whose wrapper groups the thread holds strongly now. */
+    held: number;
+    /** Strings in the thread's write cache. */
+    strings: number;
+    /** The thread's id (the owner id in lock words). */
+    tid: number;
+    /** Native (N-API) calls this thread has made through the library, before this call. */
+    nativeCalls: number;
+    /** Bulk handles of the thread's current session. */
+    handles: number;
+  };
 }
 
 /** Statistics about the shared heap and the collector. */
@@ -508,3 +523,86 @@ export declare function struct(key?: string | SharedStructTypeOptions): <C exten
 
 /** Field decorator: declares the field as a field of the shared struct type (its value type must be {@link Shareable}). */
 export declare function field<This extends SharedStruct<never>, V extends Shareable>(value: undefined, context: ClassFieldDecoratorContext<This, V>): void;
+/**
+ * A bulk handle: a number naming a shared object in this thread's current bulk session
+ * (docs/bulk.md). Valid until `bulk.release()` or the end of the outermost `bulk.session()`.
+ */
+export type Handle = number & { readonly __sharedStructsHandle?: true };
+
+/** Options of {@link Bulk.view}. */
+export interface BulkViewOptions<F extends string = string> {
+  /** Fields that hold shared objects, read as handles and written from handles (`true`: every field, and the elements). */
+  refs?: readonly F[] | true;
+  /** How elements read: as handles (`'refs'`) or as values (`'values'`, the default unless `refs: true`). */
+  elements?: 'refs' | 'values';
+}
+
+/** Field accessors by handle, one function per field. */
+export type BulkGetters<F extends string, R extends string> = { readonly [K in F]: (h: Handle) => K extends R ? Handle | null | undefined : any };
+/** Field setters by handle (reference fields take a handle, a shared object, null or undefined). */
+export type BulkSetters<F extends string, R extends string> = { readonly [K in F]: (h: Handle, value: K extends R ? Handle | Shareable : Shareable) => void };
+
+/**
+ * A reusable position over objects of one type: `at(h)` validates a handle once; the field
+ * accessors then read and write that object (reference fields as handles).
+ */
+export type BulkCursor<F extends string, R extends string> = {
+  /** Moves to the object behind `h` (TypeError if `h` is stale, forged or of another type). */
+  at(h: Handle): BulkCursor<F, R>;
+  /** The handle of the object the cursor is at. */
+  readonly handle: Handle;
+  /** Element count (element types). */
+  readonly length: number;
+  /** Element `i` (element types; a handle if elements are references). */
+  item(i: number): any;
+  /** Writes element `i` (element types). */
+  setItem(i: number, value: Handle | Shareable): void;
+} & { [K in F]: K extends R ? Handle | null | undefined : any };
+
+/** Reads and writes objects of one struct type by handle, without a wrapper per object. */
+export interface BulkView<F extends string = string, R extends string = never> {
+  /** The type's display name. */
+  readonly type: string;
+  /** One getter per field: `view.get.x(h)`. */
+  readonly get: BulkGetters<F, R>;
+  /** One setter per field: `view.set.x(h, value)`. */
+  readonly set: BulkSetters<F, R>;
+  /** Allocates a new object of the type (fields undefined; `length` elements for element types) and returns its handle. */
+  create(length?: number): Handle;
+  /** Whether `h` is a live handle of this session for an object of this type. */
+  is(h: unknown): h is Handle;
+  /** A cursor, positioned at `h` if given. */
+  cursor(h?: Handle): BulkCursor<F, R>;
+  /** Element count of the element object behind `h` (element types). */
+  length(h: Handle): number;
+  /** Element `i` of the object behind `h` (element types; a handle if elements are references). */
+  at(h: Handle, i: number): any;
+  /** Writes element `i` (element types). */
+  setAt(h: Handle, i: number, value: Handle | Shareable): void;
+}
+
+/**
+ * The bulk path (docs/bulk.md): read and build large graphs through numeric handles and
+ * per-type views, with no JS wrapper per object. Handles keep their objects alive until the
+ * session ends; a stale, forged, foreign or mistyped handle is a TypeError.
+ */
+export interface Bulk {
+  /** The handle of a shared object (a wrapper). */
+  handle(obj: SharedStruct | SharedArray<any>): Handle;
+  /** The wrapper of the object behind a handle (the usual object, with identity). */
+  object<T = SharedStruct>(h: Handle): T;
+  /** Whether `h` is a live handle of this thread's current session. */
+  isHandle(h: unknown): h is Handle;
+  /** A view of a struct type (or SharedArray). */
+  view<F extends string, const R extends F = never>(type: SharedStructConstructor<F> | SharedStructWithElementsConstructor<F>, options?: BulkViewOptions<R>): BulkView<F, R>;
+  view(type: SharedArrayConstructor, options?: BulkViewOptions<never>): BulkView<never, never>;
+  /** Runs `fn` and ends the session when it returns or its promise settles (the outermost session only). */
+  session<T>(fn: () => T): T;
+  /** Ends the session now: every handle handed out so far becomes stale, and its object may be collected. */
+  release(): void;
+  /** Handles and pages of the current session, and its number. */
+  stats(): { handles: number; pages: number; session: number };
+}
+
+/** The bulk path: handles and views (docs/bulk.md). */
+export declare const bulk: Bulk;

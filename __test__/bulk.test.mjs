@@ -259,3 +259,34 @@ describe('native calls', () => {
     expect(r.allocCalls).toBeLessThanOrEqual(r.tlabs + 20);
   });
 });
+
+describe('bulk cursors', () => {
+  it('read and write the fields of the object they are at, refs as handles, and refuse a position after release', () => {
+    const T = new SharedStructType(['id', 'next', 'odd-name'], uniqueKey('BulkCursor'));
+    const V = bulk.view(T, { refs: ['next'] });
+    const a = V.create();
+    const b = V.create();
+    const c = V.cursor(a);
+    c.id = 5;
+    c.next = b;
+    c['odd-name'] = 'x';
+    expect([c.id, c.next, c['odd-name'], c.handle]).toEqual([5, b, 'x', a]);
+    expect(c.at(b).id).toBe(undefined);
+    expect(c.next).toBe(undefined);
+    expect(V.cursor(a).next).toBe(b);
+    expect(bulk.object(a).next).toBe(bulk.object(b));
+    expect(() => V.cursor().id).toThrow(/not positioned/);
+    expect(() => c.at(a + 1)).toThrow(TypeError);
+    expect(c.handle).toBe(b); // a failed at() leaves the cursor where it was
+    const E = new SharedStructType(['len'], { key: uniqueKey('BulkCursorE'), elements: true });
+    const VE = bulk.view(E, { elements: 'refs' });
+    const e = VE.cursor(VE.create(2));
+    e.setItem(1, a);
+    expect([e.length, e.item(0), e.item(1)]).toEqual([2, undefined, a]);
+    expect(() => e.item(2)).toThrow(RangeError);
+    expect(() => c.at(e.handle)).toThrow(/names an? /);
+    bulk.release();
+    expect(() => c.id).toThrow(/session has ended/);
+    expect(() => e.length).toThrow(/session has ended/);
+  });
+});

@@ -15,7 +15,9 @@ const HELP = `usage: node bench/run.js [--json] [--only <substring>[,<substring>
   --only s   run only benchmarks whose id or name contains s (case-insensitive;
              repeatable or comma-separated), e.g. --only num, --only arr-get,tree
 benchmark ids: num-read num-write str-read ref-read new6 arr-get arr-forof arr-index
-               tree-hold tree-visit mem mem-wrapper mem-table
+               tree-hold tree-visit tree-visit-bulk mem mem-wrapper mem-table
+               graph-churn graph-churn-bulk graph-touch-first graph-touch-cached
+               graph-ast graph-ast-index graph-ast-bulk graph-churn2-rss graph-churn2-built
                mutex-lock mutex-contended map-get map-set map-2t`;
 
 const SYNC = [
@@ -24,6 +26,21 @@ const SYNC = [
   { id: 'map-get', name: 'SharedMap.get, string keys (plain = Map)', unit: 'ns/op', target: { maxPlain: 5 } },
   { id: 'map-set', name: 'SharedMap.set, string keys (plain = Map)', unit: 'ns/op', target: { maxPlain: 5 } },
   { id: 'map-2t', name: 'SharedMap get/set, 2 threads (info)', unit: 'Mops/s', target: null },
+];
+
+// Graph workloads (bench/graph.js): each (part, side) in a process of its own. `side` is the
+// shared-structs side of the row (shared or bulk); plain and harmony are shared by the rows
+// of a part.
+const GRAPH = [
+  { id: 'graph-churn', part: 'churn', side: 'shared', key: 'ms', name: 'graph: build, walk, drop a 100k-node structure (1 thread)', unit: 'ms', target: { maxHarmony: 1.5, maxPlain: 6 } },
+  { id: 'graph-churn-bulk', part: 'churn', side: 'bulk', key: 'ms', name: 'graph: same, built and walked through bulk views', unit: 'ms', target: null },
+  { id: 'graph-touch-first', part: 'touch', side: 'shared', key: 'firstNs', name: 'graph: first read of each of 100k objects a worker built (wrapper made)', unit: 'ns/obj', target: { maxShared: 150 } },
+  { id: 'graph-touch-cached', part: 'touch', side: 'shared', key: 'cachedNs', name: 'graph: second read of the same 100k objects', unit: 'ns/obj', target: null },
+  { id: 'graph-ast', part: 'ast', side: 'shared', key: 'ms', name: 'graph: 300k-node AST a worker built, walked in main (get(i))', unit: 'ms', target: { maxHarmony: 3 } },
+  { id: 'graph-ast-index', part: 'ast', side: 'shared-index', key: 'ms', name: 'graph: same, children read as kids[i]', unit: 'ms', target: null },
+  { id: 'graph-ast-bulk', part: 'ast', side: 'bulk', key: 'ms', name: 'graph: same, walked through bulk views', unit: 'ms', target: { maxHarmony: 1.5 } },
+  { id: 'graph-churn2-rss', part: 'churn2', side: 'shared', key: 'rssGrowthMb', name: 'graph: 2 workers churn 8 s: peak RSS growth', unit: 'MB', target: { maxPlain: 1.5 } },
+  { id: 'graph-churn2-built', part: 'churn2', side: 'shared', key: 'structures', name: 'graph: 2 workers churn 8 s: structures built', unit: 'count', target: { minOfPlain: 1 / 3 } },
 ];
 
 const MEMORY = [
@@ -41,6 +58,8 @@ function targetText(t) {
   if (t.maxShared !== undefined) parts.push(`<= ${t.maxShared} B`);
   if (t.maxOverPlain !== undefined) parts.push(`<= plain + ${t.maxOverPlain} ns`);
   if (t.beatHarmonyOrEqual) parts.push('<= harmony');
+  if (t.maxHarmony !== undefined) parts.push(`<= ${t.maxHarmony}x harmony`);
+  if (t.minOfPlain !== undefined) parts.push(`>= ${fmt(t.minOfPlain)}x plain`);
   return parts.join(', ');
 }
 
@@ -71,6 +90,14 @@ function evaluate(r) {
   if (t.beatHarmonyOrEqual) {
     if (r.harmony === null) notes.push('harmony n/a');
     else checks.push(r.shared <= r.harmony);
+  }
+  if (t.maxHarmony !== undefined) {
+    if (r.harmony === null) notes.push('harmony n/a');
+    else checks.push(r.shared / r.harmony <= t.maxHarmony);
+  }
+  if (t.minOfPlain !== undefined) {
+    if (r.plain === null) notes.push('plain n/a');
+    else checks.push(r.shared >= r.plain * t.minOfPlain);
   }
   if (checks.length === 0) return { status: 'n/a', notes };
   return { status: checks.every(Boolean) ? 'PASS' : 'MISS', notes };
@@ -115,7 +142,8 @@ async function main() {
   const tree = require('./tree').BENCHES.filter((b) => selected(opts, b));
   const memory = MEMORY.filter((b) => selected(opts, b));
   const sync = SYNC.filter((b) => selected(opts, b));
-  if (micro.length + tree.length + memory.length + sync.length === 0) throw usageError(`--only ${opts.only.join(',')} matches no benchmark (try --help)`);
+  const graph = GRAPH.filter((b) => selected(opts, b));
+  if (micro.length + tree.length + memory.length + sync.length + graph.length === 0) throw usageError(`--only ${opts.only.join(',')} matches no benchmark (try --help)`);
   const results = [];
   const errors = [];
 
@@ -163,12 +191,43 @@ async function main() {
     else if (h.data.tree.error) errors.push(`harmony tree: ${h.data.tree.error}`);
     else sides.harmony = h.data.tree;
     for (const b of tree) {
-      const get = (s) => (sides[s][b.key] ? sides[s][b.key].ms : null);
+      const get = (s) => {
+        const k = s === 'shared' || !b.otherKey ? b.key : b.otherKey;
+        return sides[s][k] ? sides[s][k].ms : null;
+      };
       results.push(
         row(b, get('plain'), get('shared'), get('harmony'), {
-          samples: { plain: sides.plain[b.key]?.samples, shared: sides.shared[b.key]?.samples, harmony: sides.harmony[b.key]?.samples },
+          samples: { plain: sides.plain[b.otherKey || b.key]?.samples, shared: sides.shared[b.key]?.samples, harmony: sides.harmony[b.otherKey || b.key]?.samples },
         }),
       );
+    }
+  }
+
+  // 2b. graph workloads: one child process per (part, side)
+  if (graph.length) {
+    const runs = new Map();
+    const need = [];
+    for (const b of graph) {
+      for (const side of ['plain', b.side, 'harmony']) {
+        const k = `${b.part}:${side}`;
+        if (!runs.has(k)) {
+          runs.set(k, null);
+          need.push([b.part, side]);
+        }
+      }
+    }
+    for (const [part, side] of need) {
+      log(`graph workloads: ${part} [${side}] (child process)`);
+      const r = await runChild(side === 'harmony' ? ['--harmony-struct'] : [], 'graph.js', ['--part', part, '--side', side], { timeoutMs: 300000 });
+      if (!r.ok) errors.push(`graph ${part} ${side}: ${r.error}`);
+      runs.set(`${part}:${side}`, r.ok ? r.data : null);
+    }
+    for (const b of graph) {
+      const get = (side) => {
+        const d = runs.get(`${b.part}:${side}`);
+        return d && typeof d[b.key] === 'number' ? d[b.key] : null;
+      };
+      results.push(row(b, get('plain'), get(b.side), get('harmony')));
     }
   }
 

@@ -9,7 +9,8 @@
 const { parentPort, workerData } = require('worker_threads');
 
 const mode = workerData.mode;
-const open = mode === 'shared' ? require('../index.js').open : null;
+const lib = mode === 'shared' ? require('../index.js') : null;
+const open = lib !== null ? lib.open : null;
 
 /** Iterative DFS: reads id, name, left, right of every node and checks parent pointers. */
 function visit(root) {
@@ -36,6 +37,36 @@ function visit(root) {
   return { count, idSum, nameLen };
 }
 
+/** The same DFS through bulk views (lib/bulk.js): handles instead of a wrapper per node. */
+let view = null;
+function visitBulk(root) {
+  const { bulk } = lib;
+  if (view === null) view = bulk.view(Object.getPrototypeOf(root).constructor, { refs: ['left', 'right', 'parent'] });
+  const { id, name, left, right, parent } = view.get;
+  const stack = [bulk.handle(root)];
+  let count = 0;
+  let idSum = 0;
+  let nameLen = 0;
+  while (stack.length > 0) {
+    const n = stack.pop();
+    count++;
+    idSum += id(n);
+    nameLen += name(n).length;
+    const l = left(n);
+    const r = right(n);
+    if (l !== null) {
+      if (parent(l) !== n) throw new Error(`bad parent pointer under node ${id(n)}`);
+      stack.push(l);
+    }
+    if (r !== null) {
+      if (parent(r) !== n) throw new Error(`bad parent pointer under node ${id(n)}`);
+      stack.push(r);
+    }
+  }
+  bulk.release();
+  return { count, idSum, nameLen };
+}
+
 parentPort.on('message', (m) => {
   if (m.ping) {
     parentPort.postMessage({ seq: m.seq, res: null });
@@ -43,7 +74,7 @@ parentPort.on('message', (m) => {
   }
   try {
     const root = open !== null ? open(m.token) : m.root;
-    const res = m.visit ? visit(root) : { rootId: root.id };
+    const res = m.visit ? (m.bulk ? visitBulk(root) : visit(root)) : { rootId: root.id };
     parentPort.postMessage({ seq: m.seq, res });
   } catch (e) {
     parentPort.postMessage({ seq: m.seq, error: String((e && e.stack) || e) });

@@ -24,37 +24,25 @@ const arrayPush = Array.prototype.push;
 const GEN_LIMIT = 1 << 20;
 const TWO32 = 2 ** 32;
 /** The current session's base, read by the generated view functions. */
-const S = { base: TWO32 };
+const S = { base: process.env.BULK_SMI ? 0 : TWO32 };
 let gen = 1;
 /** Pages whose plane-1 summary bit this session set (cleared by release). */
 const touched = [];
-/** Handles handed out this session. */
-let live = 0;
 /** Nesting depth of bulk.session() calls running. */
 let depth = 0;
 
 /**
- * The handle of the object at `off`, which must be rooted at the call and stay so until the
- * bit is set: no call happens before the two stores below (a call is a possible safepoint).
+ * Sets the plane-1 bit of `off` (and its page's summary bit): the object is a root from
+ * here. As source text, so the generated getters can do it inline: between loading an
+ * offset from a slot and these stores there must be no call (a call is a possible safepoint,
+ * where the object, reachable only through that slot, could be unlinked and freed).
  */
-function handleOf(off) {
-  const i = off >>> 5;
-  const m = 1 << (off & 31);
-  const b = HB[i];
-  if ((b & m) === 0) {
-    HB[i] = b | m;
-    const p = off >>> PAGE_BITS;
-    const si = p >>> 5;
-    const sm = 1 << (p & 31);
-    const sb = HS[si];
-    if ((sb & sm) === 0) {
-      HS[si] = sb | sm;
-      touchPage(p);
-    }
-    live++;
-  }
-  return S.base + off;
-}
+const PIN = (x) =>
+  `{ const bi = ${x} >>> 5; const bm = 1 << (${x} & 31); const bb = HB[bi]; if ((bb & bm) === 0) { HB[bi] = bb | bm; const p = ${x} >>> ${PAGE_BITS}; const si = p >>> 5; const sm = 1 << (p & 31); const sb = HS[si]; if ((sb & sm) === 0) { HS[si] = sb | sm; touchPage(p); } } }`;
+
+/** The handle of the object at `off`, which is rooted until the next safepoint anyway (young, wrapped). */
+// eslint-disable-next-line no-new-func
+const handleOf = new Function('HB', 'HS', 'S', 'touchPage', `return function handleOf(off) { ${PIN('off')} return S.base + off; };`)(HB, HS, S, touchPage);
 
 function touchPage(p) {
   ReflectApply(arrayPush, touched, [p]);
@@ -70,7 +58,6 @@ function release() {
     HS[p >>> 5] &= ~(1 << (p & 31));
   }
   touched.length = 0;
-  live = 0;
   gen = gen + 1 === GEN_LIMIT ? 1 : gen + 1;
   S.base = gen * TWO32;
 }
@@ -184,10 +171,20 @@ function buildView(entry, refSet, refElements) {
     K: rt.K,
     D: rt.decodeTagged,
     W: rt.writeSlot,
+    HS,
     handleOf,
-    badHandle,
-    wrongType,
+    pinSlow: handleOf,
+    touchPage,
     offsetOfHandle,
+    fail(h) {
+      const what = `${name} view`;
+      offsetOfHandle(h, what);
+      wrongType(h, name, what);
+    },
+    stale(b) {
+      if (b === -1) throw new TypeError(`${name} cursor: not positioned (call at(handle) first)`);
+      throw new TypeError(`${name} cursor: its session has ended (bulk.release() or the end of bulk.session()); position it again`);
+    },
     refBits: rt.refBits,
     opStart: rt.opStart,
     allocObject: rt.allocObject,
@@ -196,16 +193,26 @@ function buildView(entry, refSet, refElements) {
     where: (k) => `${name}.${k}`,
     whereEl: (i) => `${name}[${i}]`,
   };
-  const what = JSON.stringify(`${name} view`);
-  // The checked offset of handle h: this session's base, its bit set, this type.
-  const check = `if (typeof h !== 'number') badHandle(h, ${what}); const o = h >>> 0; if (h - o !== S.base || (HB[o >>> 5] & (1 << (o & 31))) === 0) badHandle(h, ${what}); if ((U32[2 * o] & ${L.TYPE_MASK}) !== ${id}) wrongType(h, ${JSON.stringify(name)}, ${what});`;
+  // The checked offset of handle h: this session's base, its bit set, this type. One call
+  // site for every failure keeps the getters small enough for V8 to inline several in a loop.
+  const check = `let o = 0; if (typeof h !== 'number' || h - (o = h >>> 0) !== S.base || (HB[o >>> 5] & (1 << (o & 31))) === 0 || (U32[2 * o] & ${L.TYPE_MASK}) !== ${id}) fail(h);`;
   const TAG_REF = L.TAG_REF;
-  // A reference slot: handles for shared objects, everything else decoded as usual.
-  const readRef = (i) => `const v = F64[${i}]; if (v === v) return v; SF[0] = v; if (SU[1] === ${TAG_REF}) return handleOf(SU[0]); return D(v, ${i});`;
+  // A reference slot: shared objects come back as handles; everything else is decoded as
+  // usual, out of line. An object not yet handed out is published in the thread's INFLIGHT
+  // cell (a root) right after the load, with no call in between (a call is a possible
+  // safepoint, where an object reachable only through that slot could be unlinked and
+  // freed), then its bits are set out of line (pinSlow). Kept small so that V8 inlines
+  // several of these into one loop (each one not inlined boxes the handle it returns).
+  const readRef = (i) =>
+    `SF[0] = F64[${i}]; const hi = SU[1]; if (hi === ${TAG_REF}) { const x = SU[0]; if ((HB[x >>> 5] & (1 << (x & 31))) === 0) { U32[${rt.C_INFLIGHT}] = x; pinSlow(x); } return S.base + x; } if (hi === ${L.TAG_NULL}) return null; return other(${i});`;
   const writeRef = (i, label) =>
     `if (typeof x === 'number') { F64[${i}] = refBits(offsetOfHandle(x, ${JSON.stringify(`${name}.${label}`)})); } else W(${i}, x, where, ${JSON.stringify(label)});`;
-  let src = `const { F64, U32, HB, S, SF, SU, K, D, W, handleOf, badHandle, wrongType, offsetOfHandle, refBits, opStart, allocObject, fillUndefined, checkLength, where, whereEl } = env;\n`;
-  src += 'const get = Object.create(null);\nconst set = Object.create(null);\n';
+  // `var`, not `const`: an inner function's read of an outer `const` carries a hole check
+  // (TDZ) in its bytecode, and bytecode size is what V8's inlining budget counts.
+  let src = `var { F64, U32, HB, HS, S, SF, SU, K, D, W, handleOf, pinSlow, touchPage, offsetOfHandle, refBits, opStart, allocObject, fillUndefined, checkLength, where, whereEl, fail, stale } = env;\n`;
+  // A reference slot that holds no shared object: a number, null, undefined, a string...
+  src += 'function other(i) { const v = F64[i]; return v === v ? v : D(v, i); }\n';
+  src += 'var get = Object.create(null);\nvar set = Object.create(null);\n';
   const FS = entry.elements ? 2 : 1;
   entry.fields.forEach((f, k) => {
     const i = `o + ${FS + k}`;
@@ -218,7 +225,7 @@ function buildView(entry, refSet, refElements) {
       src += `set[${key}] = function (h, x) { ${check} const i = ${i}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); };\n`;
     }
   });
-  src += `const view = { get, set, type: ${JSON.stringify(name)} };\n`;
+  src += `var view = { get, set, type: ${JSON.stringify(name)} };\n`;
   const nf = entry.fields.length;
   if (entry.elements) {
     const ES = 2 + nf;
@@ -239,6 +246,42 @@ function buildView(entry, refSet, refElements) {
     for (let k = 1; k < words; k++) src += ` F64[o + ${k}] = u;`;
     src += ' return handleOf(o); };\n';
   }
+  // Cursors: a reusable position (validated once by at()), whose accessors read and write the
+  // fields of the object there with only a check that the session has not ended. Faster than
+  // the functions above when several fields of an object are read; the position is a copy,
+  // so reading another object means moving (read what you need first).
+  const fieldName = (f) => (/^[A-Za-z_$][\w$]*$/.test(f) ? f : JSON.stringify(f));
+  src += 'class Cursor {\n  #o = 0;\n  #b = -1;\n';
+  src += '  at(h) { ' + check + ' this.#o = o; this.#b = S.base; return this; }\n';
+  src += '  get handle() { if (this.#b !== S.base) stale(this.#b); return this.#b + this.#o; }\n';
+  const cur = (body) => `{ const b = this.#b; if (b !== S.base) stale(b); const o = this.#o; ${body} }`;
+  entry.fields.forEach((f, k) => {
+    const i = `o + ${FS + k}`;
+    const key = JSON.stringify(f);
+    const prop = fieldName(f) === f ? f : `[${key}]`;
+    if (refSet.has(f)) {
+      src += `  get ${prop}() ${cur(readRef(i))}\n`;
+      src += `  set ${prop}(x) ${cur(writeRef(i, f))}\n`;
+    } else {
+      src += `  get ${prop}() ${cur(`const i = ${i}; const v = F64[i]; return v === v ? v : D(v, i);`)}\n`;
+      src += `  set ${prop}(x) ${cur(`const i = ${i}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key});`)}\n`;
+    }
+  });
+  if (entry.elements) {
+    const ES = 2 + nf;
+    src += `  get length() ${cur('return U32[2 * o + 2];')}\n`;
+    const idx = `if (!(typeof i === 'number' && i >>> 0 === i && i < U32[2 * o + 2])) throw new RangeError(${JSON.stringify(`${name} cursor: index `)} + String(i) + ' is out of range (length ' + U32[2 * o + 2] + ')');`;
+    if (refElements) {
+      src += `  item(i) ${cur(`${idx} ${readRef(`o + ${ES} + i`)}`)}\n`;
+      src += `  setItem(i, x) ${cur(`${idx} ${writeRef(`o + ${ES} + i`, 'element')}`)}\n`;
+    } else {
+      src += `  item(i) ${cur(`${idx} const j = o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j);`)}\n`;
+      src += `  setItem(i, x) ${cur(`${idx} const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, whereEl, i);`)}\n`;
+    }
+  }
+  src += '}\n';
+  src += `Object.defineProperty(Cursor, 'name', { value: ${JSON.stringify(`${name}Cursor`)} });\n`;
+  src += 'view.cursor = function (h) { const c = new Cursor(); return h === undefined ? c : c.at(h); };\n';
   src += 'view.is = function (h) { if (typeof h !== "number") return false; const o = h >>> 0; return h - o === S.base && (HB[o >>> 5] & (1 << (o & 31))) !== 0 && (U32[2 * o] & ' + L.TYPE_MASK + ') === ' + id + '; };\n';
   src += 'Object.freeze(get); Object.freeze(set);\nreturn Object.freeze(view);\n';
   // eslint-disable-next-line no-new-func
@@ -273,7 +316,18 @@ function leave() {
 
 /** Statistics of this thread's bulk session. */
 function stats() {
-  return { handles: live, pages: touched.length, session: gen };
+  let handles = 0;
+  const words = 1 << (PAGE_BITS - 5);
+  for (let k = 0; k < touched.length; k++) {
+    for (let j = 0, b = touched[k] * words; j < words; j++) {
+      let x = HB[b + j];
+      while (x !== 0) {
+        x &= x - 1;
+        handles++;
+      }
+    }
+  }
+  return { handles, pages: touched.length, session: gen };
 }
 
 const bulk = Object.freeze({ handle, object, isHandle, view, session, release, stats });
