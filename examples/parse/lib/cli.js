@@ -351,6 +351,7 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
             warmCpuMs: r1(r.warmCpuMs),
             warmSpeedup: single ? r2(single.warmMs / r.warmMs) : null,
             warmVsProcesses: procsAt(r) ? r2(r.warmMs / procsAt(r).warmMs) : null,
+            warmCpuVsSingle: single ? r2(r.warmCpuMs / single.warmCpuMs) : null,
             passMs: r.passMs.map(r1),
           }
         : {}),
@@ -371,7 +372,7 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
     const extra = [opts.repeat > 1 ? `best of ${opts.repeat}` : '', warm ? `${opts.passes} passes per process` : ''].filter(Boolean).join(', ');
     stdout.write(`${fmtInt(out.files)} files, ${mb} MB, ${fmtInt(out.nodes)} nodes (${fmtInt(out.identifiers)} identifiers), ${out.cores} cores${extra ? `, ${extra}` : ''}\n\n`);
     const x = (v) => (v === null || v === undefined ? '-' : `${v.toFixed(2)}x`);
-    const header = ['mode', 'threads', 'files', 'MB', 'nodes', 'wall ms', 'speedup', 'vs procs', 'cpu ms', 'cpu/single', ...(warm ? ['warm ms', 'warm speedup', 'warm vs procs'] : []), 'bytes/node', 'checksum'];
+    const header = ['mode', 'threads', 'files', 'MB', 'nodes', 'wall ms', 'speedup', 'vs procs', 'cpu ms', 'cpu/single', ...(warm ? ['warm ms', 'warm speedup', 'warm vs procs', 'warm cpu ms', 'warm cpu/single'] : []), 'bytes/node', 'checksum'];
     const rows = out.runs.map((r) => [
       r.mode,
       r.mode === 'single' ? '-' : r.threads,
@@ -383,7 +384,7 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
       x(r.vsProcesses),
       r.cpuMs.toFixed(0),
       x(r.cpuVsSingle),
-      ...(warm ? [r.warmMs.toFixed(0), x(r.warmSpeedup), x(r.warmVsProcesses)] : []),
+      ...(warm ? [r.warmMs.toFixed(0), x(r.warmSpeedup), x(r.warmVsProcesses), r.warmCpuMs.toFixed(0), x(r.warmCpuVsSingle)] : []),
       r.bytesPerNode === null ? '-' : r.bytesPerNode.toFixed(1),
       r.checksum,
     ]);
@@ -395,7 +396,7 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
       [
         'wall ms: end to end in a fresh process, TypeScript loading and worker/process start-up included',
         'speedup: single wall / this wall; vs procs: this wall / processes wall at the same thread count (1.00x = what independent processes reach)',
-        ...(warm ? ['warm ms: the last pass, in the same process with the same pool (processes)'] : []),
+        ...(warm ? ['warm ms, warm cpu ms: the last pass, in the same process with the same pool (processes)'] : []),
         'cpu ms: CPU time of every thread of the process (processes: and of the child processes) during the pass',
         'bytes/node: shared heap (shared) or V8 heap (single, processes: TypeScript\'s own AST; message: the received copies) per node visited, NodeArrays, JSDoc and strings included',
       ].join('\n') + '\n',

@@ -372,11 +372,11 @@ describe('parse demo: the command line', { timeout: 90000 }, () => {
     const { code, stdout } = await cli([path.join(CORPUS, '*.ts'), '--mode', 'single,shared,processes', '--threads', '1', '--no-memory', '--passes', '2'], 60000);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^6 files, 0\.04 MB, [\d,]+ nodes .*, 2 passes per process/);
-    expect(stdout).toMatch(/mode\s+threads\s+files\s+MB\s+nodes\s+wall ms\s+speedup\s+vs procs\s+cpu ms\s+cpu\/single\s+warm ms\s+warm speedup\s+warm vs procs\s+bytes\/node\s+checksum/);
+    expect(stdout).toMatch(/mode\s+threads\s+files\s+MB\s+nodes\s+wall ms\s+speedup\s+vs procs\s+cpu ms\s+cpu\/single\s+warm ms\s+warm speedup\s+warm vs procs\s+warm cpu ms\s+warm cpu\/single\s+bytes\/node\s+checksum/);
     const x = '\\d+\\.\\d\\dx';
-    expect(stdout).toMatch(new RegExp(`\\nsingle\\s+-\\s+6\\s+0\\.04\\s+[\\d,]+\\s+\\d+\\s+1\\.00x\\s+${x}\\s+\\d+\\s+1\\.00x\\s+\\d+\\s+1\\.00x\\s+${x}\\s+-\\s+[0-9a-f]{8}\\n`));
-    expect(stdout).toMatch(new RegExp(`\\nshared\\s+1\\s+6\\s+0\\.04\\s+[\\d,]+\\s+\\d+\\s+${x}\\s+${x}\\s+\\d+\\s+${x}\\s+\\d+\\s+${x}\\s+${x}\\s+-\\s+[0-9a-f]{8}\\n`));
-    expect(stdout).toMatch(/\nprocesses\s+1\s+.*\s1\.00x\s.*\s1\.00x\s+-\s+[0-9a-f]{8}\n/);
+    expect(stdout).toMatch(new RegExp(`\\nsingle\\s+-\\s+6\\s+0\\.04\\s+[\\d,]+\\s+\\d+\\s+1\\.00x\\s+${x}\\s+\\d+\\s+1\\.00x\\s+\\d+\\s+1\\.00x\\s+${x}\\s+\\d+\\s+1\\.00x\\s+-\\s+[0-9a-f]{8}\\n`));
+    expect(stdout).toMatch(new RegExp(`\\nshared\\s+1\\s+6\\s+0\\.04\\s+[\\d,]+\\s+\\d+\\s+${x}\\s+${x}\\s+\\d+\\s+${x}\\s+\\d+\\s+${x}\\s+${x}\\s+\\d+\\s+${x}\\s+-\\s+[0-9a-f]{8}\\n`));
+    expect(stdout).toMatch(/\nprocesses\s+1\s+.*\s1\.00x\s.*\s1\.00x\s+\d+\s+\d+\.\d\dx\s+-\s+[0-9a-f]{8}\n/);
     expect(stdout).toMatch(/all 3 runs agree/);
     expect(stdout).not.toMatch(/\r/); // no progress bar when stdout is not a terminal
   });
