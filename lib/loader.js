@@ -8,7 +8,6 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require('../package.json');
@@ -60,6 +59,11 @@ const STALE_LOCK_MS = 30 * 60 * 1000;
 
 function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+// child_process loads only on the way to a build (it is not in Node's startup snapshot: ~3 ms).
+function spawnSync(...args) {
+  return require('node:child_process').spawnSync(...args);
 }
 
 function hasCargo() {
@@ -158,8 +162,9 @@ function noBinaryError(lines, cause) {
 function load() {
   const installed = prebuiltVersion();
   const local = fs.existsSync(localBinary);
-  // The JS layer and the binary share layout constants: never load another version's binary.
-  if (!local && installed !== null && installed !== pkg.version) {
+  // The JS layer and the binary share layout constants: never load another version's binary
+  // (unless NAPI_RS_NATIVE_LIBRARY_PATH names a binary, which the generated loader takes first).
+  if (!local && installed !== null && installed !== pkg.version && !process.env.NAPI_RS_NATIVE_LIBRARY_PATH) {
     throw noBinaryError([
       `the installed prebuilt package ${prebuiltName} is version ${installed}, and shared-structs ${pkg.version} needs exactly ${pkg.version}.`,
       `Fix: \`npm install ${prebuiltName}@${pkg.version}\`, or reinstall (remove node_modules and the lock file).`,

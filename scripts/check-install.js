@@ -6,8 +6,9 @@
 //    offline, and checks the install (no npm warning about install scripts, no target/, no
 //    binary in the main package, Cargo.lock, LICENSE and the docs shipped);
 // 3. runs a worker example (CommonJS) and an ES module import in that project;
-// 4. installs the main package alone with --omit=optional and checks that loading it fails
-//    with the error that names the missing package, cargo and the fixes;
+// 4. checks that a prebuilt package of another version is refused, then installs the main
+//    package alone with --omit=optional and checks that loading it fails with the error that
+//    names the missing package, cargo and the fixes;
 // 5. in that project, with a stand-in cargo and build script (they copy the binary built
 //    here), starts three processes of two worker threads each that load the package at once,
 //    and checks that exactly one build runs and every thread loads its result;
@@ -245,6 +246,16 @@ function main() {
     const cold = run(process.execPath, ['-e', "const t=process.hrtime.bigint();require('shared-structs');console.log(Number(process.hrtime.bigint()-t)/1e6)"], { cwd: app, env });
     if (cold.status !== 0) fail('require failed', cold.stderr);
     figures.requireMs = Number(Number(cold.stdout.trim()).toFixed(1));
+
+    // A prebuilt package of another version is refused, not loaded (layouts differ).
+    const prebuiltManifest = path.join(app, 'node_modules', prebuilt, 'package.json');
+    const original = fs.readFileSync(prebuiltManifest, 'utf8');
+    fs.writeFileSync(prebuiltManifest, original.replace(`"version": "${manifest.version}"`, '"version": "0.0.1-other"'));
+    fs.writeFileSync(path.join(app, 'load.js'), LOAD_ERROR);
+    const mismatch = run(process.execPath, ['load.js'], { cwd: app, env });
+    fs.writeFileSync(prebuiltManifest, original);
+    const mm = JSON.parse(mismatch.stdout.trim() || '{}');
+    if (mm.code !== 'SHARED_STRUCTS_NO_ADDON' || !/version 0\.0\.1-other/.test(mm.message)) fail('a prebuilt package of another version was not refused', mismatch.stdout + mismatch.stderr);
 
     // 4. No prebuilt, no cargo: a clear error.
     const bare = newProject(work, 'bare');
