@@ -14,6 +14,38 @@
 
 const { deriveSchema, missingProperties } = require('./schema');
 
+/** JS source of the converter of one kind, for target 'bulk' (lib/shared-ast.js). */
+function bulkKindSource(k, shape) {
+  const lines = [];
+  const refs = new Set(shape.refFields);
+  const q = (f) => JSON.stringify(f);
+  lines.push(`let V${k.kind} = null;`);
+  lines.push(`function convert_${k.name}(n, p) {`);
+  if (!k.observed) lines.push('  check(n);');
+  lines.push(`  const V = V${k.kind} !== null ? V${k.kind} : (V${k.kind} = view(${k.shape}));`);
+  lines.push('  const s = V.set;');
+  lines.push('  const h = V.create();');
+  lines.push(`  s.kind(h, ${k.kind});`);
+  lines.push('  s.pos(h, n.pos);');
+  lines.push('  s.end(h, n.end);');
+  lines.push('  s.flags(h, n.flags);');
+  lines.push(`  if (p !== undefined) s.parent(h, ${refs.has('parent') ? 'p' : 'object(p)'});`);
+  for (const f of k.scalarFields) lines.push(`  if (n[${q(f)}] !== undefined) s[${q(f)}](h, n[${q(f)}]);`);
+  lines.push('  let v;');
+  for (const f of k.childFields) {
+    lines.push(`  v = n[${q(f)}];`);
+    const conv = '(isArray(v) ? list(v, h) : node(v, h))';
+    lines.push(`  if (v !== undefined) s[${q(f)}](h, typeof v === 'object' ? ${refs.has(f) ? conv : `object(${conv})`} : v);`);
+  }
+  if (k.jsDoc) {
+    lines.push('  v = n.jsDoc;');
+    lines.push(`  if (v !== undefined) s.jsDoc(h, ${refs.has('jsDoc') ? 'docs(v, h)' : 'object(docs(v, h))'});`);
+  }
+  lines.push('  return h;');
+  lines.push('}');
+  return lines.join('\n');
+}
+
 /** JS source of the converter of one kind, for target 'plain' or 'shared'. */
 function kindSource(k, target) {
   const lines = [];
@@ -57,9 +89,13 @@ function kindSource(k, target) {
 
 /**
  * Builds the converter of this thread for `ts`: `{ convert(sf) -> root, schema }`.
- * `target` is 'plain', or 'shared' with `shared` = { type(shape) (the struct type of a
- * shape, declared on first use), newNodeArray(length, pos, end, hasTrailingComma),
- * newDocs(length) } from lib/shared-ast.js.
+ * `target` is 'plain'; 'shared' (through wrappers) with `shared` = { type(shape) (the
+ * struct type of a shape, declared on first use), newNodeArray(length, pos, end,
+ * hasTrailingComma), newDocs(length) }; or 'bulk' (through the library's bulk handles, no
+ * wrapper per node; convert() returns a handle, inside the caller's bulk session) with
+ * `shared` = { view(shape) (the bulk view of a shape's type), object(handle) (its wrapper),
+ * newNodeArray and newDocs returning handles, setAt(array, i, handle), setDoc(list, i,
+ * handle) }, both from lib/shared-ast.js.
  */
 function makeConverter(ts, target, shared = null) {
   const schema = deriveSchema(ts);
@@ -73,7 +109,7 @@ function makeConverter(ts, target, shared = null) {
   const parts = [];
   const table = [];
   for (const k of schema.kinds) {
-    parts.push(kindSource(k, target));
+    parts.push(target === 'bulk' ? bulkKindSource(k, schema.shapes[k.shape]) : kindSource(k, target));
     table.push(`convert_${k.name}`);
   }
   let list;
@@ -94,6 +130,20 @@ function makeConverter(ts, target, shared = null) {
       for (let i = 0; i < m; i++) out[i] = node(a[i], owner);
       return out;
     };
+  } else if (target === 'bulk') {
+    const { newNodeArray, newDocs, setAt, setDoc } = shared;
+    list = (a, owner) => {
+      const m = a.length;
+      const out = newNodeArray(m, a.pos, a.end, a.hasTrailingComma);
+      for (let i = 0; i < m; i++) setAt(out, i, node(a[i], owner));
+      return out;
+    };
+    docs = (a, owner) => {
+      const m = a.length;
+      const out = newDocs(m);
+      for (let i = 0; i < m; i++) setDoc(out, i, node(a[i], owner));
+      return out;
+    };
   } else {
     const { newNodeArray, newDocs } = shared;
     list = (a, owner) => {
@@ -111,10 +161,10 @@ function makeConverter(ts, target, shared = null) {
   }
   const body = `${parts.join('\n')}\nreturn [${table.join(', ')}];`;
   // eslint-disable-next-line no-new-func
-  const make = new Function('node', 'list', 'docs', 'check', 'type', 'isArray', body);
+  const make = new Function('node', 'list', 'docs', 'check', 'type', 'isArray', 'view', 'object', body);
   let fns = null;
   const node = (n, p) => fns[n.kind](n, p);
-  fns = make(node, (a, o) => list(a, o), (a, o) => docs(a, o), check, shared === null ? null : shared.type, Array.isArray);
+  fns = make(node, (a, o) => list(a, o), (a, o) => docs(a, o), check, shared === null ? null : shared.type, Array.isArray, shared === null ? null : shared.view, shared === null ? null : shared.object);
   return {
     schema,
     /** TypeScript SourceFile -> the schema's SourceFile (plain object or shared struct). */
@@ -124,4 +174,4 @@ function makeConverter(ts, target, shared = null) {
   };
 }
 
-module.exports = { makeConverter, kindSource };
+module.exports = { makeConverter, kindSource, bulkKindSource };

@@ -110,7 +110,8 @@ const cache = new WeakMap();
 /**
  * The schema for this `ts` module (derived once per thread):
  * `{ version, names, count, kinds: [{ kind, name, fields, childFields, scalarFields, jsDoc,
- *   observed, proto, shape }], shapes: [{ index, key, fields, proto, kinds }],
+ *   refFields, observed, proto, shape }], shapes: [{ index, key, fields, proto, kinds,
+ *   refFields }],
  *   nodeArrayFields, nodeArrayKey }`, `kinds` indexed by SyntaxKind, `shape` an index into
  * `shapes`.
  */
@@ -141,6 +142,10 @@ function deriveSchema(ts) {
     }
     const jsDoc = ts.canHaveJSDoc({ kind }) && !fields.includes('jsDoc');
     if (jsDoc) fields.push('jsDoc');
+    // Fields that only ever hold nodes, NodeArrays or jsDoc lists (a JSDoc `comment` can be
+    // a string, `isNameFirst` is a boolean that forEachChild reads): the bulk builder writes
+    // them as references.
+    const refFields = ['parent', ...childFields.filter((f) => e === undefined || !e.keys.includes(f)), ...(jsDoc ? ['jsDoc'] : [])];
     const name = names[kind] || `Kind${kind}`;
     const proto = e !== undefined ? e.proto : ts.isNodeKind(kind) ? nodeProto : tokenProto;
     kinds[kind] = {
@@ -150,6 +155,7 @@ function deriveSchema(ts) {
       childFields,
       scalarFields,
       jsDoc,
+      refFields,
       observed: e !== undefined,
       proto,
       shape: -1,
@@ -163,11 +169,13 @@ function deriveSchema(ts) {
     const id = `${cls}|${k.fields.join(',')}`;
     let sh = byShape.get(id);
     if (sh === undefined) {
-      sh = { index: shapes.length, key: `shared-structs-parse/ts-${ts.version}/${cls}#${hashString(id)}`, fields: k.fields, proto: k.proto, kinds: [] };
+      sh = { index: shapes.length, key: `shared-structs-parse/ts-${ts.version}/${cls}#${hashString(id)}`, fields: k.fields, proto: k.proto, kinds: [], refFields: k.refFields.slice() };
       byShape.set(id, sh);
       shapes.push(sh);
     }
     sh.kinds.push(k.kind);
+    // A shape's reference fields are those that are references in every kind of it.
+    sh.refFields = sh.refFields.filter((f) => k.refFields.includes(f));
     k.shape = sh.index;
   }
   s = {

@@ -12,7 +12,7 @@
 // taken from the installed TypeScript at run time, so TypeScript code (ts.forEachChild, a
 // visitor written for TypeScript's nodes, node.getText()) runs on shared nodes unchanged.
 
-const { SharedStructType, SharedArray } = require('./library');
+const { SharedStructType, SharedArray, bulk } = require('./library');
 const { deriveSchema } = require('./schema');
 const { makeConverter } = require('./convert');
 
@@ -67,7 +67,34 @@ function sharedAst(ts) {
     return a;
   };
   const newDocs = (length) => new SharedArray(length);
+  // The bulk path (the library's handles: no wrapper per node while building).
+  const views = new Array(types.length).fill(null);
+  const view = (i) => views[i] || (views[i] = bulk.view(type(i), { refs: schema.shapes[i].refFields }));
+  const NA = bulk.view(NodeArray, { elements: 'refs' });
+  const DOCS = bulk.view(SharedArray, { elements: 'refs' });
+  const naSet = NA.set;
+  const bulkTarget = {
+    view,
+    object: bulk.object,
+    newNodeArray(length, pos, end, hasTrailingComma) {
+      const a = NA.create(length);
+      naSet.pos(a, pos);
+      naSet.end(a, end);
+      naSet.hasTrailingComma(a, hasTrailingComma);
+      return a;
+    },
+    newDocs: (length) => DOCS.create(length),
+    setAt: NA.setAt,
+    setDoc: DOCS.setAt,
+  };
   let converter = null;
+  let wrapperConverter = null;
+  const markFresh = (used) => {
+    if (used !== null) {
+      for (const i of fresh) used.set(i, true);
+      fresh.length = 0;
+    }
+  };
   s = {
     schema,
     /** The struct type of shape `i` (declared here on first use). */
@@ -91,12 +118,16 @@ function sharedAst(ts) {
      * declares are marked, so that the reading thread can declare them (declareUsed).
      */
     build(sf, used = null) {
-      if (converter === null) converter = makeConverter(ts, 'shared', { type, newNodeArray, newDocs });
-      const root = converter.convert(sf);
-      if (used !== null) {
-        for (const i of fresh) used.set(i, true);
-        fresh.length = 0;
-      }
+      if (converter === null) converter = makeConverter(ts, 'bulk', bulkTarget);
+      const root = bulk.session(() => bulk.object(converter.convert(sf)));
+      markFresh(used);
+      return root;
+    },
+    /** The same as build(), through wrappers (`new T()` per node): the reference for the bulk build. */
+    buildWithWrappers(sf, used = null) {
+      if (wrapperConverter === null) wrapperConverter = makeConverter(ts, 'shared', { type, newNodeArray, newDocs });
+      const root = wrapperConverter.convert(sf);
+      markFresh(used);
       return root;
     },
     /** A SharedArray for build()'s `used`, one slot per shape. */
