@@ -87,6 +87,9 @@ export interface HeapLayout {
 /** Whether V8's interrupt API was found (busy threads can be stopped anywhere). */
 export declare function interruptsAvailable(): boolean
 
+/** The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs. */
+export declare function layoutConstants(): Record<string, number>
+
 /** Number of registered, live JS threads. */
 export declare function liveThreads(): number
 

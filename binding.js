@@ -853,6 +853,7 @@ module.exports.doorbellRef = nativeBinding.doorbellRef
 module.exports.heapBuffer = nativeBinding.heapBuffer
 module.exports.heapLayout = nativeBinding.heapLayout
 module.exports.interruptsAvailable = nativeBinding.interruptsAvailable
+module.exports.layoutConstants = nativeBinding.layoutConstants
 module.exports.liveThreads = nativeBinding.liveThreads
 module.exports.mutexLockSlow = nativeBinding.mutexLockSlow
 module.exports.mutexUnlockSlow = nativeBinding.mutexUnlockSlow

@@ -15,7 +15,8 @@
 //             walked it all (each walk is a fresh tree)
 //   churn2    2 workers churn the structure of `churn` for CHURN2_MS: structures built and
 //             peak resident memory growth
-// Sides: plain | shared | bulk | harmony (ast also: shared-index, kids[i] instead of get(i)).
+// Sides: plain | shared | bulk | harmony (ast also: shared-index, kids[i] instead of get(i),
+// and cursor, the bulk walk through cursors).
 // Each side has its own function literals; all sides compute the same checksums.
 
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
@@ -526,6 +527,32 @@ function astWalker(side) {
       return s + c;
     };
   }
+  if (side === 'cursor') {
+    const { bulk, SharedArray } = lib();
+    let c = null;
+    const kc = bulk.view(SharedArray, { refs: true }).cursor();
+    return function walkCursor(root) {
+      if (c === null) c = bulk.view(Object.getPrototypeOf(root).constructor, { refs: ['parent', 'children'] }).cursor();
+      let s = 0;
+      let n = 0;
+      const stack = [bulk.handle(root)];
+      while (stack.length > 0) {
+        const h = stack.pop();
+        c.at(h);
+        const t = c.text;
+        s += c.kind + c.pos + c.end + (t === undefined ? 0 : t.length);
+        n++;
+        kc.at(c.children);
+        for (let i = kc.length - 1; i >= 0; i--) {
+          const k = kc.item(i);
+          if (c.at(k).parent !== h) throw new Error('bad parent');
+          stack.push(k);
+        }
+      }
+      bulk.release();
+      return s + n;
+    };
+  }
   throw new Error(`ast: unknown side ${side}`);
 }
 
@@ -535,7 +562,7 @@ async function partAst(side) {
   const walk = astWalker(side);
   const samples = [];
   for (let r = 0; r < 6; r++) {
-    const w = new Worker(AST_WORKER, { eval: true, workerData: { side: side === 'shared-index' || side === 'bulk' ? 'shared' : side, n, index: require.resolve('../index.js') } });
+    const w = new Worker(AST_WORKER, { eval: true, workerData: { side: side === 'shared-index' || side === 'bulk' || side === 'cursor' ? 'shared' : side, n, index: require.resolve('../index.js') } });
     await new Promise((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);

@@ -250,7 +250,7 @@ function unlock(m) {
 
 const MISSING = Symbol('missing');
 
-const { strVals: STR_VALS, C_STR_KEYS, STRING_CACHE_MASK } = rt;
+const { strVals: STR_VALS, C_STR_KEYS, strHash } = rt;
 const TAG_STRING = L.TAG_STRING;
 const TAG_UNDEFINED = L.TAG_UNDEFINED;
 
@@ -272,7 +272,7 @@ function probeStr(t, key, h) {
     const hv = F64[e];
     if (hv === h) {
       const k0 = U32[2 * e + 2];
-      const sh = (k0 >>> 1) & STRING_CACHE_MASK;
+      const sh = strHash(k0);
       if (U32[2 * e + 3] !== TAG_STRING || U32[C_STR_KEYS + sh] !== k0) return UNSURE;
       if (STR_VALS[sh] === key) {
         foundK0 = k0;

@@ -26,6 +26,7 @@ const charCodeAt = String.prototype.charCodeAt;
 const padStart = String.prototype.padStart;
 const fcc = String.fromCharCode;
 const mapSet = Map.prototype.set;
+const mapGet = Map.prototype.get;
 const BigIntOf = BigInt;
 const bigIntToString = BigInt.prototype.toString;
 const native = require('./native');
@@ -244,7 +245,7 @@ function decodeTagged(v, i = -1) {
   const hi = SU[1];
   const lo = SU[0];
   if (hi === TAG_REF) {
-    const a = parr[lo >>> PAGE_BITS];
+    const a = strong[pid[lo >>> PAGE_BITS]];
     if (a !== undefined) {
       const w = a.w[(lo >>> 1) & SLOT_MASK];
       if (w !== undefined) return w;
@@ -352,8 +353,46 @@ function readSlot(i) {
   return v === v ? v : decodeTagged(v, i);
 }
 
-/** Writes `value` into slot `i`; `where` is called to name the field in a TypeError. */
+/**
+ * Writes `value` into slot `i`; `where` is called to name the field in a TypeError. Values
+ * that need no allocation (a shared object, a string this thread wrote before, undefined,
+ * null, a boolean) are stored at once; the rest start an operation (opStart) first, since
+ * encoding them may allocate.
+ */
 function writeSlot(i, value, where, whereArg) {
+  switch (typeof value) {
+    case 'object': {
+      if (value === null) {
+        F64[i] = K[K_NULL];
+        return;
+      }
+      const off = brandOffset(value);
+      if (off >= 0) {
+        SU[0] = off;
+        SU[1] = TAG_REF;
+        F64[i] = SF[0];
+        return;
+      }
+      break;
+    }
+    case 'string': {
+      // A string in the write cache is rooted by the ring until the next opStart.
+      const off = ReflectApply(mapGet, strOffsets, [value]);
+      if (off !== undefined) {
+        SU[0] = off;
+        SU[1] = TAG_STRING;
+        F64[i] = SF[0];
+        return;
+      }
+      break;
+    }
+    case 'undefined':
+      F64[i] = K[K_UNDEFINED];
+      return;
+    case 'boolean':
+      F64[i] = value ? K[K_TRUE] : K[K_FALSE];
+      return;
+  }
   opStart();
   F64[i] = encodeValue(value, where, whereArg);
 }
@@ -483,7 +522,7 @@ function typeIdOf(value) {
 // Each thread caches string -> offset (so writing the same string again allocates nothing)
 // and offset -> string (so reading it again allocates nothing).
 
-const STRING_CACHE_BITS = 13; // 2 ** 13 === L.TB_STR_KEYS_LEN
+const STRING_CACHE_BITS = Math.log2(L.TB_STR_KEYS_LEN);
 const STRING_CACHE_MASK = (1 << STRING_CACHE_BITS) - 1;
 // Keys (offsets) live in the thread block: the collector clears them at a safepoint, since
 // a collected string's offset may be reused. Values are the JS strings.
@@ -498,14 +537,16 @@ const STR_OFFSETS_MAX = L.TB_RING_LEN;
 /** Strings longer than this are not remembered in strOffsets. */
 const STR_REMEMBER_MAX = 256;
 
-// Strings are allocated in sequence and at least 3 words apart, so off / 2 spreads the
-// strings of a region over distinct slots and keeps neighbours in neighbouring cache lines.
+// A multiplicative (Fibonacci) hash of the offset: strings are allocated between other
+// objects at irregular strides, and off / 2 folded 5,000 names written while a list was built
+// onto the same few hundred sets (a read of a cached name missed and re-decoded: ~28 ns
+// instead of ~4).
 function strHash(off) {
-  return (off >>> 1) & STRING_CACHE_MASK;
+  return imul(off, 0x9e3779b1) >>> (32 - STRING_CACHE_BITS);
 }
 
 function stringOffset(s) {
-  let off = strOffsets.get(s);
+  let off = ReflectApply(mapGet, strOffsets, [s]);
   if (off !== undefined) return off;
   // From the allocation on, the string is rooted only by the young range: only builtins
   // taken at load run here (a replaced charCodeAt or Map#set could start an operation of its
@@ -676,9 +717,9 @@ function readBigInt(off) {
 // `(offset >>> 1) & SLOT_MASK` (objects are at least 2 words, so the index is unique). An
 // arena holds its wrappers and every wrapper holds its arena, so an arena becomes garbage
 // exactly when none of its wrappers is reachable. The lookup offset -> wrapper is
-// `parr[page].w[slot]`: no hash table, no probing.
+// `strong[pid[page]].w[slot]`: no hash table, no probing.
 //
-// The thread holds arenas strongly (parr) until it *demotes* them: every HOLD_MAX pages, at
+// The thread holds arenas strongly (`strong`) until it *demotes* them: every HOLD_MAX pages, at
 // the end of a job after a shared-heap collection, when idle, in gc() and on a full heap.
 // A demoted arena is held through a native weak reference (src/binding/arenas.rs), made for
 // a whole batch in one native call; a read that meets a demoted page dereferences it once
@@ -721,10 +762,15 @@ class Arena {
   }
 }
 
-/** page -> its arena while this thread holds it strongly, else undefined (grows on demand). */
-const parr = [];
 /** page -> id of its current arena (0: none). */
 const pid = new Int32ArrayOf(PAGES);
+/**
+ * arena id -> the arena while this thread holds it strongly, else undefined; index 0 (no
+ * arena) stays undefined. Dense (ids are reused), so `strong[pid[page]]` is two loads. A JS
+ * array indexed by page (2^19 entries for a 2 GiB heap) cost ~100 ms to create per thread,
+ * or as much again to grow one push at a time to a page far into the heap.
+ */
+const strong = [undefined];
 /** Arena id 0 is the canary (pruneAfterCollection); ids from 1. */
 const CANARY = 0;
 const MAX_ARENAS = 1 << 23; // src/binding/arenas.rs
@@ -735,7 +781,7 @@ let arenaPage = new Int32ArrayOf(1024);
 let arenaCount = new Int32ArrayOf(1024);
 let weakMade = new Uint8Array(1024);
 
-/** Pages held strongly (parr set) since the last demotion. */
+/** Pages held strongly (their arena in `strong`) since the last demotion. */
 const HOLD_MAX = 2048;
 const held = new Int32ArrayOf(HOLD_MAX);
 let heldN = 0;
@@ -751,7 +797,7 @@ let jobEndScheduled = false;
 
 /** Grows the per-arena arrays to hold id `id`. */
 function ensureArenaId(id) {
-  if (id < arenaPage.length) return;
+  if (id < strong.length) return;
   const n = Math.max(id + 1, 2 * arenaPage.length);
   const p = new Int32ArrayOf(n);
   p.set(arenaPage);
@@ -762,14 +808,14 @@ function ensureArenaId(id) {
   const w = new Uint8Array(n);
   w.set(weakMade);
   weakMade = w;
+  while (strong.length < n) ReflectApply(arrayPush, strong, [undefined]);
 }
 
 /** Holds the arena of page `p` strongly (demoting every held page first past HOLD_MAX). */
 function holdPage(p, a) {
   if (heldN === HOLD_MAX) demote(HOLD_MAX >>> 1);
   else if (heldLargeWords > LARGE_HOLD_MAX) demote();
-  while (parr.length <= p) ReflectApply(arrayPush, parr, [undefined]);
-  parr[p] = a;
+  strong[a.id] = a;
   held[heldN++] = p;
   if (!jobEndScheduled) {
     jobEndScheduled = true;
@@ -848,9 +894,9 @@ function demote(keep = 0) {
   let n = 0;
   for (let k = 0; k < stop; k++) {
     const p = held[k];
-    const a = parr[p];
+    const a = strong[pid[p]];
     if (a === undefined) continue;
-    parr[p] = undefined;
+    strong[a.id] = undefined;
     if (weakMade[a.id] === 0) {
       weakMade[a.id] = 1;
       demoteIds[n] = a.id;
@@ -956,7 +1002,7 @@ let loadType = null;
 
 /** The wrapper of the object at word offset `off` (the same JS object every time). */
 function wrap(off) {
-  const a = parr[off >>> PAGE_BITS];
+  const a = strong[pid[off >>> PAGE_BITS]];
   if (a !== undefined) {
     const w = a.w[(off >>> 1) & SLOT_MASK];
     if (w !== undefined) return w;
@@ -968,7 +1014,7 @@ function wrap(off) {
 /** The live wrapper for `off` in this thread, if any (never creates one). */
 function findWrapper(off) {
   const p = off >>> PAGE_BITS;
-  let a = parr[p];
+  let a = strong[pid[p]];
   if (a === undefined) {
     if (pid[p] === 0) return undefined;
     a = derefPage(p);
@@ -1052,7 +1098,7 @@ let attachCount = 0;
 function attach(w, o) {
   if (internalDepth !== 0) internalUse();
   const p = o >>> PAGE_BITS;
-  let a = parr[p];
+  let a = strong[pid[p]];
   if (a === undefined) a = pageArenaSlow(p);
   a.w[(o >>> 1) & SLOT_MASK] = w;
   arenaCount[a.id]++;
@@ -1149,7 +1195,7 @@ function debugArenas() {
   const out = [];
   for (let p = 0; p < PAGES; p++) {
     const id = pid[p];
-    if (id !== 0) out.push({ id, page: p, wrappers: arenaCount[id], held: parr[p] !== undefined, weak: weakMade[id] === 1 });
+    if (id !== 0) out.push({ id, page: p, wrappers: arenaCount[id], held: strong[id] !== undefined, weak: weakMade[id] === 1 });
   }
   return out;
 }
@@ -1204,6 +1250,7 @@ module.exports = {
   strVals,
   C_STR_KEYS,
   STRING_CACHE_MASK,
+  strHash,
   wrap,
   attach,
   findWrapper,

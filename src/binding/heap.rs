@@ -70,6 +70,15 @@ pub unsafe fn external_buffer(env: &Env, base: *mut u8, bytes: usize) -> Result<
     Ok(RawValue(value))
 }
 
+/// The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs.
+#[napi]
+pub fn layout_constants() -> std::collections::HashMap<String, f64> {
+    layout::constants()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
 #[napi(object)]
 pub struct HeapLayout {
     pub heap_start: u32,

@@ -109,7 +109,7 @@ pub mod tb {
     pub const MAX_PAIRS: usize = 256;
     /// Offsets of the string read cache (zeroed by the collector).
     pub const STR_KEYS: usize = PAIRS + 2 * MAX_PAIRS;
-    pub const STR_KEYS_LEN: usize = 8192;
+    pub const STR_KEYS_LEN: usize = 32768;
     /// Offsets of strings this thread wrote recently (roots).
     pub const RING: usize = STR_KEYS + STR_KEYS_LEN;
     pub const RING_LEN: usize = 16384;
@@ -135,6 +135,54 @@ pub mod tb {
     pub const WORDS: usize = (PINS + PINS_LEN).div_ceil(2);
 }
 
+/// Every constant the JS layer uses, by the name it uses (lib/layout.js reads this from the
+/// binding at load: one source of truth, nothing mirrored by hand).
+pub fn constants() -> Vec<(&'static str, f64)> {
+    vec![
+        ("CTL_MAGIC", CTL_MAGIC as f64),
+        ("CTL_CYCLE", CTL_CYCLE as f64),
+        ("CTL_GC_ACTIVE", CTL_GC_ACTIVE as f64),
+        ("MAGIC", MAGIC as f64),
+        ("TYPE_FREE", TYPE_FREE as f64),
+        ("TYPE_STRING", TYPE_STRING as f64),
+        ("TYPE_BIGINT", TYPE_BIGINT as f64),
+        ("TYPE_ARRAY", TYPE_ARRAY as f64),
+        ("TYPE_MUTEX", TYPE_MUTEX as f64),
+        ("TYPE_CONDITION", TYPE_CONDITION as f64),
+        ("TYPE_SHARED_MUTEX", TYPE_SHARED_MUTEX as f64),
+        ("TYPE_MAP", TYPE_MAP as f64),
+        ("TYPE_MAP_TABLE", TYPE_MAP_TABLE as f64),
+        ("TYPE_THREAD_BLOCK", TYPE_THREAD_BLOCK as f64),
+        ("TYPE_DOUBLE", TYPE_DOUBLE as f64),
+        ("FIRST_USER_TYPE", FIRST_USER_TYPE as f64),
+        ("TYPE_MASK", TYPE_MASK as f64),
+        ("TAG_UNDEFINED", TAG_UNDEFINED as f64),
+        ("TAG_NULL", TAG_NULL as f64),
+        ("TAG_BOOL", TAG_BOOL as f64),
+        ("TAG_REF", TAG_REF as f64),
+        ("TAG_STRING", TAG_STRING as f64),
+        ("TAG_BIGINT", TAG_BIGINT as f64),
+        ("TAG_DOUBLE", TAG_DOUBLE as f64),
+        ("TAG_POISON", TAG_POISON as f64),
+        ("CANONICAL_NAN_HI", CANONICAL_NAN_HI as f64),
+        ("PAGE_BITS", PAGE_BITS as f64),
+        ("TB_TOP", tb::TOP as f64),
+        ("TB_LIMIT", tb::LIMIT as f64),
+        ("TB_YOUNG", tb::YOUNG as f64),
+        ("TB_YOUNG_N", tb::YOUNG_N as f64),
+        ("TB_RING_N", tb::RING_N as f64),
+        ("TB_INFLIGHT", tb::INFLIGHT as f64),
+        ("TB_STR_KEYS", tb::STR_KEYS as f64),
+        ("TB_STR_KEYS_LEN", tb::STR_KEYS_LEN as f64),
+        ("TB_RING", tb::RING as f64),
+        ("TB_RING_LEN", tb::RING_LEN as f64),
+        ("TB_READS", tb::READS as f64),
+        ("TB_READS_LEN", tb::READS_LEN as f64),
+        ("TB_PINS", tb::PINS as f64),
+        ("TB_PINS_LEN", tb::PINS_LEN as f64),
+    ]
+}
+
 /// Parses `123`, `64k`, `512m`, `2g` into bytes.
 pub fn parse_size(s: &str) -> Option<usize> {
     let s = s.trim().to_ascii_lowercase();
@@ -155,6 +203,16 @@ pub fn clamp_heap_size(bytes: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn js_constants_have_unique_names_and_exact_values() {
+        let c = constants();
+        let names: std::collections::HashSet<_> = c.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names.len(), c.len());
+        for (n, v) in c {
+            assert!(v.fract() == 0.0 && (0.0..4294967296.0).contains(&v), "{n} = {v}");
+        }
+    }
+
     #[test]
     fn sizes_parse_with_suffixes() {
         assert_eq!(parse_size("64k"), Some(65536));
