@@ -65,12 +65,17 @@ const StructProto = {
     return toJSONWith(this, () => fieldsObject(this, entryOf(this).fields));
   },
   [util.inspect.custom](depth, options, inspect) {
+    // Not a wrapper (an object whose prototype is a struct, a copy): its own properties.
+    if (!rt.isWrapper(this)) return { ...this };
     const t = entryOf(this);
     return inspectWith(this, t.displayName(), depth, options, inspect, () => fieldsObject(this, t.fields));
   },
 };
 Object.defineProperty(StructProto, 'toJSON', { enumerable: false });
 Object.defineProperty(StructProto, util.inspect.custom, { enumerable: false });
+// Test runners' deep equality and diffs tell objects apart by their tag: with none, vitest
+// copies a wrapper and reads its fields off the copy (docs/testing: shared-structs/testing).
+Object.defineProperty(StructProto, Symbol.toStringTag, { value: 'SharedStruct' });
 
 /**
  * An empty plain array that stores numbers as boxed values: an array whose elements are all
@@ -344,6 +349,7 @@ const ElementsProto = {
     return toJSONWith(this, () => this.slice());
   },
   [util.inspect.custom](depth, options, inspect) {
+    if (!rt.isWrapper(this)) return { ...this };
     const t = entryOf(this);
     // Only the elements inspect shows (maxArrayLength, 100 by default); the array's length
     // is then set to the full count, so inspect prints "... N more items" as for a plain
@@ -359,6 +365,7 @@ const ElementsProto = {
   },
 };
 for (const k of Reflect.ownKeys(ElementsProto)) Object.defineProperty(ElementsProto, k, { enumerable: false });
+Object.defineProperty(ElementsProto, Symbol.toStringTag, { value: 'SharedArray' });
 Object.setPrototypeOf(ElementsProto, rt.SharedObject.prototype);
 
 /** Names an element type may not use for fields. */

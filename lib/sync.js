@@ -223,6 +223,7 @@ function defineBuiltin(typeId, name, words, extra) {
     }
   };
   Object.defineProperty(C, 'name', { value: name });
+  Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name });
   Object.defineProperty(C.prototype, util.inspect.custom, {
     value(depth, options, inspect) {
       return `${name} ${inspect(extra(this), { ...options, depth })}`;
