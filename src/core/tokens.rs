@@ -10,13 +10,11 @@
 //! fail with a TypeError once it has been collected. `release` drops a token that will
 //! never be opened. A forged id or nonce is a TypeError, never a memory access.
 
-use parking_lot::Mutex;
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::{CoreError, CoreResult};
+use super::shim::{AtomicU64, Map, Mutex, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenEntry {
@@ -28,7 +26,7 @@ pub struct TokenEntry {
 }
 
 pub struct TokenTable {
-    entries: Mutex<HashMap<u64, TokenEntry>>,
+    entries: Mutex<Map<u64, TokenEntry>>,
     next: AtomicU64,
     seed: RandomState,
 }
@@ -45,7 +43,7 @@ const NONCE_MASK: u64 = (1 << 53) - 1;
 impl TokenTable {
     pub fn new() -> Self {
         TokenTable {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Map::default()),
             next: AtomicU64::new(1),
             seed: RandomState::new(),
         }
@@ -96,6 +94,22 @@ impl TokenTable {
                 "shared-structs: open(): not a live token from share() in this process (forged, foreign, released, or stale: its object was collected)",
             )),
         }
+    }
+
+    /// `open` for a thread: `root(offset)` first records the object as a root of the
+    /// opener (young for its current operation), then the token is unpinned, so the object
+    /// is a root at every point of the open (docs/tokens.md). The caller still checks the
+    /// stamp against the heap.
+    pub fn open_rooted(
+        &self,
+        id: u64,
+        nonce: u64,
+        root: impl FnOnce(u32),
+    ) -> CoreResult<TokenEntry> {
+        if let Some(off) = self.peek(id, nonce) {
+            root(off);
+        }
+        self.open(id, nonce)
     }
 
     /// Forgets a token; returns whether it existed.

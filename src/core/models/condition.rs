@@ -69,7 +69,7 @@ fn set_flag(w: &World, tid: u32, n: usize, inside: bool) -> usize {
 /// at 0.
 #[test]
 fn cond_notify_after_unlock_is_never_lost() {
-    check("cond_notify_after_unlock_is_never_lost", 3, || {
+    check("cond_notify_after_unlock_is_never_lost", 4, || {
         let w = world();
         let w2 = w.clone();
         let h = thread::spawn(move || {
@@ -88,7 +88,7 @@ fn cond_notify_after_unlock_is_never_lost() {
 /// takes at most one waiter off the queue, and both waiters return.
 #[test]
 fn cond_notify_one_wakes_at_most_one() {
-    check("cond_notify_one_wakes_at_most_one", 2, || {
+    check("cond_notify_one_wakes_at_most_one", 3, || {
         let w = world();
         let hs: Vec<_> = (0..2)
             .map(|_| {
@@ -114,7 +114,7 @@ fn cond_notify_one_wakes_at_most_one() {
 /// exactly one: the other stays queued until a second notify.
 #[test]
 fn cond_notify_one_of_two_parked() {
-    check("cond_notify_one_of_two_parked", 2, || {
+    check("cond_notify_one_of_two_parked", 3, || {
         let w = world();
         let woken = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
         let hs: Vec<_> = (0..2)
@@ -161,7 +161,7 @@ fn queued(w: &World, n: usize) -> bool {
 /// rang its doorbell.
 #[test]
 fn cond_async_wait_cancel_races_notify() {
-    check("cond_async_wait_cancel_races_notify", 3, || {
+    check("cond_async_wait_cancel_races_notify", 5, || {
         let w = world();
         let inbox = Inbox::new();
         let tid = register(&w.lot, &inbox);
@@ -191,7 +191,7 @@ fn cond_async_wait_cancel_races_notify() {
 /// if the notify took it, it passes the wake-up on, so the other waiter always returns.
 #[test]
 fn cond_wake_of_a_terminating_waiter_is_passed_on() {
-    check("cond_wake_of_a_terminating_waiter_is_passed_on", 2, || {
+    check("cond_wake_of_a_terminating_waiter_is_passed_on", 3, || {
         let w = world();
         let w1 = w.clone();
         let doomed = thread::spawn(move || {

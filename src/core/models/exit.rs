@@ -39,7 +39,7 @@ fn exit(w: &World, tid: u32, cells: &[AtomicU32]) {
 /// locker gets it abandoned, and the lock is never lost.
 #[test]
 fn exit_holding_a_mutex() {
-    check("exit_holding_a_mutex", 3, || {
+    check("exit_holding_a_mutex", 4, || {
         let w = world();
         let w1 = w.clone();
         let dying = thread::spawn(move || {
@@ -83,7 +83,7 @@ fn exit_holding_a_mutex() {
 /// at 0.
 #[test]
 fn exit_holding_a_read_lock() {
-    check("exit_holding_a_read_lock", 3, || {
+    check("exit_holding_a_read_lock", 4, || {
         let w = world();
         let w1 = w.clone();
         let dying = thread::spawn(move || {

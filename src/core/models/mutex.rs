@@ -37,7 +37,7 @@ fn critical(w: &World, tid: u32) {
 /// count, and that the word ends free with no waiter queued.
 #[test]
 fn mutex_three_threads_park_and_wake() {
-    check("mutex_three_threads_park_and_wake", 2, || {
+    check("mutex_three_threads_park_and_wake", 3, || {
         let w = world();
         let handles: Vec<_> = (0..2)
             .map(|_| {
@@ -67,7 +67,7 @@ fn mutex_three_threads_park_and_wake() {
 /// lock taken again and park a second time.
 #[test]
 fn mutex_two_threads_twice() {
-    check("mutex_two_threads_twice", 3, || {
+    check("mutex_two_threads_twice", 4, || {
         let w = world();
         let w2 = w.clone();
         let h = thread::spawn(move || {
@@ -88,7 +88,7 @@ fn mutex_two_threads_twice() {
 /// doorbell rings on the release, and it takes the lock from its event loop.
 #[test]
 fn mutex_async_waiter() {
-    check("mutex_async_waiter", 3, || {
+    check("mutex_async_waiter", 4, || {
         let w = world();
         let w2 = w.clone();
         let h = thread::spawn(move || {

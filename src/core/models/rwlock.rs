@@ -74,7 +74,7 @@ fn spawn(w: &Arc<World>, f: fn(&World, u32)) -> thread::JoinHandle<()> {
 /// Two readers (JS fast paths, then the slow paths) and a writer.
 #[test]
 fn rw_two_readers_one_writer() {
-    check("rw_two_readers_one_writer", 2, || {
+    check("rw_two_readers_one_writer", 3, || {
         let w = world();
         let r1 = spawn(&w, read);
         let r2 = spawn(&w, read);
@@ -91,7 +91,7 @@ fn rw_two_readers_one_writer() {
 /// writer.
 #[test]
 fn rw_two_writers_one_reader() {
-    check("rw_two_writers_one_reader", 2, || {
+    check("rw_two_writers_one_reader", 3, || {
         let w = world();
         let w1 = spawn(&w, write);
         let r = spawn(&w, read);
@@ -160,7 +160,7 @@ fn rw_writer_timeout_lets_readers_in() {
 /// acknowledged) by its release, and a blocking writer after them gets it in turn.
 #[test]
 fn rw_async_read_grants() {
-    check("rw_async_read_grants", 2, || {
+    check("rw_async_read_grants", 3, || {
         let w = world();
         let w2 = w.clone();
         let reader = thread::spawn(move || {
