@@ -164,3 +164,22 @@ describe('WorkerPool with huge array-likes (found by the fuzz layer)', () => {
     expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual(['RangeError', 'RangeError', 'TypeError', '9', 'RangeError']);
   }, 70000);
 });
+
+describe('WorkerPool constructor with bad options (found by the fuzz layer)', () => {
+  it('a Worker that cannot start leaves no queue token pinned, and null options are a clear TypeError', () => {
+    const { runChild } = require('./helpers.js');
+    const mod = require('node:path').join(require('node:path').dirname(new URL(import.meta.url).pathname), 'fuzz', 'pool-worker.js');
+    const r = runChild(`
+      const out = [];
+      const t0 = ss.heapStats().tokens;
+      for (const opts of [{ threads: 2, execArgv: ['--no-such-flag'] }, { threads: 2, env: 5 }, null, { threads: Symbol('x') }]) {
+        try { new ss.WorkerPool(${JSON.stringify(mod)}, opts); out.push('made'); } catch (e) { out.push(e.name + (/Cannot read properties/.test(e.message) ? ' (accidental)' : '')); }
+      }
+      out.push(ss.heapStats().tokens - t0);
+      console.log(JSON.stringify(out));
+      setTimeout(() => process.exit(0), 300);
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop())).toEqual(['Error', 'TypeError', 'TypeError', 'RangeError', 0]);
+  });
+});

@@ -123,8 +123,9 @@ class WorkerPool {
    */
   constructor(modulePath, options = {}) {
     if (typeof modulePath !== 'string' || modulePath === '') throw new TypeError('WorkerPool: modulePath must be a non-empty string');
+    if (options === null || typeof options !== 'object') throw new TypeError(`WorkerPool: options must be an object, got ${describeArg(options)}`);
     const threads = options.threads === undefined ? Math.max(1, (os.availableParallelism ? os.availableParallelism() : os.cpus().length)) : options.threads;
-    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new RangeError(`WorkerPool: threads must be an integer from 1 to 1024, got ${String(options.threads)}`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new RangeError(`WorkerPool: threads must be an integer from 1 to 1024, got ${describeArg(threads)}`);
     const Q = queueType();
     const q = new Q();
     q.mutex = new Mutex();
@@ -145,13 +146,23 @@ class WorkerPool {
       // Pins the queue until the worker opens it; released once the worker has exited, so
       // a worker terminated before it opened its token does not pin the queue for good.
       const token = share(q);
-      const w = new Worker(__filename, {
-        workerData: { [MARK]: { queue: token, module: file, index: k }, data: options.data },
-        name: `${options.name || 'pool'}-${k}`,
-        execArgv: options.execArgv,
-        resourceLimits: options.resourceLimits,
-        env: options.env,
-      });
+      let w;
+      try {
+        w = new Worker(__filename, {
+          workerData: { [MARK]: { queue: token, module: file, index: k }, data: options.data },
+          name: `${options.name || 'pool'}-${k}`,
+          execArgv: options.execArgv,
+          resourceLimits: options.resourceLimits,
+          env: options.env,
+        });
+      } catch (e) {
+        // Worker's own checks (execArgv, env, ...) throw here: unpin this worker's token,
+        // stop the workers already started (their exits release theirs), and rethrow.
+        release(token);
+        this.#closed = true;
+        for (const started of this.#workers) started.terminate();
+        throw e;
+      }
       exits.push(
         new Promise((resolve) => {
           w.once('exit', (code) => {
