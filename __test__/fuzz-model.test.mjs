@@ -918,6 +918,7 @@ function teardown(w) {
 
 /** Runs one sequence, then tears it down and checks the live count came back. */
 let lastLive = -1;
+let canary = null;
 
 async function runSequence(cmds) {
   // The previous sequence ended with the live count checked after a collection.
@@ -944,6 +945,16 @@ async function runSequence(cmds) {
     }
     totals.liveChecks++;
     lastLive = live;
+    if (live !== baseline) {
+      // Whether objects the test still holds were lost, or only its garbage counted.
+      let canaryState = 'intact';
+      try {
+        canary.check();
+      } catch (e) {
+        canaryState = `BROKEN: ${e.message}`;
+      }
+      log.push(`canary ${canaryState}; heapStats ${JSON.stringify(ss.heapStats())}`);
+    }
     if (live !== baseline) throw new Error(`live objects ${live} after the sequence, baseline ${baseline}\n    ${log.slice(-12).join('\n    ')}`);
   }
 }
@@ -952,7 +963,7 @@ describe('model-based sequences (fast-check)', () => {
   it(
     'every operation agrees bit-exactly with the plain-JS model, identity holds and nothing leaks',
     async () => {
-      const canary = C.makeCanary(uniqueKey('ModelCanary'));
+      canary = C.makeCanary(uniqueKey('ModelCanary'));
       const property = fc.asyncProperty(fc.commands(commands, { maxCommands: 80, size: 'large' }), runSequence);
       const seeds = await C.assertProperty('model', property, { seeds: [1, 2], runs: 12 });
       canary.check();
