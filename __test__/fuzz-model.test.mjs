@@ -636,8 +636,10 @@ const OPS = {
   hold(w, { obj }) {
     const id = w.pick(obj);
     if (id === undefined) return 'hold: nothing';
+    // The wrapper first: the hold dropped to make room may be the object's only root.
+    const real = w.real(id);
     if (w.held.length >= MAX_HELD) w.held.shift();
-    w.held.push({ id, w: w.real(id) });
+    w.held.push({ id, w: real });
     return `hold #${id}`;
   },
 

@@ -54,7 +54,9 @@ async function assertProperty(suite, property, { seeds, runs }) {
     // returns while an async run is still going: the next seed's first sequence then ran
     // beside it, and the live count of one saw the other's objects.)
     const end = Date.now() + ms;
-    while (Date.now() < end) await go((Math.random() * 2 ** 31) | 0, runs);
+    // endOnFailure: a soak reports its first failure as found (a shrink after a failed
+    // sequence can end on a follow-on failure instead).
+    while (Date.now() < end) await go((Math.random() * 2 ** 31) | 0, runs, { endOnFailure: true });
   }
   return done;
 }
