@@ -153,7 +153,7 @@ function calls() {
     else out.push({ label: s.label, run: (args) => Reflect.apply(s.fn, recv(), args) });
   }
   for (const s of F.staticSurfaces()) {
-    if (s.kind === 'predicate') out.push({ label: s.label, run: (args) => s.fn(...args) });
+    if (s.kind === 'predicate' || s.kind === 'plain') out.push({ label: s.label, run: (args) => s.fn(...args) });
     else {
       // The target valid, the rest fuzzed; and the target fuzzed too (first argument).
       const k = s.valid.find((x) => MAKE[x]);

@@ -188,11 +188,15 @@ function staticSurfaces() {
       const valid = label in TARGET_FIRST ? TARGET_FIRST[label] : TARGET_FIRST[name];
       if (typeof key === 'string' && /^is[A-Z]/.test(key)) out.push({ label, kind: 'predicate', fn: d.value });
       else if (valid) out.push({ label, kind: 'static', fn: d.value, valid });
+      else if (valid !== null) out.push({ label, kind: 'plain', fn: d.value }); // no target: bad-input suite only
     }
   }
-  for (const name of ['open', 'release', 'isToken', 'canBeShared']) {
-    if (TARGET_FIRST[name]) out.push({ label: name, kind: 'static', fn: ss[name], valid: TARGET_FIRST[name] });
-    else out.push({ label: name, kind: 'predicate', fn: ss[name] });
+  // Exported functions (lower-case names; capitalized ones are classes and namespaces).
+  for (const [name, v] of Object.entries(ss)) {
+    if (typeof v !== 'function' || !/^[a-z]/.test(name)) continue;
+    if (TARGET_FIRST[name]) out.push({ label: name, kind: 'static', fn: v, valid: TARGET_FIRST[name] });
+    else if (name === 'isToken' || name === 'canBeShared') out.push({ label: name, kind: 'predicate', fn: v });
+    else out.push({ label: name, kind: 'plain', fn: v });
   }
   return out;
 }
