@@ -70,6 +70,12 @@ export declare function condWaitAsync(index: number, tid: number, seq: number, i
 export declare function doorbellRef(tid: number, keepAlive: boolean): void
 
 /**
+ * Freezes the object at `offset` and everything reachable from it (src/core/freeze.rs);
+ * returns how many objects were newly frozen. The caller holds a wrapper of the root.
+ */
+export declare function freezeGraph(offset: number): number
+
+/**
  * Wraps the whole region as an external ArrayBuffer for the calling thread.
  * The finalizer does nothing: the region lives until the process exits.
  */

@@ -850,6 +850,7 @@ module.exports.condNotify = nativeBinding.condNotify
 module.exports.condWait = nativeBinding.condWait
 module.exports.condWaitAsync = nativeBinding.condWaitAsync
 module.exports.doorbellRef = nativeBinding.doorbellRef
+module.exports.freezeGraph = nativeBinding.freezeGraph
 module.exports.heapBuffer = nativeBinding.heapBuffer
 module.exports.heapLayout = nativeBinding.heapLayout
 module.exports.interruptsAvailable = nativeBinding.interruptsAvailable

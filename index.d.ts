@@ -606,3 +606,20 @@ export interface Bulk {
 
 /** The bulk path: handles and views (docs/bulk.md). */
 export declare const bulk: Bulk;
+
+/** Options of {@link freeze}. */
+export interface FreezeOptions {
+  /** Also freeze every shared object reachable from the value (locks are left as they are). */
+  deep?: boolean;
+}
+
+/**
+ * Makes a shared object immutable in every thread: every later write or atomic on it (field,
+ * element, bulk view, `atomics`, `SharedMap` set/delete/clear) throws a TypeError. With
+ * `{ deep: true }`, every shared object reachable from it too. One-way. Primitives are returned
+ * as they are; a lock (Mutex, Condition, SharedMutex) cannot be frozen (TypeError).
+ */
+export declare function freeze<T>(value: T, options?: FreezeOptions): T;
+
+/** Whether `value` is a frozen shared object. */
+export declare function isFrozen(value: unknown): boolean;

@@ -14,6 +14,7 @@ const { SharedMap } = require('./lib/map');
 const { WorkerPool, TaskError } = require('./lib/pool');
 const { SharedStruct, struct, field } = require('./lib/classes');
 const { bulk } = require('./lib/bulk');
+const { freeze, isFrozen } = require('./lib/freeze');
 const transfer = require('./lib/transfer');
 
 // Shared objects sent through postMessage, workerData or structuredClone: a DataCloneError
@@ -70,6 +71,8 @@ module.exports = {
   TaskError,
   atomics,
   bulk,
+  freeze,
+  isFrozen,
   share,
   open,
   release,

@@ -65,6 +65,8 @@ function slotIndex(obj, key, fn, lengthOk) {
   const e = rt.types[id] || entryOf(obj);
   if (!e.slotOf) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no fields`);
   const off = rt.offsetOf(obj);
+  // Every operation but load writes: a frozen object (lib/freeze.js) refuses them.
+  if (fn !== 'load' && rt.I32[2 * off] < 0) throw new TypeError(`atomics.${fn}: cannot write to a frozen shared object (shared-structs freeze())`);
   if (typeof key === 'number' && e.elementsStart < 0 && e.slotOf.has(String(key))) {
     // A struct without elements whose field is named like an integer: o[0] is field "0".
     key = String(key);

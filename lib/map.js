@@ -220,8 +220,23 @@ function insertAt(m, t, r, key, h, valueBits, keyBits) {
  * Stores (key, value) under the map's lock. If the key is present: with `overwrite`
  * replaces the value, else leaves it. Returns the value stored for the key afterwards.
  */
+/** Throws if the map was frozen (lib/freeze.js): it takes no more writes, in any thread. */
+function checkWritable(m, fn) {
+  if (rt.I32[2 * offsetOf(m)] < 0) throw new TypeError(`SharedMap.prototype.${fn}: the map is frozen (shared-structs freeze())`);
+}
+
 function put(m, key, value, fn, overwrite) {
   checkMap(m, fn);
+  if (rt.I32[2 * offsetOf(m)] < 0) {
+    // Frozen: getOrInsert still reads.
+    if (!overwrite) {
+      checkKey(key);
+      const k = canonKey(key);
+      const v = lookup(m, k, hashKey(k), true);
+      if (v !== MISSING) return v;
+    }
+    checkWritable(m, fn);
+  }
   rt.opStart();
   checkKey(key);
   key = canonKey(key);
@@ -329,6 +344,7 @@ function lookupStr(m, key, wantValue) {
  * is only encoded (and its string stored in the heap) when it is inserted.
  */
 function setStr(m, key, value) {
+  checkWritable(m, 'set');
   const h = hashString(key);
   let valueBits;
   let started = false;
@@ -516,6 +532,7 @@ class SharedMap extends rt.SharedObject {
   /** Removes `key`; returns whether it was present. */
   delete(key) {
     checkMap(this, 'delete');
+    checkWritable(this, 'delete');
     if (!isKeyable(key)) return false;
     key = canonKey(key);
     const h = hashKey(key);
@@ -545,6 +562,7 @@ class SharedMap extends rt.SharedObject {
   /** Removes every entry. */
   clear() {
     checkMap(this, 'clear');
+    checkWritable(this, 'clear');
     rt.opStart();
     const nt = allocTable(MIN_CAP);
     lock(this);

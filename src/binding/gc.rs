@@ -220,7 +220,10 @@ pub fn root_bitmap(env: Env, tid: u32) -> Result<RootBitmapView> {
     Ok(RootBitmapView {
         buffer,
         bit_words: b.bit_words() as u32,
-        bits_byte_offsets: planes.clone().map(|p| b.bits_byte_offset(p) as u32).collect(),
+        bits_byte_offsets: planes
+            .clone()
+            .map(|p| b.bits_byte_offset(p) as u32)
+            .collect(),
         summary_words: b.summary_words() as u32,
         summary_byte_offsets: planes.map(|p| b.summary_byte_offset(p) as u32).collect(),
     })

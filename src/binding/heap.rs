@@ -70,6 +70,15 @@ pub unsafe fn external_buffer(env: &Env, base: *mut u8, bytes: usize) -> Result<
     Ok(RawValue(value))
 }
 
+/// Freezes the object at `offset` and everything reachable from it (src/core/freeze.rs);
+/// returns how many objects were newly frozen. The caller holds a wrapper of the root.
+#[napi]
+pub fn freeze_graph(offset: u32) -> Result<f64> {
+    let rt = rt()?;
+    check_object(rt, offset, None).map_err(to_napi)?;
+    Ok(core::freeze::freeze_graph(rt, offset as usize) as f64)
+}
+
 /// The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs.
 #[napi]
 pub fn layout_constants() -> std::collections::HashMap<String, f64> {

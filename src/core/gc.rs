@@ -244,6 +244,13 @@ impl Collector {
     // ---- a collection ------------------------------------------------------------------
 
     /// Runs one full collection. `caller` is the JS thread running it (already `enter_native`).
+    /// Runs `f` while no collection runs (one that is running finishes first, its sweep
+    /// included): nothing is freed meanwhile, so `f` may follow references through the heap.
+    pub fn without_collection<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _whole = self.cycle_lock.lock();
+        f()
+    }
+
     pub fn collect(&self, rt: &Runtime, caller: Option<u32>) -> Outcome {
         let mut whole = self.cycle_lock.lock();
         let t0 = Instant::now();
@@ -364,7 +371,7 @@ pub struct Shapes {
 }
 
 impl Shapes {
-    fn snapshot(rt: &Runtime) -> Shapes {
+    pub(crate) fn snapshot(rt: &Runtime) -> Shapes {
         let n = rt.types.count();
         let user = (0..n)
             .map(|i| {
@@ -378,7 +385,11 @@ impl Shapes {
 
     /// (size in words, first slot word, slot count) of the object at `off`, or None if the
     /// header is not a valid object. FREE spans report their size with no slots.
-    fn layout(&self, region: &super::region::Region, off: usize) -> Option<(usize, usize, usize)> {
+    pub(crate) fn layout(
+        &self,
+        region: &super::region::Region,
+        off: usize,
+    ) -> Option<(usize, usize, usize)> {
         let h = region.word(off).load(Ordering::Relaxed);
         let ty = (h as u32) & layout::TYPE_MASK;
         let hi = (h >> 32) as usize;

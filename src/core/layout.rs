@@ -52,6 +52,9 @@ pub const FIRST_USER_TYPE: u32 = 16;
 /// cycle that marked the object; 0 for objects never marked. See gc.rs.
 pub const MARK_SHIFT: u32 = 24;
 pub const MARK_MASK: u32 = 0x7f << MARK_SHIFT;
+/// Header bit 31 of the low word: the object is frozen (docs/layout.md): every write to its
+/// slots, through any thread, throws. Set once (freeze), never cleared while it lives.
+pub const FROZEN: u32 = 1 << 31;
 /// Mask of the type id inside the header's low word.
 pub const TYPE_MASK: u32 = 0x00ff_ffff;
 /// The largest number of user types.
@@ -156,6 +159,7 @@ pub fn constants() -> Vec<(&'static str, f64)> {
         ("TYPE_DOUBLE", TYPE_DOUBLE as f64),
         ("FIRST_USER_TYPE", FIRST_USER_TYPE as f64),
         ("TYPE_MASK", TYPE_MASK as f64),
+        ("FROZEN", FROZEN as f64),
         ("TAG_UNDEFINED", TAG_UNDEFINED as f64),
         ("TAG_NULL", TAG_NULL as f64),
         ("TAG_BOOL", TAG_BOOL as f64),
@@ -209,7 +213,10 @@ mod tests {
         let names: std::collections::HashSet<_> = c.iter().map(|(n, _)| *n).collect();
         assert_eq!(names.len(), c.len());
         for (n, v) in c {
-            assert!(v.fract() == 0.0 && (0.0..4294967296.0).contains(&v), "{n} = {v}");
+            assert!(
+                v.fract() == 0.0 && (0.0..4294967296.0).contains(&v),
+                "{n} = {v}"
+            );
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod alloc;
 pub mod error;
+pub mod freeze;
 pub mod gc;
 pub mod layout;
 pub mod park;
