@@ -312,10 +312,14 @@ pub fn open_token(id: f64, nonce: f64, tid: u32) -> Result<u32> {
             "shared-structs: open(): malformed token",
         )));
     }
-    if let Some(off) = rt.tokens.peek(id as u64, nonce as u64) {
-        super::gc::note_young(rt, tid, off as usize);
-    }
-    let e = rt.tokens.open(id as u64, nonce as u64).map_err(to_napi)?;
+    // Rooted as young for this thread before the token is unpinned (the loom model of tokens
+    // checks open_rooted itself).
+    let e = rt
+        .tokens
+        .open_rooted(id as u64, nonce as u64, |off| {
+            super::gc::note_young(rt, tid, off as usize)
+        })
+        .map_err(to_napi)?;
     check_object(rt, e.offset, Some(e.stamp)).map_err(|_| {
         to_napi(CoreError::type_error(
             "shared-structs: open(): stale token (its object has been collected)",
