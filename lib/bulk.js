@@ -210,10 +210,11 @@ function buildView(entry, refSet, refElements) {
   const readRef = (i) =>
     `SF[0] = F64[${i}]; const hi = SU[1]; if (hi === ${TAG_REF}) { const x = SU[0]; if ((HB[x >>> 5] & (1 << (x & 31))) === 0) { U32[${rt.C_INFLIGHT}] = x; pinSlow(x); } return S.base + x; } if (hi === ${L.TAG_NULL}) return null; return other(${i});`;
   const writeRef = (i, label) =>
-    `if (I32[2 * o] < 0) frozen(${JSON.stringify(label)}); if (typeof x === 'number') { F64[${i}] = refBits(offsetOfHandle(x, ${JSON.stringify(`${name}.${label}`)})); } else W(${i}, x, where, ${JSON.stringify(label)});`;
+    `if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(${JSON.stringify(label)}); if (typeof x === 'number') { F64[${i}] = refBits(offsetOfHandle(x, ${JSON.stringify(`${name}.${label}`)})); } else W(${i}, x, where, ${JSON.stringify(label)});`;
   // `var`, not `const`: an inner function's read of an outer `const` carries a hole check
   // (TDZ) in its bytecode, and bytecode size is what V8's inlining budget counts.
-  let src = `var { F64, U32, I32, frozen, HB, HS, S, SF, SU, K, D, W, handleOf, pinSlow, touchPage, offsetOfHandle, refBits, opStart, allocObject, fillUndefined, checkLength, where, whereEl, fail, stale } = env;\n`;
+  let src = `var CTL_FROZEN = ${L.CTL_ANY_FROZEN};\n`;
+  src += `var { F64, U32, I32, frozen, HB, HS, S, SF, SU, K, D, W, handleOf, pinSlow, touchPage, offsetOfHandle, refBits, opStart, allocObject, fillUndefined, checkLength, where, whereEl, fail, stale } = env;\n`;
   // A reference slot that holds no shared object: a number, null, undefined, a string...
   src += 'function other(i) { const v = F64[i]; return v === v ? v : D(v, i); }\n';
   src += 'var get = Object.create(null);\nvar set = Object.create(null);\n';
@@ -226,7 +227,7 @@ function buildView(entry, refSet, refElements) {
       src += `set[${key}] = function (h, x) { ${check} ${writeRef(i, f)} };\n`;
     } else {
       src += `get[${key}] = function (h) { ${check} const i = ${i}; const v = F64[i]; return v === v ? v : D(v, i); };\n`;
-      src += `set[${key}] = function (h, x) { ${check} if (I32[2 * o] < 0) frozen(${key}); const i = ${i}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); };\n`;
+      src += `set[${key}] = function (h, x) { ${check} if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(${key}); const i = ${i}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); };\n`;
     }
   });
   src += `var view = { get, set, type: ${JSON.stringify(name)} };\n`;
@@ -240,7 +241,7 @@ function buildView(entry, refSet, refElements) {
       src += `view.setAt = function (h, i, x) { ${check} ${idx} ${writeRef(`o + ${ES} + i`, 'element')} };\n`;
     } else {
       src += `view.at = function (h, i) { ${check} ${idx} const j = o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); };\n`;
-      src += `view.setAt = function (h, i, x) { ${check} ${idx} if (I32[2 * o] < 0) frozen(i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, whereEl, i); };\n`;
+      src += `view.setAt = function (h, i, x) { ${check} ${idx} if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, whereEl, i); };\n`;
     }
     // A new object of the type, its fields and n elements undefined, as a handle.
     src += `view.create = function (n) { opStart(); const len = checkLength(n); const o = allocObject(${ES} + len, ${id}); U32[2 * o + 2] = len; U32[2 * o + 3] = 0; fillUndefined(o + 2, ${nf} + len); return handleOf(o); };\n`;
@@ -268,7 +269,7 @@ function buildView(entry, refSet, refElements) {
       src += `  set ${prop}(x) ${cur(writeRef(i, f))}\n`;
     } else {
       src += `  get ${prop}() ${cur(`const i = ${i}; const v = F64[i]; return v === v ? v : D(v, i);`)}\n`;
-      src += `  set ${prop}(x) ${cur(`if (I32[2 * o] < 0) frozen(${key}); const i = ${i}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key});`)}\n`;
+      src += `  set ${prop}(x) ${cur(`if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(${key}); const i = ${i}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key});`)}\n`;
     }
   });
   if (entry.elements) {
@@ -280,7 +281,7 @@ function buildView(entry, refSet, refElements) {
       src += `  setItem(i, x) ${cur(`${idx} ${writeRef(`o + ${ES} + i`, 'element')}`)}\n`;
     } else {
       src += `  item(i) ${cur(`${idx} const j = o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j);`)}\n`;
-      src += `  setItem(i, x) ${cur(`${idx} if (I32[2 * o] < 0) frozen(i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, whereEl, i);`)}\n`;
+      src += `  setItem(i, x) ${cur(`${idx} if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, whereEl, i);`)}\n`;
     }
   }
   src += '}\n';

@@ -4,7 +4,8 @@
 //
 // Freezing sets bit 31 of the object's header (layout.rs FROZEN), with an atomic OR; every
 // write path (generated setters, element set, bulk views and cursors, atomics, SharedMap)
-// tests that bit (a negative Int32) before writing and throws a TypeError. The deep form runs
+// tests that bit (a negative Int32) before writing and throws a TypeError, once the
+// process-wide gate CTL_ANY_FROZEN is set (the first freeze sets it, before any bit). The deep form runs
 // in Rust while no collection runs (src/core/freeze.rs), so every object it reaches is alive.
 
 const native = require('./native');
@@ -31,8 +32,13 @@ function freeze(value, options) {
     if (deep) return value;
     throw new TypeError(`freeze: ${rt.describe(value)} is a lock; locks cannot be frozen`);
   }
-  if (deep) native.freezeGraph(off);
-  else Atomics.or(rt.I32, 2 * off, L.FROZEN | 0);
+  if (deep) {
+    native.freezeGraph(off);
+  } else {
+    // First the process-wide gate (write paths test headers only once it is set), then the bit.
+    Atomics.store(rt.U32, L.CTL_ANY_FROZEN, 1);
+    Atomics.or(rt.I32, 2 * off, L.FROZEN | 0);
+  }
   return value;
 }
 

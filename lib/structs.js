@@ -38,7 +38,7 @@ function checkPlainLength(w, fn, n) {
 }
 
 /** Names the generated class source binds (env, locals) or reads as globals. */
-const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'INTERNAL', 'SECRET', 'StructBase', 'opStart', 'allocObject', 'D', 'W', 'attach', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'frozen', 'I32', 'reg', 'setProto', 'sealing', 'seal', 'env', 'src', 'C']);
+const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'INTERNAL', 'SECRET', 'StructBase', 'opStart', 'allocObject', 'D', 'W', 'attach', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'frozen', 'I32', 'CTL_FROZEN', 'reg', 'setProto', 'sealing', 'seal', 'env', 'src', 'C']);
 
 /** Longest type name compiled as the class's own name (a longer one broke the source checks). */
 const MAX_CLASS_IDENTIFIER = 256;
@@ -397,6 +397,7 @@ function buildEntry(info, builtinName) {
   // Mutex, a SharedMap, a copy) throws instead of reading or writing at that object's offset
   // with this type's layout.
   let src = '(() => {\n';
+  src += `const CTL_FROZEN = ${L.CTL_ANY_FROZEN};\n`;
   src += `const { F64, U32, I32, K, INTERNAL, SECRET, StructBase, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, frozen, reg, setPrototypeOf: setProto, sealing, seal } = env;\n`;
   src += `class __SharedStruct__ extends StructBase {\n  #a;\n${elements ? '  #n = 0;\n' : ''}  constructor(a, b) {\n    if (a === INTERNAL) {\n      super(SECRET, b);\n      this.#a = attach(this, b);\n${elements ? '      this.#n = U32[2 * b + 2];\n' : ''}    } else {\n      opStart();\n`;
   if (elements) {
@@ -418,12 +419,12 @@ function buildEntry(info, builtinName) {
     const key = JSON.stringify(fields[k]);
     src += `  get [${key}]() { if (!(#a in Object(this))) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
     // A frozen object (header bit 31: a negative Int32) refuses writes (lib/freeze.js).
-    src += `  set [${key}](x) { let b = false; try { b = #a in this; } catch {} if (!b) badThis(this, ${key}); const o = this.#o; if (I32[2 * o] < 0) frozen(this, ${key}); const i = o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
+    src += `  set [${key}](x) { let b = false; try { b = #a in this; } catch {} if (!b) badThis(this, ${key}); const o = this.#o; if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(this, ${key}); const i = o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
   }
   if (elements) {
     src += `  get length() { if (!(#a in Object(this))) badThis(this, 'length'); return this.#n; }\n`;
     src += `  get(i) { if (!(#a in Object(this))) badThis(this, 'get'); if (typeof i === 'number' && i >>> 0 === i && i < this.#n) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return getMiss(this, i); }\n`;
-    src += `  set(i, x) { if (!(#a in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this.#n)) throw rangeError(this, i); const o = this.#o; if (I32[2 * o] < 0) frozen(this, i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
+    src += `  set(i, x) { if (!(#a in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this.#n)) throw rangeError(this, i); const o = this.#o; if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(this, i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
   }
   src += `}\nreturn __SharedStruct__;\n})()`;
 

@@ -20,6 +20,9 @@ use super::Runtime;
 /// Freezes `root` and everything reachable from it; returns how many objects were frozen
 /// (those that were not already).
 pub fn freeze_graph(rt: &Runtime, root: usize) -> u64 {
+    rt.region
+        .u32_cell(layout::CTL_ANY_FROZEN)
+        .store(1, Ordering::SeqCst);
     rt.gc.without_collection(|| {
         let region = &rt.region;
         let shapes = Shapes::snapshot(rt);
