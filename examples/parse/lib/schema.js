@@ -186,6 +186,7 @@ function deriveSchema(ts) {
     count,
     nodeArrayFields: NODE_ARRAY_FIELDS,
     nodeArrayKey: `shared-structs-parse/ts-${ts.version}/NodeArray#${hashString(NODE_ARRAY_FIELDS.join(','))}`,
+    jsDocListKey: `shared-structs-parse/ts-${ts.version}/JSDocList`,
   };
   cache.set(ts, s);
   return s;

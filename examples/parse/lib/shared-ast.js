@@ -6,13 +6,19 @@
 // For every SyntaxKind, a registered struct type whose fields are the schema's
 // (lib/schema.js): TypeScript's own property names for that kind. NodeArrays are
 // `elements: true` structs with pos, end, hasTrailingComma; a node's jsDoc list is a
-// SharedArray. Each thread puts on its prototype of every type the methods of TypeScript's
+// JSDocList (an `elements: true` struct with no fields). Each thread puts on its prototype of every type the methods of TypeScript's
 // own class for that kind (getSourceFile, getStart, getEnd, getWidth, getText,
 // getChildCount, getChildAt, getChildren, forEachChild, Identifier's `text` getter, ...),
 // taken from the installed TypeScript at run time, so TypeScript code (ts.forEachChild, a
 // visitor written for TypeScript's nodes, node.getText()) runs on shared nodes unchanged.
+//
+// The workers freeze each SourceFile (deep) before handing it over. What TypeScript caches
+// *into* nodes (a SourceFile's lineMap and namedDeclarations, a node's modifierFlagsCache and
+// id, a jsDoc list's jsDocCache) lives per thread instead: accessors on each thread's
+// prototypes keep it in a WeakMap keyed by the node, so ts.getLineAndCharacterOfPosition,
+// getNamedDeclarations, getCombinedModifierFlags and getJSDocTags work on frozen shared nodes.
 
-const { SharedStructType, SharedArray, bulk } = require('./library');
+const { SharedStructType, SharedArray, bulk, freeze } = require('./library');
 const { deriveSchema } = require('./schema');
 const { makeConverter } = require('./convert');
 
@@ -28,6 +34,37 @@ function adoptMethods(target, proto) {
       taken.add(name);
       Object.defineProperty(target, name, Object.getOwnPropertyDescriptor(p, name));
     }
+  }
+}
+
+/** Properties TypeScript's queries cache into a node (every kind), kept per thread. */
+const NODE_CACHES = ['modifierFlagsCache', 'id'];
+/** ... into a SourceFile (getLineStarts, getNamedDeclarations). */
+const SOURCE_FILE_CACHES = ['lineMap', 'namedDeclarations'];
+/** ... into a node's jsDoc list (getJSDocTags). */
+const JSDOC_LIST_CACHES = ['jsDocCache'];
+
+/**
+ * Defines on `proto` an accessor per name in `names` (unless `proto` has the name: a field)
+ * that reads and writes a per-thread side object of the node in `store` (a WeakMap keyed by
+ * the node's wrapper). The shared node is never written: these are TypeScript's caches, each
+ * thread computes its own.
+ */
+function sideCaches(proto, names, store) {
+  for (const name of names) {
+    if (Object.prototype.hasOwnProperty.call(proto, name)) continue;
+    Object.defineProperty(proto, name, {
+      get() {
+        const o = store.get(this);
+        return o === undefined ? undefined : o[name];
+      },
+      set(v) {
+        let o = store.get(this);
+        if (o === undefined) store.set(this, (o = {}));
+        o[name] = v;
+      },
+      configurable: true,
+    });
   }
 }
 
@@ -47,12 +84,16 @@ function sharedAst(ts) {
   const types = new Array(schema.shapes.length).fill(null);
   /** Shapes declared since the last build() call with a `used` list to record them in. */
   const fresh = [];
+  /** This thread's side objects of TypeScript's caches (sideCaches), by node wrapper. */
+  const side = new WeakMap();
+  const sourceFileShape = schema.kinds[ts.SyntaxKind.SourceFile].shape;
   const type = (i) => {
     let T = types[i];
     if (T === null) {
       const sh = schema.shapes[i];
       T = new SharedStructType(sh.fields, { key: sh.key });
       adoptMethods(T.prototype, sh.proto);
+      sideCaches(T.prototype, i === sourceFileShape ? [...NODE_CACHES, ...SOURCE_FILE_CACHES] : NODE_CACHES, side);
       types[i] = T;
       fresh.push(i);
     }
@@ -66,12 +107,14 @@ function sharedAst(ts) {
     a.hasTrailingComma = hasTrailingComma;
     return a;
   };
-  const newDocs = (length) => new SharedArray(length);
+  const JSDocList = new SharedStructType([], { key: schema.jsDocListKey, elements: true });
+  sideCaches(JSDocList.prototype, JSDOC_LIST_CACHES, side);
+  const newDocs = (length) => new JSDocList(length);
   // The bulk path (the library's handles: no wrapper per node while building).
   const views = new Array(types.length).fill(null);
   const view = (i) => views[i] || (views[i] = bulk.view(type(i), { refs: schema.shapes[i].refFields }));
   const NA = bulk.view(NodeArray, { elements: 'refs' });
-  const DOCS = bulk.view(SharedArray, { elements: 'refs' });
+  const DOCS = bulk.view(JSDocList, { elements: 'refs' });
   const naSet = NA.set;
   const bulkTarget = {
     view,
@@ -110,6 +153,8 @@ function sharedAst(ts) {
       for (let i = 0; i < types.length; i++) if (types[i] === null && used.get(i) === true) type(i);
     },
     NodeArray,
+    /** The type of a node's jsDoc list (elements: the JSDoc nodes). */
+    JSDocList,
     /** Whether `x` is a shared NodeArray (ts.isNodeArray looks for own pos/end properties). */
     isNodeArray: (x) => x instanceof NodeArray,
     /**
@@ -139,12 +184,12 @@ function sharedAst(ts) {
 }
 
 /**
- * Makes a SourceFile and everything under it immutable in every thread before it is handed
- * over. A no-op until the library has `freeze` (issue 15 asks for it; the lead engineer adds
- * it): this is the one call site.
+ * Makes a SourceFile and everything under it (nodes, NodeArrays, jsDoc lists) immutable in
+ * every thread before it is handed over: any later write to it throws a TypeError, in the
+ * worker that built it and in every reader. Returns `root`.
  */
 function freezeSourceFile(root) {
-  return root;
+  return freeze(root, { deep: true });
 }
 
 module.exports = { sharedAst, freezeSourceFile, adoptMethods };

@@ -171,18 +171,30 @@ describe('parse demo: the TypeScript-shaped shared AST', { timeout: 60000 }, () 
       const ts = require(${JSON.stringify(require.resolve('typescript'))});
       const fs = require('fs');
       const { sharedAst } = require(${JSON.stringify(path.join(ROOT, 'lib', 'shared-ast.js'))});
+      const { bulk } = require(${JSON.stringify(path.join(ROOT, 'lib', 'library.js'))});
+      const attempt = (fn) => { try { fn(); return 'no error'; } catch (e) { return e.constructor.name + ': ' + e.message; } };
       module.exports = {
         handle(task) {
           const sa = sharedAst(ts);
           const sf = ts.createSourceFile(task.path, fs.readFileSync(task.path, 'utf8'), ts.ScriptTarget.Latest, true);
-          task.root = sa.freezeSourceFile(sa.build(sf, task.shapes));
+          const root = sa.freezeSourceFile(sa.build(sf, task.shapes));
+          task.root = root;
+          // Writes in the worker that built the tree, after the freeze: a field, a NodeArray
+          // element, a field through a bulk cursor.
+          const eof = root.endOfFileToken;
+          const NA = bulk.view(sa.NodeArray, { elements: 'refs' });
+          task.writeErrors = [
+            attempt(() => { eof.pos = 1; }),
+            attempt(() => { root.statements.pos = 1; }),
+            attempt(() => bulk.session(() => { NA.cursor(bulk.handle(root.statements)).end = 0; })),
+          ].join('\\n');
           return task;
         },
       };
       `,
     );
     const { WorkerPool, SharedStructType } = require('../lib/library.js');
-    const Task = new SharedStructType(['path', 'root', 'shapes'], 'parse-test/BuildTask');
+    const Task = new SharedStructType(['path', 'root', 'shapes', 'writeErrors'], 'parse-test/BuildTask@2');
     const sa = sharedAst(ts);
     const shapes = sa.newUsedList();
     const pool = new WorkerPool(mod, { threads: 1 });
@@ -194,7 +206,7 @@ describe('parse demo: the TypeScript-shaped shared AST', { timeout: 60000 }, () 
         return t;
       });
       const done = await pool.run(tasks);
-      return { roots: done.map((t) => t.root), shapes };
+      return { roots: done.map((t) => t.root), writeErrors: done.map((t) => t.writeErrors), shapes };
     } finally {
       await pool.close();
     }
@@ -271,13 +283,93 @@ describe('parse demo: the TypeScript-shaped shared AST', { timeout: 60000 }, () 
     expect(names).toEqual(expected);
   });
 
-  it('is sealed: TypeScript code cannot add properties to a shared node', async () => {
+  it('is frozen before the hand-off: writes throw in the worker that built it and on the main thread', async () => {
+    const files = corpusFiles().map((f) => f.path);
+    const { roots, writeErrors, shapes } = await buildInWorker(files);
+    const sa = sharedAst(ts);
+    sa.declareUsed(shapes);
+    const frozen = /^TypeError: .*cannot write to a frozen shared object/;
+    for (const errs of writeErrors) {
+      const lines = errs.split('\n');
+      expect(lines).toHaveLength(3);
+      for (const line of lines) expect(line).toMatch(frozen);
+    }
+    const { isFrozen, bulk } = require('../lib/library.js');
+    for (let i = 0; i < files.length; i++) {
+      const root = roots[i];
+      const before = collect(root);
+      // Every node, NodeArray and jsDoc list reachable from the SourceFile is frozen.
+      for (const n of allNodes(root)) {
+        expect(isFrozen(n)).toBe(true);
+        if (n.jsDoc) expect(isFrozen(n.jsDoc)).toBe(true);
+        ts.forEachChild(n, () => undefined, (a) => expect(isFrozen(a)).toBe(true));
+      }
+      const eof = root.endOfFileToken;
+      expect(() => {
+        eof.pos = 1;
+      }).toThrow(/cannot write to a frozen shared object/);
+      expect(() => {
+        eof.parent = undefined;
+      }).toThrow(/frozen/);
+      expect(() => {
+        root.text = '';
+      }).toThrow(/frozen/);
+      expect(() => {
+        root.statements.hasTrailingComma = true;
+      }).toThrow(/frozen/);
+      if (root.statements.length > 0) expect(() => root.statements.set(0, root.statements[0])).toThrow(/frozen/);
+      const NA = bulk.view(sa.NodeArray, { elements: 'refs' });
+      expect(() => bulk.session(() => NA.cursor(bulk.handle(root.statements)).pos = 0)).toThrow(/frozen/);
+      // Nothing changed.
+      expect(collect(root)).toEqual(before);
+    }
+  });
+
+  it('keeps what TypeScript caches into nodes per thread (line map, named declarations, modifier flags, JSDoc tag lists)', async () => {
+    const files = corpusFiles().map((f) => f.path);
+    const { roots, shapes } = await buildInWorker(files);
+    const sa = sharedAst(ts);
+    sa.declareUsed(shapes);
+    let tagged = 0;
+    for (let i = 0; i < files.length; i++) {
+      const root = roots[i];
+      const sf = parse(files[i]);
+      for (const pos of [0, root.end >> 1, root.end]) {
+        expect(ts.getLineAndCharacterOfPosition(root, pos)).toEqual(ts.getLineAndCharacterOfPosition(sf, pos));
+      }
+      expect(root.getLineStarts()).toEqual(sf.getLineStarts());
+      expect([...root.getNamedDeclarations().keys()]).toEqual([...sf.getNamedDeclarations().keys()]);
+      const mine = allNodes(root);
+      const theirs = allNodes(sf);
+      for (let j = 0; j < mine.length; j++) {
+        expect(ts.getCombinedModifierFlags(mine[j])).toBe(ts.getCombinedModifierFlags(theirs[j]));
+        if (theirs[j].jsDoc) {
+          const docs = ts.getJSDocCommentsAndTags(mine[j]);
+          expect(docs.map((t) => `${t.kind}:${t.pos}`)).toEqual(ts.getJSDocCommentsAndTags(theirs[j]).map((t) => `${t.kind}:${t.pos}`));
+          // getJSDocTags caches its list into the jsDoc list (jsDocCache): per thread here.
+          // (Its flatMap takes a shared NodeArray of tags for one element: Array.isArray is
+          // false for it, docs/parse.md.)
+          const a = ts.getJSDocTags(mine[j]);
+          expect(ts.getJSDocTags(mine[j])).toBe(a);
+          tagged += docs.length;
+        }
+      }
+    }
+    expect(tagged).toBeGreaterThan(10);
+  });
+
+  it('is sealed: TypeScript code cannot add properties to a shared node (but for its per-thread caches)', async () => {
     const sa = sharedAst(ts);
     const root = sa.build(parse(path.join(CORPUS, 'Subscription.ts')));
     expect(() => {
       'use strict';
-      root.lineMap = [1];
+      root.symbol = {};
     }).toThrow(TypeError);
+    expect(root.symbol).toBe(undefined);
+    // A per-thread cache: this thread sees its value, the shared node holds nothing.
+    root.lineMap = [1];
+    expect(root.lineMap).toEqual([1]);
+    expect(sa.build(parse(path.join(CORPUS, 'Subscription.ts'))).lineMap).toBe(undefined);
   });
 });
 
