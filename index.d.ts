@@ -16,7 +16,9 @@ export type Shareable =
   | Mutex
   | Condition
   | SharedMutex
-  | SharedMap<any, any>;
+  | SharedMap<any, any>
+  | SharedSet<any>
+  | SharedVector<any>;
 
 /** Brand of shared struct instances (type-level only: plain objects are not shared structs). */
 declare const sharedStructBrand: unique symbol;
@@ -390,7 +392,7 @@ export declare class SharedMutex {
 }
 
 /** Keys a SharedMap accepts (compared with SameValueZero; shared objects by identity). */
-export type SharedMapKey = string | number | bigint | boolean | null | undefined | SharedStruct | SharedArray<any> | Mutex | Condition | SharedMutex | SharedMap<any, any>;
+export type SharedMapKey = string | number | bigint | boolean | null | undefined | SharedStruct | SharedArray<any> | Mutex | Condition | SharedMutex | SharedMap<any, any> | SharedSet<any> | SharedVector<any>;
 
 /** A concurrent hash map in the shared heap. Every operation is atomic; iteration walks a snapshot. */
 export declare class SharedMap<K extends SharedMapKey = SharedMapKey, V extends Shareable = Shareable> implements Iterable<[K, V]> {
@@ -424,6 +426,113 @@ export type FieldsOf<S> = { [K in keyof S]-?: K extends typeof sharedStructBrand
 
 /** What `atomics` accepts as the slot of `S`: a field name, or an element index of element types. */
 export type AtomicKey<S> = S extends SharedElements<any> ? number | FieldsOf<Omit<S, keyof SharedElements<any>>> : FieldsOf<S>;
+
+/**
+ * A set in the shared heap (a SharedMap's table without values): values compared with
+ * SameValueZero, shared objects by identity. Every operation is atomic; `has` is lock-free;
+ * iteration, `forEach` and `toArray` work on a snapshot taken under the set's lock.
+ */
+export declare class SharedSet<T extends SharedMapKey = SharedMapKey> implements Iterable<T> {
+  /** A new set holding the values of `values` (TypeError for one that cannot be a key). */
+  constructor(values?: Iterable<T> | null);
+  /** Whether `value` is a SharedSet. */
+  static isSharedSet(value: unknown): value is SharedSet<any>;
+  /** Number of values. */
+  readonly size: number;
+  /** Adds `value`; returns the set. */
+  add(value: T): this;
+  /** Adds `value` if absent: true if this call added it (exactly one of several racing threads gets true). */
+  addIfAbsent(value: T): boolean;
+  has(value: T): boolean;
+  delete(value: T): boolean;
+  clear(): void;
+  /** The values of a snapshot. */
+  values(): IterableIterator<T>;
+  /** Same as values(). */
+  keys(): IterableIterator<T>;
+  entries(): IterableIterator<[T, T]>;
+  forEach(callback: (value: T, key: T, set: this) => void, thisArg?: unknown): void;
+  /** A plain array of the values (a snapshot). */
+  toArray(): T[];
+  /** An array of the values, for JSON.stringify. */
+  toJSON(): T[];
+  [Symbol.iterator](): IterableIterator<T>;
+}
+
+/**
+ * Thrown by a SharedVector iterator when the vector's length changed (push, pop, splice,
+ * shift, unshift, clear, length = n; by any thread) since the iteration started.
+ */
+export declare class ConcurrentModificationError extends Error {
+  readonly name: 'ConcurrentModificationError';
+}
+
+/**
+ * A growable array in the shared heap. Every operation is atomic (the vector's lock; `get`
+ * of a number element is lock-free). Callback methods (forEach, map, filter, find, ...) run
+ * on a snapshot taken under the lock; iterators read each element when they reach it and
+ * throw {@link ConcurrentModificationError} if the length changed since they started.
+ */
+export declare class SharedVector<T = any> implements Iterable<T> {
+  /** A new vector holding the values of `items` (TypeError for one that cannot be shared). */
+  constructor(items?: Iterable<T> | null);
+  /** Whether `value` is a SharedVector. */
+  static isSharedVector(value: unknown): value is SharedVector<any>;
+  /** A new vector of the items of an iterable or array-like, optionally mapped. */
+  static from<U>(items: Iterable<U> | ArrayLike<U>): SharedVector<U>;
+  static from<U, R>(items: Iterable<U> | ArrayLike<U>, mapFn: (value: U, index: number) => R, thisArg?: unknown): SharedVector<R>;
+  /** A new vector of the arguments. */
+  static of<U>(...items: U[]): SharedVector<U>;
+  /** Number of elements; setting it grows the vector with undefined or drops the tail (RangeError for a non-integer or negative value). */
+  length: number;
+  /** Elements the current storage holds before it grows. */
+  readonly capacity: number;
+  /** Element `i`, or undefined when out of range; TypeError when `i` is not a number. */
+  get(index: number): T | undefined;
+  /** Writes element `i` (`i === length` appends); RangeError when out of range. */
+  set(index: number, value: T): this;
+  /** Appends the values (all or none); returns the new length. */
+  push(...items: T[]): number;
+  /** Removes and returns the last element. */
+  pop(): T | undefined;
+  /** Removes and returns the first element (O(length)). */
+  shift(): T | undefined;
+  /** Inserts the values at the front (O(length)); returns the new length. */
+  unshift(...items: T[]): number;
+  /** Removes `deleteCount` elements at `start` and inserts `items` there, atomically; returns the removed elements. */
+  splice(start?: number, deleteCount?: number, ...items: T[]): T[];
+  /** Removes every element. */
+  clear(): void;
+  at(index: number): T | undefined;
+  indexOf(value: T, fromIndex?: number): number;
+  lastIndexOf(value: T, fromIndex?: number): number;
+  includes(value: T, fromIndex?: number): boolean;
+  find(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): T | undefined;
+  findIndex(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): number;
+  findLast(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): T | undefined;
+  findLastIndex(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): number;
+  forEach(callback: (value: T, index: number, vector: this) => void, thisArg?: unknown): void;
+  some(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): boolean;
+  every(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): boolean;
+  /** Maps a snapshot into a plain array. */
+  map<U>(callback: (value: T, index: number, vector: this) => U, thisArg?: unknown): U[];
+  /** Filters a snapshot into a plain array. */
+  filter(predicate: (value: T, index: number, vector: this) => unknown, thisArg?: unknown): T[];
+  reduce<U>(callback: (acc: U, value: T, index: number, vector: this) => U, initial: U): U;
+  reduce(callback: (acc: T, value: T, index: number, vector: this) => T): T;
+  reduceRight<U>(callback: (acc: U, value: T, index: number, vector: this) => U, initial: U): U;
+  reduceRight(callback: (acc: T, value: T, index: number, vector: this) => T): T;
+  join(separator?: string): string;
+  /** A plain array of elements `[start, end)` (one snapshot). */
+  slice(start?: number, end?: number): T[];
+  /** A plain array of all elements (one snapshot). */
+  toArray(): T[];
+  toJSON(): T[];
+  keys(): IterableIterator<number>;
+  values(): IterableIterator<T>;
+  entries(): IterableIterator<[number, T]>;
+  [Symbol.iterator](): IterableIterator<T>;
+}
 
 /** Atomic operations on struct fields (by name) and element slots (by index). */
 export declare const atomics: {

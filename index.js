@@ -11,6 +11,8 @@ const native = require('./lib/native');
 const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = require('./lib/sync');
 const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
+const { SharedSet } = require('./lib/set');
+const { SharedVector, ConcurrentModificationError } = require('./lib/vector');
 const { WorkerPool, TaskError } = require('./lib/pool');
 const { SharedStruct, struct, field } = require('./lib/classes');
 const { bulk } = require('./lib/bulk');
@@ -67,6 +69,9 @@ module.exports = {
   UnlockToken,
   AbandonedMutexError,
   SharedMap,
+  SharedSet,
+  SharedVector,
+  ConcurrentModificationError,
   WorkerPool,
   TaskError,
   atomics,

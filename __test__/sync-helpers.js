@@ -10,7 +10,7 @@ const { startWorker, uniqueKey, INDEX } = require('./helpers.js');
 const rt = require('../lib/runtime.js');
 
 const SYNC_PRELUDE = `
-const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError, SharedMap, atomics } = ss;
+const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError, SharedMap, SharedSet, SharedVector, ConcurrentModificationError, atomics } = ss;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 `;
 

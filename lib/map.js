@@ -77,10 +77,10 @@ function isKeyable(key) {
   return !(t === 'function' || t === 'symbol' || (t === 'object' && key !== null && !rt.isWrapper(key)));
 }
 
-function checkKey(key) {
+function checkKey(key, name = 'SharedMap') {
   const t = typeof key;
   if (t === 'function' || t === 'symbol' || (t === 'object' && key !== null && !rt.isWrapper(key))) {
-    throw new TypeError(`SharedMap: cannot use ${rt.describe(key)} as a key; keys are strings, numbers, bigints, booleans, null, undefined or shared objects`);
+    throw new TypeError(`${name}: cannot use ${rt.describe(key)} as a key; keys are strings, numbers, bigints, booleans, null, undefined or shared objects`);
   }
 }
 
@@ -237,8 +237,17 @@ function put(m, key, value, fn, overwrite) {
     }
     checkWritable(m, fn);
   }
+  return putUnchecked(m, key, value, overwrite);
+}
+
+/** Whether the last putUnchecked() of this thread inserted its key (SharedSet.addIfAbsent). */
+let lastInserted = false;
+
+/** put() on a table object whose type the caller has checked (SharedMap or SharedSet). */
+function putUnchecked(m, key, value, overwrite, name = 'SharedMap') {
+  lastInserted = false;
   rt.opStart();
-  checkKey(key);
+  checkKey(key, name);
   key = canonKey(key);
   const h = hashKey(key);
   // Encode outside the lock (may allocate strings); unused bits are just garbage.
@@ -252,7 +261,8 @@ function put(m, key, value, fn, overwrite) {
       F64[r + 2] = valueBits;
       return value;
     }
-    insertAt(m, t, r, key, h, valueBits, rt.encodeValue(key, nobody, 'SharedMap key'));
+    insertAt(m, t, r, key, h, valueBits, rt.encodeValue(key, nobody, `${name} key`));
+    lastInserted = true;
     return value;
   } finally {
     unlock(m);
@@ -448,6 +458,70 @@ function snapshot(m, kind) {
   return out;
 }
 
+/** Removes `key` from table object `m` (a SharedMap or SharedSet); whether it was present. */
+function removeKey(m, key) {
+  if (!isKeyable(key)) return false;
+  key = canonKey(key);
+  const h = hashKey(key);
+  lock(m);
+  try {
+    const t = tableOf(m);
+    const r = find(t, key, h);
+    if (r < 0) return false;
+    const o = offsetOf(m);
+    const si = seqIndex(t);
+    // Straight-line stores, no call until the last one: a worker terminated here can only
+    // stop at a call's interrupt check, so it leaves the entry, size and tombstones all
+    // updated or none (a call to seqIndex between them let it die with size one too big).
+    F64[r] = K_NULL;
+    F64[r + 1] = K_UNDEF;
+    F64[r + 2] = K_UNDEF;
+    F64[o + W_SIZE] -= 1;
+    F64[o + W_TOMBS] += 1;
+    // After the entry is gone (readers compare it before and after their reads).
+    Atomics.add(U32, si, 1);
+    return true;
+  } finally {
+    mutexRelease(m);
+  }
+}
+
+/** Empties table object `m` (a new empty table replaces the old one). */
+function clearTable(m) {
+  rt.opStart();
+  const nt = allocTable(MIN_CAP);
+  lock(m);
+  try {
+    const o = offsetOf(m);
+    F64[o + W_TABLE] = rt.refBits(nt);
+    F64[o + W_SIZE] = 0;
+    F64[o + W_TOMBS] = 0;
+  } finally {
+    mutexRelease(m);
+  }
+}
+
+/** Whether table object `m` holds `key` (lock-free, as SharedMap.has). */
+function hasKey(m, key) {
+  if (typeof key === 'string') return lookupStr(m, key, false) !== MISSING;
+  if (!isKeyable(key)) return false;
+  key = canonKey(key);
+  return lookup(m, key, hashKey(key), false) !== MISSING;
+}
+
+/** Initialises a table object of MAP_WORDS words at `o` (allocated by the caller after opStart). */
+function initTable(o) {
+  F64[o + 1] = 0;
+  F64[o + W_TABLE] = rt.refBits(allocTable(MIN_CAP));
+  F64[o + W_SIZE] = 0;
+  F64[o + W_TOMBS] = 0;
+}
+
+/** Number of entries of table object `m`. */
+function sizeOf(m) {
+  return F64[offsetOf(m) + W_SIZE];
+}
+
 function checkMap(m, fn) {
   if (!SharedMap.isSharedMap(m)) throw new TypeError(`SharedMap.prototype.${fn}: receiver is not a SharedMap`);
 }
@@ -470,10 +544,7 @@ class SharedMap extends rt.SharedObject {
     } else {
       rt.opStart();
       const o = rt.allocObject(MAP_WORDS, L.TYPE_MAP);
-      F64[o + 1] = 0;
-      F64[o + W_TABLE] = rt.refBits(allocTable(MIN_CAP));
-      F64[o + W_SIZE] = 0;
-      F64[o + W_TOMBS] = 0;
+      initTable(o);
       super(rt.SECRET, o);
       this.#brand = rt.attach(this, o);
     }
@@ -517,9 +588,7 @@ class SharedMap extends rt.SharedObject {
   has(key) {
     if (typeof key === 'string' && typeof this === 'object' && this !== null && #brand in this) return lookupStr(this, key, false) !== MISSING;
     checkMap(this, 'has');
-    if (!isKeyable(key)) return false;
-    key = canonKey(key);
-    return lookup(this, key, hashKey(key), false) !== MISSING;
+    return hasKey(this, key);
   }
 
   /** Sets `key` to `value`; returns the map. */
@@ -533,47 +602,14 @@ class SharedMap extends rt.SharedObject {
   delete(key) {
     checkMap(this, 'delete');
     checkWritable(this, 'delete');
-    if (!isKeyable(key)) return false;
-    key = canonKey(key);
-    const h = hashKey(key);
-    lock(this);
-    try {
-      const t = tableOf(this);
-      const r = find(t, key, h);
-      if (r < 0) return false;
-      const o = offsetOf(this);
-      const si = seqIndex(t);
-      // Straight-line stores, no call until the last one: a worker terminated here can only
-      // stop at a call's interrupt check, so it leaves the entry, size and tombstones all
-      // updated or none (a call to seqIndex between them let it die with size one too big).
-      F64[r] = K_NULL;
-      F64[r + 1] = K_UNDEF;
-      F64[r + 2] = K_UNDEF;
-      F64[o + W_SIZE] -= 1;
-      F64[o + W_TOMBS] += 1;
-      // After the entry is gone (readers compare it before and after their reads).
-      Atomics.add(U32, si, 1);
-      return true;
-    } finally {
-      mutexRelease(this);
-    }
+    return removeKey(this, key);
   }
 
   /** Removes every entry. */
   clear() {
     checkMap(this, 'clear');
     checkWritable(this, 'clear');
-    rt.opStart();
-    const nt = allocTable(MIN_CAP);
-    lock(this);
-    try {
-      const o = offsetOf(this);
-      F64[o + W_TABLE] = rt.refBits(nt);
-      F64[o + W_SIZE] = 0;
-      F64[o + W_TOMBS] = 0;
-    } finally {
-      mutexRelease(this);
-    }
+    clearTable(this);
   }
 
   /** The value for `key`; if absent, inserts `value` first. Atomic. */
@@ -652,4 +688,10 @@ types[L.TYPE_MAP] = {
   displayName: () => 'SharedMap',
 };
 
-module.exports = { SharedMap, hashString };
+module.exports = {
+  SharedMap,
+  hashString,
+  // The table, for SharedSet (lib/set.js): same layout (MAP_WORDS words, lock word, table,
+  // size, tombstones), same protocols (docs/map.md).
+  table: { MAP_WORDS, inserted: () => lastInserted, initTable, putUnchecked, removeKey, clearTable, hasKey, sizeOf, snapshot, checkKey, lock, unlock },
+};

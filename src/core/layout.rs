@@ -50,7 +50,19 @@ pub const TYPE_THREAD_BLOCK: u32 = 10;
 // 11 is retired (it was a thread's identity-table keys, now per-thread root bitmaps: roots.rs).
 /// A NaN whose bits fall in the tag space, kept bit-exact: word 1 = the raw 64 bits.
 pub const TYPE_DOUBLE: u32 = 12;
-pub const FIRST_USER_TYPE: u32 = 16;
+/// A SharedSet: the layout of a SharedMap (its table is a TYPE_MAP_TABLE).
+pub const TYPE_SET: u32 = 13;
+/// A SharedVector: lock word (word 1 lo; hi = structural version), storage (a TYPE_ARRAY
+/// whose element count is the capacity), length.
+pub const TYPE_VECTOR: u32 = 14;
+/// A Channel: lock word (word 1), then 6 slots (docs/channel.md).
+pub const TYPE_CHANNEL: u32 = 15;
+/// A Semaphore: permits (word 1 lo, raw), then its Condition (a slot).
+pub const TYPE_SEMAPHORE: u32 = 16;
+/// A Barrier: lock word (word 1), then 3 slots (Condition, arrived, parties).
+pub const TYPE_BARRIER: u32 = 17;
+/// Ids below this one are reserved for built-in types.
+pub const FIRST_USER_TYPE: u32 = 32;
 /// Header flags byte (bits 24..32 of the low word): the mark epoch (1..=127) of the last
 /// cycle that marked the object; 0 for objects never marked. See gc.rs.
 pub const MARK_SHIFT: u32 = 24;
@@ -161,6 +173,11 @@ pub fn constants() -> Vec<(&'static str, f64)> {
         ("TYPE_MAP_TABLE", TYPE_MAP_TABLE as f64),
         ("TYPE_THREAD_BLOCK", TYPE_THREAD_BLOCK as f64),
         ("TYPE_DOUBLE", TYPE_DOUBLE as f64),
+        ("TYPE_SET", TYPE_SET as f64),
+        ("TYPE_VECTOR", TYPE_VECTOR as f64),
+        ("TYPE_CHANNEL", TYPE_CHANNEL as f64),
+        ("TYPE_SEMAPHORE", TYPE_SEMAPHORE as f64),
+        ("TYPE_BARRIER", TYPE_BARRIER as f64),
         ("FIRST_USER_TYPE", FIRST_USER_TYPE as f64),
         ("TYPE_MASK", TYPE_MASK as f64),
         ("FROZEN", FROZEN as f64),
