@@ -18,7 +18,10 @@ export type Shareable =
   | SharedMutex
   | SharedMap<any, any>
   | SharedSet<any>
-  | SharedVector<any>;
+  | SharedVector<any>
+  | Channel<any>
+  | Semaphore
+  | Barrier;
 
 /** Brand of shared struct instances (type-level only: plain objects are not shared structs). */
 declare const sharedStructBrand: unique symbol;
@@ -343,10 +346,16 @@ export declare class Mutex {
   static tryLock<T>(mutex: Mutex, callback: LockCallback<T>): LockResult<T>;
   /** Waits up to `timeoutMs` (required; Infinity: no limit) for the lock. */
   static lockWithTimeout<T>(mutex: Mutex, callback: LockCallback<T>, timeoutMs: number): LockResult<T>;
+  /** With `{ timeout }`: throws a {@link LockTimeoutError} naming the holder instead of returning `success: false`. */
+  static lockWithTimeout<T>(mutex: Mutex, callback: LockCallback<T>, options: { timeout: number }): LockResult<T>;
   /** A token if the lock is acquired within `timeoutMs` (default 0: null also if this thread holds it), else null. */
   static lockIfAvailable(mutex: Mutex, timeoutMs?: number): UnlockToken | null;
-  /** Acquires without blocking the event loop (at once if free); awaits the callback before unlocking. */
-  static lockAsync<T>(mutex: Mutex, callback: LockCallback<T | Promise<T>>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  /**
+   * Acquires without blocking the event loop (at once if free); awaits the callback before
+   * unlocking. With `{ timeout, signal }`: rejects with the signal's reason when aborted (no
+   * waiter left behind), and with a {@link LockTimeoutError} naming the holder on timeout.
+   */
+  static lockAsync<T>(mutex: Mutex, callback: LockCallback<T | Promise<T>>, timeoutOrOptions?: number | AsyncWaitOptions): Promise<LockResult<Awaited<T>>>;
 }
 
 /** A condition variable in the shared heap. */
@@ -364,7 +373,7 @@ export declare class Condition {
    * it was called in (the callback ends, the token is unlocked) is dropped: it resolves true
    * without re-locking.
    */
-  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutMs?: number): Promise<boolean>;
+  static waitAsync(condition: Condition, mutexOrToken: Mutex | UnlockToken, timeoutOrOptions?: number | AsyncWaitOptions): Promise<boolean>;
   /** Wakes up to `count` waiters (default all); returns how many were woken. */
   static notify(condition: Condition, count?: number): number;
 }
@@ -381,14 +390,53 @@ export declare class SharedMutex {
   static tryLock<T>(mutex: SharedMutex, callback: LockCallback<T>): LockResult<T>;
   static lockWithTimeout<T>(mutex: SharedMutex, callback: LockCallback<T>, timeoutMs: number): LockResult<T>;
   static lockIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
-  static lockAsync<T>(mutex: SharedMutex, callback: LockCallback<T | Promise<T>>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  /** As Mutex.lockAsync (`{ timeout, signal }`: abort and LockTimeoutError). */
+  static lockAsync<T>(mutex: SharedMutex, callback: LockCallback<T | Promise<T>>, timeoutOrOptions?: number | AsyncWaitOptions): Promise<LockResult<Awaited<T>>>;
   /** Shared lock: runs `callback` holding it, or returns a token. */
   static lockShared<T>(mutex: SharedMutex, callback: LockCallback<T>): T;
   static lockShared(mutex: SharedMutex): UnlockToken;
   static tryLockShared<T>(mutex: SharedMutex, callback: LockCallback<T>): LockResult<T>;
   static lockSharedWithTimeout<T>(mutex: SharedMutex, callback: LockCallback<T>, timeoutMs: number): LockResult<T>;
   static lockSharedIfAvailable(mutex: SharedMutex, timeoutMs?: number): UnlockToken | null;
-  static lockSharedAsync<T>(mutex: SharedMutex, callback: LockCallback<T | Promise<T>>, timeoutMs?: number): Promise<LockResult<Awaited<T>>>;
+  static lockSharedAsync<T>(mutex: SharedMutex, callback: LockCallback<T | Promise<T>>, timeoutOrOptions?: number | AsyncWaitOptions): Promise<LockResult<Awaited<T>>>;
+}
+
+/**
+ * Options of every async wait: `timeout` in milliseconds (Infinity: none), and an
+ * AbortSignal that rejects the wait with `signal.reason` and takes its waiter off the queue.
+ */
+export interface AsyncWaitOptions {
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** A thread as lock introspection reports it. */
+export interface LockThread {
+  /** The library's thread id (the owner id in lock words). */
+  tid: number;
+  /** worker_threads' threadId (0: the main thread), or null if unknown. */
+  threadId: number | null;
+  /** false: the thread exited (a Mutex it holds is abandoned). */
+  alive: boolean;
+  /** Whether it is the calling thread. */
+  current: boolean;
+}
+
+/** What {@link lockInfo} reports. */
+export type LockInfo =
+  | { kind: 'Mutex'; locked: boolean; holder: LockThread | null; waiters: number }
+  | { kind: 'SharedMutex'; exclusive: boolean; holder: LockThread | null; readers: number; readerThreads: LockThread[]; waiters: number }
+  | { kind: 'Condition'; waiters: number };
+
+/** Who holds a Mutex or SharedMutex and how many wait (a Condition: how many wait). A snapshot. */
+export declare function lockInfo(lock: Mutex | SharedMutex | Condition): LockInfo;
+
+/** Thrown by a lock wait whose `{ timeout }` (options form) passed; the message names the holder. */
+export declare class LockTimeoutError extends Error {
+  readonly name: 'LockTimeoutError';
+  readonly lock: Mutex | SharedMutex;
+  /** lockInfo(lock) when the wait gave up. */
+  readonly info: LockInfo;
 }
 
 /** Keys a SharedMap accepts (compared with SameValueZero; shared objects by identity). */
@@ -534,6 +582,108 @@ export declare class SharedVector<T = any> implements Iterable<T> {
   [Symbol.iterator](): IterableIterator<T>;
 }
 
+/** Thrown by a send on a closed {@link Channel}. */
+export declare class ChannelClosedError extends Error {
+  readonly name: 'ChannelClosedError';
+}
+
+/** What a receive gives: a value, or `done` once the channel is closed and drained. */
+export type ChannelResult<T> = { value: T; done: false } | { value: undefined; done: true };
+
+/**
+ * A bounded multi-producer multi-consumer channel in the shared heap (docs/coordination.md).
+ * `send` blocks while full, `receive` while empty; try, timeout and async forms (with an
+ * AbortSignal). After close(), sends throw {@link ChannelClosedError}; receivers drain the
+ * values left, then get `{ done: true }`.
+ */
+export declare class Channel<T extends Shareable = Shareable> implements Iterable<T>, AsyncIterable<T> {
+  /** A channel holding up to `capacity` values (1 .. 2^26, default 64). */
+  constructor(capacity?: number);
+  /** Whether `value` is a Channel. */
+  static isChannel(value: unknown): value is Channel<any>;
+  readonly capacity: number;
+  /** Values in it now. */
+  readonly size: number;
+  readonly closed: boolean;
+  /** Sends, waiting while full up to `timeoutMs` (default forever): false on timeout. */
+  send(value: T, timeoutMs?: number): boolean;
+  /** Sends if there is room now: false if full. */
+  trySend(value: T): boolean;
+  /** Sends without blocking the event loop: false on timeout; rejects with the signal's reason when aborted. */
+  sendAsync(value: T, timeoutOrOptions?: number | AsyncWaitOptions): Promise<boolean>;
+  /** Receives, waiting while empty up to `timeoutMs` (default forever): null on timeout. */
+  receive(timeoutMs?: number): ChannelResult<T> | null;
+  /** A value if one is there now, else null (`done` once closed and drained). */
+  tryReceive(): ChannelResult<T> | null;
+  /** Receives without blocking the event loop: null on timeout; rejects with the signal's reason when aborted. */
+  receiveAsync(timeoutOrOptions?: number | AsyncWaitOptions): Promise<ChannelResult<T> | null>;
+  /** Closes it; true if this call closed it. */
+  close(): boolean;
+  /** Blocking iteration until closed and drained. */
+  [Symbol.iterator](): Iterator<T>;
+  /** `for await` until closed and drained. */
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+  toJSON(): { capacity: number; size: number; closed: boolean };
+}
+
+/**
+ * A counting semaphore in the shared heap. Not fair; permits have no owner (any thread may
+ * release, and permits taken by a thread that dies are not given back).
+ */
+export declare class Semaphore {
+  /** A semaphore with `permits` permits (0 .. 2^31 - 1). */
+  constructor(permits: number);
+  /** Whether `value` is a Semaphore. */
+  static isSemaphore(value: unknown): value is Semaphore;
+  /** Permits available now. */
+  readonly available: number;
+  /** Threads or tasks waiting in acquire now. */
+  readonly waiting: number;
+  /** Takes `permits` (default 1) if available now. */
+  tryAcquire(permits?: number): boolean;
+  /** Takes `permits` (default 1), waiting up to `timeoutMs` (default forever): false on timeout. */
+  acquire(permits?: number, timeoutMs?: number): boolean;
+  /** Takes `permits` without blocking the event loop: false on timeout; rejects with the signal's reason when aborted. */
+  acquireAsync(permits?: number, timeoutOrOptions?: number | AsyncWaitOptions): Promise<boolean>;
+  /** Gives back `permits` (default 1) and wakes the waiters. */
+  release(permits?: number): void;
+  /** Runs `callback` holding one permit. */
+  withPermit<R>(callback: () => R): R;
+  /** Runs `callback` holding one permit, waiting without blocking the event loop. */
+  withPermitAsync<R>(callback: () => R | Promise<R>, timeoutOrOptions?: number | AsyncWaitOptions): Promise<{ success: boolean; value: Awaited<R> | undefined }>;
+  toJSON(): { available: number; waiting: number };
+}
+
+/**
+ * A reusable barrier for `parties` threads or tasks: `wait()` returns once `parties` calls
+ * arrived in the current generation (true for the last arrival, false for the others).
+ */
+export declare class Barrier {
+  constructor(parties: number);
+  /** Whether `value` is a Barrier. */
+  static isBarrier(value: unknown): value is Barrier;
+  readonly parties: number;
+  /** Arrivals in the current generation. */
+  readonly arrived: number;
+  /** Generations completed (modulo 2^32). */
+  readonly generation: number;
+  /** Arrives and blocks: true for the arrival that completed the generation, false for others, null on timeout (the arrival withdrawn). */
+  wait(timeoutMs?: number): boolean | null;
+  /** Arrives and waits without blocking the event loop; rejects with the signal's reason when aborted (the arrival withdrawn). */
+  waitAsync(timeoutOrOptions?: number | AsyncWaitOptions): Promise<boolean | null>;
+  toJSON(): { parties: number; arrived: number; generation: number };
+}
+
+/**
+ * Parses JSON text (a string, or UTF-8 bytes) in Rust straight into the shared heap
+ * (docs/json.md): objects become structs (one type per key sequence), arrays SharedArrays,
+ * strings and numbers exact. Throws SyntaxError as JSON.parse does. No reviver.
+ */
+export declare function parseJSON(text: string | Uint8Array): any;
+
+/** Counts of this thread's last parseJSON, or null. */
+export declare function parseStats(): { objects: number; arrays: number; strings: number; stringsDeduplicated: number; types: number; bytes: number } | null;
+
 /** Atomic operations on struct fields (by name) and element slots (by index). */
 export declare const atomics: {
   /** (An element type's `length` loads too, as with V8's Atomics.load.) */
@@ -586,7 +736,7 @@ export declare class WorkerPool {
    * called in completion order as tasks finish. Rejects with a TaskError if a task throws,
    * or with the pool's failure if a worker dies.
    */
-  run<R = any>(tasks: Iterable<Shareable>, options?: { onResult?: (result: R, index: number) => void | Promise<void> }): Promise<R[]>;
+  run<R = any>(tasks: Iterable<Shareable>, options?: { onResult?: (result: R, index: number) => void | Promise<void>; signal?: AbortSignal }): Promise<R[]>;
   /** Lets the workers finish and exit (terminating them after `timeoutMs`). */
   close(timeoutMs?: number): Promise<void>;
   /** Terminates every worker now. */

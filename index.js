@@ -8,11 +8,14 @@ const rt = require('./lib/runtime');
 const { SharedStructType, SharedArray } = require('./lib/structs');
 const { share, open, release, isToken } = require('./lib/share');
 const native = require('./lib/native');
-const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError } = require('./lib/sync');
+const { Mutex, Condition, SharedMutex, UnlockToken, AbandonedMutexError, lockInfo, LockTimeoutError } = require('./lib/sync');
 const { atomics } = require('./lib/atomics');
 const { SharedMap } = require('./lib/map');
 const { SharedSet } = require('./lib/set');
 const { SharedVector, ConcurrentModificationError } = require('./lib/vector');
+const { Channel, ChannelClosedError } = require('./lib/channel');
+const { Semaphore, Barrier } = require('./lib/semaphore');
+const { parseJSON, parseStats } = require('./lib/json');
 const { WorkerPool, TaskError } = require('./lib/pool');
 const { SharedStruct, struct, field } = require('./lib/classes');
 const { bulk } = require('./lib/bulk');
@@ -72,6 +75,14 @@ module.exports = {
   SharedSet,
   SharedVector,
   ConcurrentModificationError,
+  Channel,
+  ChannelClosedError,
+  Semaphore,
+  Barrier,
+  lockInfo,
+  LockTimeoutError,
+  parseJSON,
+  parseStats,
   WorkerPool,
   TaskError,
   atomics,

@@ -153,4 +153,28 @@ describe('WorkerPool', () => {
       await pool.close();
     }
   });
+
+  it('run() with an AbortSignal rejects with its reason, cancels the tasks not started, and the pool stays usable', async () => {
+    const pool = new WorkerPool(SQUARE(), { threads: 2, data: { key: `pool-abort-${process.pid}` } });
+    try {
+      await pool.ready();
+      const reason = new Error('enough');
+      await expect(pool.run([1], { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      const ac = new AbortController();
+      let results = 0;
+      const p = pool.run(Array.from({ length: 200 }, () => 'slow'), {
+        signal: ac.signal,
+        onResult: () => {
+          if (++results === 2) ac.abort(reason);
+        },
+      });
+      await expect(p).rejects.toBe(reason);
+      // Cancelled: far fewer than 200 tasks of 100 ms ran (the run returned right away).
+      expect(results).toBeLessThan(200);
+      expect(await pool.run([2, 3])).toEqual([4, 9]);
+      await expect(pool.run([1], { signal: 'x' })).rejects.toThrow(/options.signal must be an AbortSignal/);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -69,9 +69,9 @@ function waitSync(cv, tok) {
   }
 }
 
-async function waitAsync(cv, tok, timeoutMs) {
+async function waitAsync(cv, tok, timeoutMs, signal = null) {
   try {
-    await Condition.waitAsync(cv, tok, timeoutMs);
+    await Condition.waitAsync(cv, tok, signal === null ? timeoutMs : { timeout: timeoutMs, signal });
   } catch (e) {
     if (!(e instanceof AbandonedMutexError)) throw e;
   }
@@ -232,13 +232,18 @@ class WorkerPool {
    * workers; resolves to the array of results in task order. `onResult(result, index)` is
    * called in this thread as each task completes (completion order), while the others run;
    * if it returns a promise, the next result waits for it.
-   * Rejects with a TaskError if a task throws (tasks not yet started are cancelled), or with
-   * the pool's failure if a worker dies.
+   * Rejects with a TaskError if a task throws (tasks not yet started are cancelled), with
+   * the pool's failure if a worker dies, or with `options.signal`'s reason once it is
+   * aborted (tasks not yet started are cancelled; running ones finish on their workers).
    */
   async run(tasks, options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`WorkerPool.run: options must be an object, got ${describeArg(options)}`);
     const { onResult } = options;
     if (onResult !== undefined && typeof onResult !== 'function') throw new TypeError(`WorkerPool.run: onResult must be a function, got ${describeArg(onResult)}`);
+    const signal = options.signal === undefined || options.signal === null ? null : options.signal;
+    if (signal !== null && !(signal instanceof AbortSignal)) throw new TypeError(`WorkerPool.run: options.signal must be an AbortSignal, got ${describeArg(signal)}`);
+    // Aborted: the run rejects with the signal's reason and its remaining tasks are cancelled.
+    if (signal !== null) signal.throwIfAborted();
     if (this.#closed) throw new Error('WorkerPool: the pool is closed');
     if (this.#running) throw new Error('WorkerPool: a run is already in progress (await it first)');
     // A setup failure first: the failed worker's exit is what set #failure.
@@ -274,11 +279,12 @@ class WorkerPool {
       }
       let seen = 0;
       while (seen < n) {
+        if (signal !== null) signal.throwIfAborted();
         let done;
         tok = lock(this.#m);
         try {
           while (q.done === seen && this.#failure === null && q.setupFailure === undefined && !this.#closed) {
-            await waitAsync(q.progress, tok, 250);
+            await waitAsync(q.progress, tok, 250, signal);
           }
           done = q.done;
         } finally {

@@ -58,6 +58,23 @@ function checkTimeout(ms, fn) {
   return ms === Infinity ? -1 : ms;
 }
 
+/**
+ * The timeout and AbortSignal of an async wait: a number of milliseconds, or an options
+ * object `{ timeout, signal }`. Returns { t (-1 = none), signal (or null) }.
+ */
+function asyncOptions(arg, fn) {
+  if (arg === undefined || typeof arg === 'number') return { t: checkTimeout(arg, fn), signal: null, form: false };
+  if (arg === null || typeof arg !== 'object') throw new TypeError(`${fn}: expected a timeout in milliseconds or an options object { timeout, signal }, got ${rt.describe(arg)}`);
+  const signal = arg.signal === undefined || arg.signal === null ? null : arg.signal;
+  if (signal !== null && !(signal instanceof AbortSignal)) throw new TypeError(`${fn}: options.signal must be an AbortSignal, got ${rt.describe(signal)}`);
+  return { t: checkTimeout(arg.timeout, `${fn}: options.timeout`), signal, form: true };
+}
+
+/** Rejects at once with the signal's reason if it is already aborted. */
+function throwIfAborted(signal) {
+  if (signal !== null && signal.aborted) throw signal.reason;
+}
+
 function checkFn(cb, fn) {
   if (typeof cb !== 'function') throw new TypeError(`${fn}: callback must be a function, got ${rt.describe(cb)}`);
 }
@@ -83,13 +100,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * With `ctl`, `ctl.drop()` takes a still-queued waiter off its queue and resolves to
  * { dropped: true } (a Condition wait whose hold ended: see "Holds lent to a wait").
  */
-function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id), available = null, ctl = null) {
+function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(index, TID, id), available = null, ctl = null, signal = null) {
   return new Promise((resolve) => {
+    if (signal !== null && signal.aborted) {
+      resolve({ aborted: true });
+      return;
+    }
     let timer = null;
     let poll = null;
+    let onAbort = null;
     const done = (r) => {
       if (timer !== null) clearTimeout(timer);
       if (poll !== null) clearInterval(poll);
+      if (onAbort !== null) signal.removeEventListener('abort', onAbort);
       resolve(r);
     };
     const id = rt.addAsyncWaiter((granted) => done({ woken: true, granted }));
@@ -112,6 +135,17 @@ function waitAsync(index, deadline, queue, cancel = (id) => native.cancelAsync(i
           done({ dropped: true });
         }
       };
+    }
+    if (signal !== null) {
+      // Aborted: leave the queue, unless a wake-up (or a lock handed over) got there first,
+      // which then resolves the wait as usual (nothing is left queued either way).
+      onAbort = () => {
+        if (cancel(id)) {
+          rt.removeAsyncWaiter(id);
+          done({ aborted: true });
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
     }
     if (deadline !== Infinity) {
       // setTimeout fires at once for delays of 2^31 ms or more: wait in steps below that.
@@ -464,16 +498,17 @@ function mutexTokenFor(m, got) {
  * Acquires without blocking the event loop; resolves to NOT_ACQUIRED, GOT or GOT_ABANDONED.
  * `hold`, if given, is recorded as the owner once acquired (see "Holds lent to a wait").
  */
-async function mutexAcquireAsync(m, timeoutMs, hold = null) {
+async function mutexAcquireAsync(m, timeoutMs, hold = null, signal = null) {
   const i = idx(m);
-  const got = await mutexAcquireAsyncCode(i, timeoutMs);
+  const got = await mutexAcquireAsyncCode(i, timeoutMs, signal);
   if (got !== NOT_ACQUIRED && hold !== null) holders.set(i, hold);
   return got;
 }
 
-async function mutexAcquireAsyncCode(i, timeoutMs) {
+async function mutexAcquireAsyncCode(i, timeoutMs, signal) {
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
+    throwIfAborted(signal);
     // Free (possibly with PARKED set by other waiters): take it keeping the PARKED bit, so a
     // waiter woken at its deadline never leaves a free mutex with others still parked.
     const s = Atomics.load(I32, i);
@@ -489,7 +524,10 @@ async function mutexAcquireAsyncCode(i, timeoutMs) {
         const o = Atomics.load(I32, i) & M_OWNER;
         return o === 0 || !native.threadAlive(o);
       },
+      null,
+      signal,
     );
+    if (r.aborted) throw signal.reason;
     if (r.timedOut) return NOT_ACQUIRED;
     if (!r.woken) {
       checkAborted(r.code);
@@ -579,9 +617,13 @@ Object.defineProperties(Mutex, {
       checkMutex(m, 'Mutex.lockWithTimeout');
       checkFn(cb, 'Mutex.lockWithTimeout');
       if (timeoutMs === undefined) throw new TypeError('Mutex.lockWithTimeout: timeout must be a number of milliseconds (Infinity for none), got undefined');
-      const t = checkTimeout(timeoutMs, 'Mutex.lockWithTimeout');
+      const { t, signal, form } = asyncOptions(timeoutMs, 'Mutex.lockWithTimeout');
+      if (signal !== null) throw new TypeError('Mutex.lockWithTimeout: a blocking wait cannot take an AbortSignal (use lockAsync)');
       const got = mutexTake(m, t, 'Mutex.lockWithTimeout');
-      if (got === NOT_ACQUIRED) return failed();
+      if (got === NOT_ACQUIRED) {
+        if (form && t !== 0) throw lockTimeoutError(m, 'Mutex.lockWithTimeout', t);
+        return failed();
+      }
       return lockResult(runLocked(m, cb, got, mutexRelease), got);
     },
   },
@@ -602,13 +644,16 @@ Object.defineProperties(Mutex, {
    * false if `timeoutMs` passed first. `cb(true)` and `abandoned: true` if the owner died.
    */
   lockAsync: {
-    value: async function lockAsync(m, cb, timeoutMs) {
+    value: async function lockAsync(m, cb, timeoutOrOptions) {
       checkMutex(m, 'Mutex.lockAsync');
       checkFn(cb, 'Mutex.lockAsync');
-      const t = checkTimeout(timeoutMs, 'Mutex.lockAsync');
+      const { t, signal, form } = asyncOptions(timeoutOrOptions, 'Mutex.lockAsync');
       const hold = newHold(m, true);
-      const got = await mutexAcquireAsync(m, t, hold);
-      if (got === NOT_ACQUIRED) return failed();
+      const got = await mutexAcquireAsync(m, t, hold, signal);
+      if (got === NOT_ACQUIRED) {
+        if (form) throw lockTimeoutError(m, 'Mutex.lockAsync', t);
+        return failed();
+      }
       try {
         return lockResult(await (got === GOT_ABANDONED ? cb(true) : cb()), got);
       } finally {
@@ -675,10 +720,10 @@ function condWait(cv, mutexOrToken, timeoutMs, fn, quiet = false) {
 const noop = () => {};
 
 /** Condition.waitAsync (see "Holds lent to a wait"); `quiet` as for condWait. */
-async function condWaitAsync(cv, mutexOrToken, timeoutMs, quiet = false) {
+async function condWaitAsync(cv, mutexOrToken, timeoutOrOptions, quiet = false) {
   checkCondition(cv, 'Condition.waitAsync');
   const m = heldMutex(mutexOrToken, 'Condition.waitAsync');
-  const t = checkTimeout(timeoutMs, 'Condition.waitAsync');
+  const { t, signal } = asyncOptions(timeoutOrOptions, 'Condition.waitAsync');
   const s = idx(cv);
   const mi = idx(m);
   const seq = Atomics.load(I32, s) >>> 0;
@@ -696,10 +741,13 @@ async function condWaitAsync(cv, mutexOrToken, timeoutMs, quiet = false) {
       (id) => native.condCancelAsync(s, TID, id),
       null,
       wait,
+      signal,
     );
   } finally {
     await relock(m, mi, wait, mutexOrToken, quiet);
   }
+  // Aborted: the mutex is held again (as after a timeout), then the signal's reason.
+  if (r.aborted && !wait.orphaned) throw signal.reason;
   return r.dropped === true || !r.timedOut;
 }
 
@@ -914,11 +962,13 @@ function acquiredAsync(s, exclusive, got) {
 }
 
 /** Acquires without blocking the event loop; resolves to NOT_ACQUIRED, GOT or GOT_ABANDONED. */
-async function rwAcquireAsync(m, exclusive, timeoutMs) {
+async function rwAcquireAsync(m, exclusive, timeoutMs, signal = null) {
   const s = idx(m);
+  throwIfAborted(signal);
   if (!exclusive && readHeld.has(s) && joinRead(s)) return GOT;
   const deadline = deadlineOf(timeoutMs);
   for (;;) {
+    throwIfAborted(signal);
     const r = await waitAsync(
       s,
       deadline,
@@ -932,7 +982,10 @@ async function rwAcquireAsync(m, exclusive, timeoutMs) {
         }
         return exclusive ? (v & (RW_WRITER | RW_READERS)) === 0 : (v & (RW_WRITER | RW_WRITERS_PARKED)) === 0;
       },
+      null,
+      signal,
     );
+    if (r.aborted) throw signal.reason;
     if (r.timedOut) return NOT_ACQUIRED;
     if (r.woken && r.granted) return acquiredAsync(s, exclusive, GOT);
     if (!r.woken) {
@@ -993,13 +1046,16 @@ function rwApi(exclusive) {
       },
     },
     [`lock${suffix}Async`]: {
-      async value(m, cb, timeoutMs) {
+      async value(m, cb, timeoutOrOptions) {
         const fn = name(`lock${suffix}Async`);
         checkShared(m, fn);
         checkFn(cb, fn);
-        const t = checkTimeout(timeoutMs, fn);
-        const got = await rwAcquireAsync(m, exclusive, t);
-        if (got === NOT_ACQUIRED) return failed();
+        const { t, signal, form } = asyncOptions(timeoutOrOptions, fn);
+        const got = await rwAcquireAsync(m, exclusive, t, signal);
+        if (got === NOT_ACQUIRED) {
+          if (form) throw lockTimeoutError(m, fn, t);
+          return failed();
+        }
         try {
           return lockResult(await (got === GOT_ABANDONED ? cb(true) : cb()), got);
         } finally {
@@ -1017,6 +1073,123 @@ Object.defineProperties(SharedMutex, {
   ...rwApi(false),
 });
 
+// ---------------------------------------------------------------------------------------
+// Introspection (docs/locks.md, "Who holds a lock").
+
+// Every thread names itself by its worker_threads id, so that a lock's holder can be told.
+native.setThreadLabel(TID, require('worker_threads').threadId, '');
+
+/** A thread, as introspection reports it: its lock-word id, worker threadId, whether it lives. */
+function threadRef(tid) {
+  if (tid === 0) return null;
+  const label = native.threadLabel(tid);
+  return { tid, threadId: label ? label.threadId : null, alive: native.threadAlive(tid), current: tid === TID };
+}
+
+function describeThread(t) {
+  if (t === null) return 'nobody';
+  const who = t.current ? 'this thread' : t.threadId === null ? `thread ${t.tid}` : t.threadId === 0 ? 'the main thread' : `worker threadId ${t.threadId}`;
+  return `${who} (lock id ${t.tid}${t.alive ? '' : ', dead: the lock is abandoned and the next locker takes it over'})`;
+}
+
+/**
+ * Who holds `lock` and who waits for it: a Mutex `{ kind, locked, holder, waiters }`, a
+ * SharedMutex `{ kind, exclusive, holder, readers, readerThreads, waiters }`, a Condition
+ * `{ kind, waiters }`. Threads are `{ tid, threadId, alive, current }` (threadId: worker_threads').
+ * A snapshot: the state may change right after.
+ */
+function lockInfo(lock) {
+  if (isMutexBrand(lock)) {
+    const i = idx(lock);
+    const o = Atomics.load(I32, i) & M_OWNER;
+    return { kind: 'Mutex', locked: o !== 0, holder: threadRef(o), waiters: native.lockWaiters(i) };
+  }
+  if (isSharedMutexBrand(lock)) {
+    const s = idx(lock);
+    const v = Atomics.load(I32, s);
+    const exclusive = (v & RW_WRITER) !== 0;
+    const holders = native.readLockHolders(s);
+    return {
+      kind: 'SharedMutex',
+      exclusive,
+      holder: exclusive ? threadRef(Atomics.load(I32, s + 1)) : null,
+      readers: v & RW_READERS,
+      readerThreads: [...new Set(holders)].map(threadRef),
+      waiters: native.lockWaiters(s),
+    };
+  }
+  if (isConditionBrand(lock)) return { kind: 'Condition', waiters: Atomics.load(I32, idx(lock) + 1) };
+  throw new TypeError(`lockInfo: expected a Mutex, SharedMutex or Condition, got ${rt.describe(lock)}`);
+}
+
+/**
+ * Thrown when a lock wait given its timeout as an options object (`{ timeout }`) times out;
+ * the message names the holder. Numeric timeouts keep V8's `{ success: false }` result.
+ */
+class LockTimeoutError extends Error {
+  constructor(message, lock, info) {
+    super(message);
+    this.name = 'LockTimeoutError';
+    this.lock = lock;
+    /** lockInfo(lock) when the wait gave up. */
+    this.info = info;
+  }
+}
+
+function lockTimeoutError(lock, fn, ms) {
+  const info = lockInfo(lock);
+  let held;
+  if (info.kind === 'SharedMutex' && !info.exclusive) {
+    held = info.readers > 0 ? `it is held shared by ${info.readers} reader(s): ${info.readerThreads.map(describeThread).join(', ') || 'unrecorded threads'}` : 'it was just released';
+  } else {
+    held = info.holder === null ? 'it was just released' : `it is held by ${describeThread(info.holder)}`;
+  }
+  return new LockTimeoutError(`${fn}: timed out after ${ms} ms waiting for the ${info.kind}; ${held}; ${info.waiters} waiter(s) queued`, lock, info);
+}
+
+// ---------------------------------------------------------------------------------------
+// Sequence waits: a Condition object's word used as a futex (wait while its sequence is still
+// `seq`), for the coordination types built in JS (Channel, Semaphore, Barrier). The waiter
+// reads the sequence before it checks its condition; whoever changes the condition bumps the
+// sequence after the change (futexWake), so a waiter that read the old sequence either sees
+// the change or is woken (the sequence check is made in Rust under the queue lock).
+
+/** u32 index of the sequence word of the Condition object at word offset `c`. */
+function seqIndexOf(c) {
+  return 2 * (c + 1);
+}
+
+/** Blocks while the sequence at `s` is `seq`, up to `timeoutMs` (-1: forever). True unless timed out. */
+function futexWait(s, seq, timeoutMs) {
+  const code = native.condWait(s, TID, seq >>> 0, timeoutMs);
+  checkAborted(code);
+  return code === 1;
+}
+
+/** Waits asynchronously while the sequence at `s` is `seq`: resolves { woken } / { timedOut } / { aborted }. */
+function futexWaitAsync(s, seq, deadline, signal) {
+  return waitAsync(
+    s,
+    deadline,
+    (id) => (native.condWaitAsync(s, TID, seq >>> 0, id) ? QUEUED : ACQUIRED),
+    (id) => native.condCancelAsync(s, TID, id),
+    null,
+    null,
+    signal,
+  );
+}
+
+/** Bumps the sequence at `s` and wakes up to `count` waiters (a native call only if some wait). */
+function futexWake(s, count) {
+  Atomics.add(I32, s, 1);
+  if (Atomics.load(I32, s + 1) !== 0) native.condNotify(s, count);
+}
+
+/** The register-only spin of the Mutex's backoff (`turns` loop turns). */
+function spinTurns(turns) {
+  for (let j = 0; j < turns; j++) spinSink = (spinSink + j) | 0;
+}
+
 RELEASES.add(mutexRelease).add(mutexTokenRelease).add(rwRelease).add(rwReleaseShared);
 
 module.exports = {
@@ -1032,4 +1205,19 @@ module.exports = {
   condWait,
   condWaitAsync,
   heldMutex,
+  lockInfo,
+  LockTimeoutError,
+  // For the coordination types built on the lock and condition words (lib/channel.js,
+  // lib/semaphore.js, lib/barrier.js) and the pool.
+  asyncOptions,
+  checkTimeout,
+  throwIfAborted,
+  deadlineOf,
+  remainingMs,
+  seqIndexOf,
+  futexWait,
+  futexWaitAsync,
+  futexWake,
+  spinTurns,
+  defineBuiltinClass: defineBuiltin,
 };

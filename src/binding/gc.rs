@@ -105,6 +105,11 @@ pub(crate) fn thread_block(tid: u32) -> Option<u32> {
     BLOCKS.lock().get(&tid).copied()
 }
 
+/// Every registered thread's (tid, block), for introspection (read-lock cells).
+pub(crate) fn thread_blocks() -> Vec<(u32, u32)> {
+    BLOCKS.lock().iter().map(|(&t, &b)| (t, b)).collect()
+}
+
 static BLOCKS: Lazy<parking_lot::Mutex<std::collections::HashMap<u32, u32>>> =
     Lazy::new(|| parking_lot::Mutex::new(std::collections::HashMap::new()));
 
@@ -115,6 +120,17 @@ fn push_young(rt: &core::Runtime, block: u32, from: usize, to: usize) {
         block_cell(rt, block, tb::PAIRS + 2 * n + 1).store(to as u32, Ordering::Relaxed);
         block_cell(rt, block, tb::YOUNG_N).store(n as u32 + 1, Ordering::Relaxed);
     }
+}
+
+/// Records `[from, to)` (parsable: objects and FREE spans) as young for thread `tid`: a root
+/// until its next operation start. False if the thread's young ranges are full.
+pub fn note_young_range(rt: &core::Runtime, tid: u32, from: usize, to: usize) -> bool {
+    let Some(block) = thread_block(tid) else {
+        return false;
+    };
+    let n = block_cell(rt, block, tb::YOUNG_N).load(Ordering::Relaxed) as usize;
+    push_young(rt, block, from, to);
+    n < tb::MAX_PAIRS
 }
 
 /// Records one object as young for thread `tid` (a root until its next operation start).

@@ -7,6 +7,8 @@
 mod arenas;
 mod gc;
 mod heap;
+mod json;
+mod locks;
 mod sync;
 
 use crate::core::{error::ErrorKind, CoreError};

@@ -403,7 +403,7 @@ impl Shapes {
             layout::TYPE_MUTEX | layout::TYPE_CONDITION | layout::TYPE_SHARED_MUTEX => (2, 0, 0),
             layout::TYPE_MAP | layout::TYPE_SET => (5, 2, 3),
             layout::TYPE_VECTOR => (4, 2, 2),
-            layout::TYPE_CHANNEL => (8, 2, 6),
+            layout::TYPE_CHANNEL => (10, 2, 8),
             layout::TYPE_SEMAPHORE => (3, 2, 1),
             layout::TYPE_BARRIER => (5, 2, 3),
             layout::TYPE_MAP_TABLE => (2 + 3 * w1(), 2, 3 * w1()),

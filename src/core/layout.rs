@@ -55,7 +55,7 @@ pub const TYPE_SET: u32 = 13;
 /// A SharedVector: lock word (word 1 lo; hi = structural version), storage (a TYPE_ARRAY
 /// whose element count is the capacity), length.
 pub const TYPE_VECTOR: u32 = 14;
-/// A Channel: lock word (word 1), then 6 slots (docs/channel.md).
+/// A Channel: lock word (word 1), then 8 slots (docs/channel.md).
 pub const TYPE_CHANNEL: u32 = 15;
 /// A Semaphore: permits (word 1 lo, raw), then its Condition (a slot).
 pub const TYPE_SEMAPHORE: u32 = 16;

@@ -4,6 +4,7 @@ pub mod alloc;
 pub mod error;
 pub mod freeze;
 pub mod gc;
+pub mod json;
 pub mod layout;
 pub mod park;
 pub mod region;

@@ -1,0 +1,74 @@
+//! Lock introspection for debugging (docs/locks.md, "Who holds it"): queued waiters per
+//! lock word, the holders of a SharedMutex's read locks, and labels naming threads.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use once_cell::sync::Lazy;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use super::to_napi;
+use crate::core::{self, layout::tb};
+
+fn rt() -> Result<&'static core::Runtime> {
+    core::runtime().map_err(to_napi)
+}
+
+/// Waiters (sync and async) queued on the lock or condition word at u32 index `index`.
+#[napi]
+pub fn lock_waiters(index: u32) -> Result<u32> {
+    let rt = rt()?;
+    let mut n = 0;
+    // A release that takes nobody: only looks at the queue, under its lock.
+    rt.lot.release(index, |view| n = view.count(None));
+    Ok(n as u32)
+}
+
+/// Thread ids holding a read lock on the SharedMutex whose state word is u32 index `index`,
+/// one entry per recorded hold (threads record up to 64 holds: tb::READS).
+#[napi]
+pub fn read_lock_holders(index: u32) -> Result<Vec<u32>> {
+    let rt = rt()?;
+    let mut out = Vec::new();
+    for (tid, block) in super::gc::thread_blocks() {
+        for i in 0..tb::READS_LEN {
+            if let Some(cell) = rt.region.u32_at(block * 2 + (tb::READS + i) as u32) {
+                if cell.load(Ordering::Relaxed) == index {
+                    out.push(tid);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[napi(object)]
+pub struct ThreadLabel {
+    /// worker_threads' threadId (0 = the main thread).
+    pub thread_id: f64,
+    /// The worker's name (`new Worker(file, { name })`), or empty.
+    pub name: String,
+}
+
+static LABELS: Lazy<parking_lot::Mutex<HashMap<u32, (f64, String)>>> =
+    Lazy::new(|| parking_lot::Mutex::new(HashMap::new()));
+
+/// Names thread `tid` (the library's thread id) by its worker_threads id and name.
+#[napi]
+pub fn set_thread_label(tid: u32, thread_id: f64, name: String) -> Result<()> {
+    super::sync::check_own_tid(tid)?;
+    LABELS.lock().insert(tid, (thread_id, name));
+    Ok(())
+}
+
+/// The label of thread `tid`, if it set one (kept after the thread exits).
+#[napi]
+pub fn thread_label(tid: u32) -> Option<ThreadLabel> {
+    LABELS
+        .lock()
+        .get(&tid)
+        .map(|(thread_id, name)| ThreadLabel {
+            thread_id: *thread_id,
+            name: name.clone(),
+        })
+}
