@@ -66,6 +66,16 @@ export declare function condWait(index: number, tid: number, seq: number, timeou
 /** Queues an async condition waiter if the sequence is still `seq`; false means "already notified". */
 export declare function condWaitAsync(index: number, tid: number, seq: number, id: number): boolean
 
+/** The count the last requested collection made, if any. */
+export declare function deadLockCount(): DeadLockCount | null
+
+export interface DeadLockCount {
+  mutexes: number
+  sharedMutexes: number
+  internal: number
+  owners: number
+}
+
 /** Keeps this thread's event loop alive (ref) while it has async waiters, or not (unref). */
 export declare function doorbellRef(tid: number, keepAlive: boolean): void
 
@@ -149,6 +159,9 @@ export declare function registerType(key: string | undefined | null, fields: Arr
 
 /** Drops a token that will not be opened; returns whether it existed. */
 export declare function releaseToken(id: number, nonce: number): boolean
+
+/** Asks the next collection to count the locks held by dead threads (core::locks). */
+export declare function requestDeadLockCount(): void
 
 /** The calling thread's root bitmap as an external ArrayBuffer (docs/identity.md). */
 export declare function rootBitmap(tid: number): RootBitmapView

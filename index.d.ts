@@ -241,6 +241,12 @@ export interface HeapStats {
   types: number;
   /** Tokens in the token table. */
   tokens: number;
+  /**
+   * Locks held by threads that have exited, as counted by the last `heapStats({ locks: true })`
+   * (null before): Mutexes, SharedMutexes held exclusively, internal locks of maps, sets,
+   * vectors, channels and barriers (a thread died inside an operation), distinct dead owners.
+   */
+  deadLocks: { mutexes: number; sharedMutexes: number; internal: number; owners: number } | null;
   /** This thread's caches and counters. */
   thread: {
     /** Live wrappers (and wrappers V8 has collected that the thread has not noticed yet). */
@@ -261,7 +267,11 @@ export interface HeapStats {
 }
 
 /** Statistics about the shared heap and the collector. */
-export declare function heapStats(): HeapStats;
+/**
+ * Statistics about the shared heap, the collector and this thread's caches. `{ locks: true }`
+ * first runs a collection that counts the locks held by threads that have exited (`deadLocks`).
+ */
+export declare function heapStats(options?: { locks?: boolean }): HeapStats;
 
 /**
  * Runs a full collection now: frees every shared object no thread can reach, cycles

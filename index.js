@@ -26,10 +26,20 @@ const transfer = require('./lib/transfer');
 // naming share() unless passByReference() is on; references received are opened (lib/transfer.js).
 transfer.install();
 
-/** Statistics about the shared heap, the collector and this thread's caches. */
-function heapStats() {
+/**
+ * Statistics about the shared heap, the collector and this thread's caches. With
+ * `{ locks: true }` it first runs a collection that counts the locks held by threads that
+ * have exited (`deadLocks`; otherwise `deadLocks` is the last such count, or null).
+ */
+function heapStats(options) {
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`heapStats: options must be an object, got ${rt.describe(options)}`);
+  if (options && options.locks) {
+    native.requestDeadLockCount();
+    rt.collect();
+  }
   const nativeCalls = native.calls();
   const s = native.nativeHeapStats();
+  const dead = native.deadLockCount();
   return {
     bytesInUse: s.highWaterBytes - s.freeBytes,
     bytesReserved: s.reservedBytes,
@@ -47,6 +57,7 @@ function heapStats() {
     threads: s.threads,
     types: s.types,
     tokens: s.tokens,
+    deadLocks: dead == null ? null : { mutexes: dead.mutexes, sharedMutexes: dead.sharedMutexes, internal: dead.internal, owners: dead.owners },
     thread: { ...rt.threadStats(), nativeCalls, handles: bulk.stats().handles },
   };
 }

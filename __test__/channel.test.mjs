@@ -378,6 +378,10 @@ describe('lock introspection', () => {
     const info = lockInfo(m);
     expect(info.locked).toBe(true);
     expect(info.holder.alive).toBe(false);
+    // heapStats counts it among the locks held by dead threads (a collection's pause).
+    const dead = ss.heapStats({ locks: true }).deadLocks;
+    expect(dead.mutexes).toBeGreaterThanOrEqual(1);
+    expect(dead.owners).toBeGreaterThanOrEqual(1);
     expect(Mutex.lock(m, (abandoned) => abandoned)).toBe(true);
   });
 });

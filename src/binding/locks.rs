@@ -72,3 +72,28 @@ pub fn thread_label(tid: u32) -> Option<ThreadLabel> {
             name: name.clone(),
         })
 }
+
+#[napi(object)]
+pub struct DeadLockCount {
+    pub mutexes: f64,
+    pub shared_mutexes: f64,
+    pub internal: f64,
+    pub owners: f64,
+}
+
+/// Asks the next collection to count the locks held by dead threads (core::locks).
+#[napi]
+pub fn request_dead_lock_count() {
+    core::locks::request();
+}
+
+/// The count the last requested collection made, if any.
+#[napi]
+pub fn dead_lock_count() -> Option<DeadLockCount> {
+    core::locks::last().map(|d| DeadLockCount {
+        mutexes: d.mutexes as f64,
+        shared_mutexes: d.shared_mutexes as f64,
+        internal: d.internal as f64,
+        owners: d.owners as f64,
+    })
+}

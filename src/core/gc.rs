@@ -296,6 +296,18 @@ impl Collector {
         // (or a reused word that looked like one) and made a wrapper over freed memory.
         rt.tokens
             .retain(|off, stamp| is_marked(region, off as usize, stamp, epoch, sweep_end));
+        // Locks held by dead threads, when asked for (heapStats({ locks: true })): the heap
+        // is parsable while every thread is stopped (src/core/locks.rs).
+        if super::locks::take_request() {
+            super::locks::count(
+                region,
+                layout::HEAP_START,
+                sweep_end,
+                |off| shapes.layout(region, off).map(|(n, _, _)| n),
+                |off| (region.word(off).load(Ordering::Relaxed) as u32 & layout::MARK_MASK) >> layout::MARK_SHIFT == epoch,
+                |tid| rt.lot.is_alive(tid),
+            );
+        }
         if super::alloc::verify_enabled() {
             eprintln!("shared-structs VERIFY: cycle {} live {live_objects} (threads {}, pinned tokens {})", epoch, threads.len(), rt.tokens.pinned_offsets().len());
         }

@@ -6,6 +6,7 @@ pub mod freeze;
 pub mod gc;
 pub mod json;
 pub mod layout;
+pub mod locks;
 pub mod park;
 pub mod region;
 pub mod roots;
