@@ -242,7 +242,7 @@ export interface HeapStats {
   /** Tokens in the token table. */
   tokens: number;
   /**
-   * Locks held by threads that have exited, as counted by the last `heapStats({ locks: true })`
+   * Locks held by threads that have exited, as counted by this thread's last `heapStats({ locks: true })`
    * (null before): Mutexes, SharedMutexes held exclusively, internal locks of maps, sets,
    * vectors, channels and barriers (a thread died inside an operation), distinct dead owners.
    */

@@ -26,20 +26,24 @@ const transfer = require('./lib/transfer');
 // naming share() unless passByReference() is on; references received are opened (lib/transfer.js).
 transfer.install();
 
+/** The last count of locks held by dead threads this thread asked for (heapStats({ locks: true })). */
+let deadLocks = null;
+
 /**
  * Statistics about the shared heap, the collector and this thread's caches. With
  * `{ locks: true }` it first runs a collection that counts the locks held by threads that
- * have exited (`deadLocks`; otherwise `deadLocks` is the last such count, or null).
+ * have exited (`deadLocks`; otherwise `deadLocks` is this thread's last such count, or null).
  */
 function heapStats(options) {
   if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`heapStats: options must be an object, got ${rt.describe(options)}`);
   if (options && options.locks) {
     native.requestDeadLockCount();
     rt.collect();
+    const d = native.deadLockCount();
+    deadLocks = d == null ? null : { mutexes: d.mutexes, sharedMutexes: d.sharedMutexes, internal: d.internal, owners: d.owners };
   }
   const nativeCalls = native.calls();
   const s = native.nativeHeapStats();
-  const dead = native.deadLockCount();
   return {
     bytesInUse: s.highWaterBytes - s.freeBytes,
     bytesReserved: s.reservedBytes,
@@ -57,7 +61,7 @@ function heapStats(options) {
     threads: s.threads,
     types: s.types,
     tokens: s.tokens,
-    deadLocks: dead == null ? null : { mutexes: dead.mutexes, sharedMutexes: dead.sharedMutexes, internal: dead.internal, owners: dead.owners },
+    deadLocks,
     thread: { ...rt.threadStats(), nativeCalls, handles: bulk.stats().handles },
   };
 }

@@ -191,6 +191,7 @@ class Semaphore extends rt.SharedObject {
   }
 
   [util.inspect.custom](depth, options, inspect) {
+    checkSemaphore(this, 'inspect');
     return `Semaphore ${inspect(this.toJSON(), { ...options, depth })}`;
   }
 }
@@ -355,6 +356,7 @@ class Barrier extends rt.SharedObject {
   }
 
   [util.inspect.custom](depth, options, inspect) {
+    checkBarrier(this, 'inspect');
     return `Barrier ${inspect(this.toJSON(), { ...options, depth })}`;
   }
 }

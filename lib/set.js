@@ -112,7 +112,8 @@ class SharedSet extends rt.SharedObject {
   }
 
   [Symbol.iterator]() {
-    return this.values();
+    checkSet(this, 'iterator');
+    return table.snapshot(this, 0)[Symbol.iterator]();
   }
 
   /** Calls `fn(value, value, set)` for each value of a snapshot. */

@@ -681,6 +681,7 @@ class SharedVector extends rt.SharedObject {
   }
 
   toString() {
+    checkVector(this, 'toString');
     return this.join(',');
   }
 
