@@ -103,11 +103,29 @@ export interface HeapLayout {
 /** Whether V8's interrupt API was found (busy threads can be stopped anywhere). */
 export declare function interruptsAvailable(): boolean
 
+/** The outcome of a parse: the root's bits (lo, hi) or a syntax error, and counts. */
+export interface JsonOutcome {
+  lo: number
+  hi: number
+  /** Set on a syntax error (then `position` is its UTF-16 index in the text). */
+  error?: string
+  position: number
+  objects: number
+  arrays: number
+  strings: number
+  stringsDeduplicated: number
+  types: number
+  bytes: number
+}
+
 /** The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs. */
 export declare function layoutConstants(): Record<string, number>
 
 /** Number of registered, live JS threads. */
 export declare function liveThreads(): number
+
+/** Waiters (sync and async) queued on the lock or condition word at u32 index `index`. */
+export declare function lockWaiters(index: number): number
 
 /**
  * Mutex acquire slow path. `async_id < 0` blocks (up to `timeout_ms`, negative = forever);
@@ -147,6 +165,21 @@ export interface NativeHeapStats {
  * root until the caller's wrapper is in its identity table (the next operation start).
  */
 export declare function openToken(id: number, nonce: number, tid: number): number
+
+/**
+ * Parses JSON text given as UTF-8 bytes (a Buffer or Uint8Array); malformed UTF-8 reads
+ * as U+FFFD, as `buffer.toString()` does.
+ */
+export declare function parseJsonBytes(tid: number, bytes: Uint8Array): JsonOutcome
+
+/** Parses JSON text (a JS string) into the shared heap for thread `tid`. */
+export declare function parseJsonString(tid: number, text: string): JsonOutcome
+
+/**
+ * Thread ids holding a read lock on the SharedMutex whose state word is u32 index `index`,
+ * one entry per recorded hold (threads record up to 64 holds: tb::READS).
+ */
+export declare function readLockHolders(index: number): Array<number>
 
 /**
  * Registers the calling JS thread; `onWake(payload)` is called on this thread's event loop
@@ -189,11 +222,24 @@ export declare function rwUnlockSlow(stateIndex: number, ownerIndex: number, tid
 /** Turns automatic collection on or off (`gc()` still collects). */
 export declare function setGcEnabled(on: boolean): void
 
+/** Names thread `tid` (the library's thread id) by its worker_threads id and name. */
+export declare function setThreadLabel(tid: number, threadId: number, name: string): void
+
 /** Pins the object at `offset` (whose header stamp is `stamp`) under a new token. */
 export declare function shareObject(offset: number, stamp: number): TokenParts
 
 /** Whether thread `tid` is alive. */
 export declare function threadAlive(tid: number): boolean
+
+/** The label of thread `tid`, if it set one (kept after the thread exits). */
+export declare function threadLabel(tid: number): ThreadLabel | null
+
+export interface ThreadLabel {
+  /** worker_threads' threadId (0 = the main thread). */
+  threadId: number
+  /** The worker's name (`new Worker(file, { name })`), or empty. */
+  name: string
+}
 
 export interface ThreadRegistration {
   /** Thread id (owner id in lock words). */
