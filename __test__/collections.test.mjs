@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import util from 'node:util';
 
 const require = createRequire(import.meta.url);
-const { SharedStructType, SharedSet, SharedVector, SharedMap, ConcurrentModificationError, share, gc } = require('../index.js');
+const { SharedStructType, SharedSet, SharedVector, SharedMap, ConcurrentModificationError, share, gc, freeze } = require('../index.js');
 const { spawn, run, killAll, until } = require('./sync-helpers.js');
 
 afterEach(() => killAll());
@@ -305,5 +305,16 @@ describe('SharedVector', () => {
       await new Promise((res) => setImmediate(res));
     }
     expect(await w.result).toBe('ConcurrentModificationError');
+  });
+
+  it('a frozen set or vector refuses every write with a TypeError and still reads', () => {
+    const s = freeze(new SharedSet(['a']));
+    for (const f of [() => s.add('b'), () => s.addIfAbsent('b'), () => s.delete('a'), () => s.clear()]) expect(f).toThrow(/the set is frozen/);
+    expect([...s]).toEqual(['a']);
+    const v = freeze(new SharedVector([1, 2]));
+    for (const f of [() => v.push(3), () => v.pop(), () => v.shift(), () => v.unshift(0), () => v.splice(0, 1), () => v.clear(), () => v.set(0, 9), () => (v.length = 0)]) {
+      expect(f).toThrow(/the vector is frozen/);
+    }
+    expect(v.toArray()).toEqual([1, 2]);
   });
 });

@@ -15,6 +15,11 @@ function checkSet(s, fn) {
   if (!SharedSet.isSharedSet(s)) throw new TypeError(`SharedSet.prototype.${fn}: receiver is not a SharedSet`);
 }
 
+/** Throws if the set was frozen (lib/freeze.js: bit 31 of the header): it takes no more writes. */
+function checkWritable(s, fn) {
+  if (rt.I32[2 * rt.offsetOf(s)] < 0) throw new TypeError(`SharedSet.prototype.${fn}: the set is frozen (shared-structs freeze())`);
+}
+
 /**
  * A set in the shared heap. Values: strings, numbers, bigints, booleans, null, undefined and
  * shared objects (by identity), compared with SameValueZero like Set. Every operation is
@@ -56,6 +61,7 @@ class SharedSet extends rt.SharedObject {
   /** Adds `value` (TypeError for a value that cannot be a key); returns the set. */
   add(value) {
     checkSet(this, 'add');
+    checkWritable(this, 'add');
     table.putUnchecked(this, value, undefined, false, 'SharedSet');
     return this;
   }
@@ -66,6 +72,7 @@ class SharedSet extends rt.SharedObject {
    */
   addIfAbsent(value) {
     checkSet(this, 'addIfAbsent');
+    checkWritable(this, 'addIfAbsent');
     table.putUnchecked(this, value, undefined, false, 'SharedSet');
     return table.inserted();
   }
@@ -79,12 +86,14 @@ class SharedSet extends rt.SharedObject {
   /** Removes `value`; returns whether it was present. */
   delete(value) {
     checkSet(this, 'delete');
+    checkWritable(this, 'delete');
     return table.removeKey(this, value);
   }
 
   /** Removes every value. */
   clear() {
     checkSet(this, 'clear');
+    checkWritable(this, 'clear');
     table.clearTable(this);
   }
 

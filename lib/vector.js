@@ -50,6 +50,11 @@ function checkVector(v, fn) {
   if (!SharedVector.isSharedVector(v)) throw new TypeError(`SharedVector.prototype.${fn}: receiver is not a SharedVector`);
 }
 
+/** Throws if the vector was frozen (lib/freeze.js: bit 31 of the header): it takes no more writes. */
+function checkWritable(v, fn) {
+  if (rt.I32[2 * offsetOf(v)] < 0) throw new TypeError(`SharedVector.prototype.${fn}: the vector is frozen (shared-structs freeze())`);
+}
+
 function storeOf(o) {
   return U32[2 * (o + W_STORE)];
 }
@@ -383,6 +388,7 @@ class SharedVector extends rt.SharedObject {
 
   set length(n) {
     checkVector(this, 'length');
+    checkWritable(this, 'length');
     setLength(this, checkLength(n, 'length'));
   }
 
@@ -417,6 +423,7 @@ class SharedVector extends rt.SharedObject {
   /** Writes element `i` (0 <= i < length; i === length appends); RangeError otherwise. */
   set(i, value) {
     checkVector(this, 'set');
+    checkWritable(this, 'set');
     checkIndex(i, 'set');
     const o = offsetOf(this);
     rt.opStart();
@@ -442,12 +449,14 @@ class SharedVector extends rt.SharedObject {
   /** Appends the values; returns the new length. */
   push(...items) {
     checkVector(this, 'push');
+    checkWritable(this, 'push');
     return append(this, items, 0, 'push');
   }
 
   /** Removes and returns the last element (undefined if empty). */
   pop() {
     checkVector(this, 'pop');
+    checkWritable(this, 'pop');
     const o = offsetOf(this);
     lock(this);
     try {
@@ -468,6 +477,7 @@ class SharedVector extends rt.SharedObject {
   /** Removes and returns the first element (undefined if empty). O(length). */
   shift() {
     checkVector(this, 'shift');
+    checkWritable(this, 'shift');
     const r = spliceLocked(this, () => 0, () => 1, [], 'shift');
     return r.length === 0 ? undefined : r[0];
   }
@@ -475,6 +485,7 @@ class SharedVector extends rt.SharedObject {
   /** Inserts the values at the front; returns the new length. O(length). */
   unshift(...items) {
     checkVector(this, 'unshift');
+    checkWritable(this, 'unshift');
     spliceLocked(this, () => 0, () => 0, items, 'unshift');
     return F64[offsetOf(this) + W_LEN];
   }
@@ -485,6 +496,7 @@ class SharedVector extends rt.SharedObject {
    */
   splice(start, deleteCount, ...items) {
     checkVector(this, 'splice');
+    checkWritable(this, 'splice');
     const argc = arguments.length;
     return spliceLocked(
       this,
@@ -498,6 +510,7 @@ class SharedVector extends rt.SharedObject {
   /** Removes every element. */
   clear() {
     checkVector(this, 'clear');
+    checkWritable(this, 'clear');
     setLength(this, 0);
   }
 
