@@ -205,6 +205,8 @@ function sharedPool() {
 /** Whether `e` is an acceptable failure for `label`. Returns null, or a reason it is not. */
 function judge(label, e) {
   if (e instanceof UserError) return null;
+  // parseJSON answers text that is not JSON as JSON.parse does: a SyntaxError with the position.
+  if (label === 'parseJSON' && e instanceof SyntaxError && /in JSON at position \d+$/.test(e.message)) return null;
   if (e instanceof TypeError || e instanceof RangeError) {
     if (typeof e.message !== 'string' || e.message.length < 8) return `unclear message ${show(e.message)}`;
     if (ACCIDENTAL.test(e.message)) return `accidental ${e.name}: ${e.message}`;

@@ -165,7 +165,14 @@ impl<'a, S: Sink> Parser<'a, S> {
             Some(&b) if b.is_ascii_graphic() || b == b' ' => {
                 self.err(format!("Unexpected token '{}'", b as char))
             }
-            Some(&b) => self.err(format!("Unexpected byte 0x{b:02x}")),
+            Some(&b) if b >= 0x80 => {
+                let (cp, _) = decode_utf8(&self.text[self.pos..]);
+                match char::from_u32(cp) {
+                    Some(c) => self.err(format!("Unexpected token '{c}'")),
+                    None => self.err(format!("Unexpected token '\\u{cp:04x}' (a lone surrogate)")),
+                }
+            }
+            Some(&b) => self.err(format!("Unexpected token '\\u{:04x}'", b as u32)),
         }
     }
 
