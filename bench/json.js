@@ -9,7 +9,7 @@
 //                the Buffer from readFileSync)
 //   each         every worker reads the file and JSON.parses it
 //   postMessage  main reads + JSON.parses once, posts the object to every worker (clone)
-//   shared       main reads + parseJSON once, sends a share() token, each worker open()s it
+//   shared       main reads the bytes + parseJSON once, sends a share() token, each worker open()s it
 // "ready" is when every worker has reported that it read one field deep in the document.
 // Memory: V8 heap growth (after a full GC) and shared-heap bytes in use; and peak RSS of a
 // fresh process per mode (--rss-child).
@@ -143,10 +143,9 @@ if (!isMainThread) {
       results = await Promise.all(ws.map(msg));
     } else {
       const readyAll = Promise.all(ws.map(msg));
-      const text = fs.readFileSync(file, 'utf8');
       let payload;
-      if (mode === 'postMessage') payload = JSON.parse(text);
-      else payload = ss.share(ss.parseJSON(text));
+      if (mode === 'postMessage') payload = JSON.parse(fs.readFileSync(file, 'utf8'));
+      else payload = ss.share(ss.parseJSON(fs.readFileSync(file))); // the bytes: no 100 MB string
       await readyAll;
       const done = Promise.all(ws.map(msg));
       if (mode === 'shared') for (const w of ws) w.postMessage(ss.share(ss.open(payload)));

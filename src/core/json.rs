@@ -14,7 +14,7 @@
 //! strings are decoded to UTF-16 (WTF-8 input: lone surrogates from the JS string survive).
 //! Short strings are deduplicated within one parse.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::Ordering;
 
 use super::error::{CoreError, CoreResult};
@@ -139,13 +139,13 @@ impl<'a, S: Sink> Parser<'a, S> {
                 depth: 0,
                 key: None,
                 parent: 0,
-                children: HashMap::new(),
+                children: HashMap::default(),
                 dup: false,
                 type_id: None,
             }],
             values: Vec::new(),
             frames: Vec::new(),
-            dedup: HashMap::new(),
+            dedup: HashMap::default(),
             units: Vec::new(),
             since_poll: 0,
             stats: ParseStats::default(),
@@ -573,7 +573,7 @@ impl<'a, S: Sink> Parser<'a, S> {
             depth,
             key: Some(name),
             parent: shape,
-            children: HashMap::new(),
+            children: HashMap::default(),
             dup,
             type_id: None,
         });
@@ -618,7 +618,7 @@ impl<'a, S: Sink> Parser<'a, S> {
         let fields = if dup {
             // Last value wins at the key's first position (as JSON.parse).
             let keys = self.keys_of(shape);
-            let mut pos: HashMap<&str, usize> = HashMap::new();
+            let mut pos: HashMap<&str, usize> = HashMap::default();
             let mut out: Vec<u64> = Vec::new();
             for (k, v) in keys.iter().zip(&self.values[start..]) {
                 match pos.get(k.as_str()) {
