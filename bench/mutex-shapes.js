@@ -20,7 +20,8 @@ const arg = (name, dflt) => {
 const N = arg('n', 400000);
 const TRIALS = arg('trials', 5);
 const harmony = typeof SharedStructType === 'function' && !process.argv.includes('--stock');
-const SHAPES = harmony ? ['inc', 'inc-outside', 'inside'] : ['inc', 'inc-outside', 'inside', 'token'];
+const ONLY = process.argv.includes('--shapes') ? process.argv[process.argv.indexOf('--shapes') + 1].split(',') : null;
+const SHAPES = (harmony ? ['inc', 'inc-outside', 'inside'] : ['inc', 'inc-outside', 'inside', 'token']).filter((s) => ONLY === null || ONLY.includes(s));
 
 const BODY = `
 const { workerData, parentPort } = require('worker_threads');
@@ -109,7 +110,7 @@ if (isMainThread) {
       process.stdout.write(JSON.stringify(mine));
       return;
     }
-    const h = spawnSync(process.execPath, ['--harmony-struct', __filename, '--n', String(N), '--trials', String(TRIALS)], { encoding: 'utf8' });
+    const h = spawnSync(process.execPath, ['--harmony-struct', __filename, '--n', String(N), '--trials', String(TRIALS), ...(ONLY ? ['--shapes', ONLY.join(',')] : [])], { encoding: 'utf8' });
     const theirs = h.status === 0 ? JSON.parse(h.stdout) : { error: h.stderr.slice(0, 300) };
     const table = {};
     for (const s of SHAPES) {

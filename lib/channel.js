@@ -67,10 +67,27 @@ const EMPTY = 1;
 const CLOSED = 2;
 
 /**
+ * The slot bits of `value` for a blocking send, encoded before the lock is taken (a shorter
+ * critical section). What the encoding allocates stays young until this thread's next
+ * operation starts, and a blocking send starts none before it stores the bits (its waits
+ * run no JS). Async sends encode under the lock instead (other tasks run while they wait).
+ */
+function preEncode(value, fn) {
+  if (typeof value === 'number' && value === value) return value;
+  rt.opStart();
+  return rt.encodeValue(value, named, `Channel.prototype.${fn}`);
+}
+
+/** Passed as trySendOnce's value when its `bits` are already encoded. */
+const ENCODED = Symbol('encoded');
+
+/**
  * One send attempt (takes and releases the lock). `register`: if full, count this thread as
  * a waiting sender and return the notFull sequence read under the lock (as -1 - seq).
+ * `value` is ENCODED for a blocking send, which passes its slot bits as `pre` (an argument:
+ * a NaN box kept in an object property could be canonicalized).
  */
-function trySendOnce(ch, o, value, fn, register, wasWaiting) {
+function trySendOnce(ch, o, value, fn, register, wasWaiting, pre = 0) {
   lock(ch);
   let wakeReceivers = false;
   try {
@@ -85,7 +102,9 @@ function trySendOnce(ch, o, value, fn, register, wasWaiting) {
       return -1 - (Atomics.load(I32, seqOf(o, W_NOT_FULL)) >>> 0);
     }
     let bits = value;
-    if (typeof value !== 'number' || value !== value) {
+    if (value === ENCODED) {
+      bits = pre;
+    } else if (typeof value !== 'number' || value !== value) {
       rt.opStart();
       bits = rt.encodeValue(value, named, `Channel.prototype.${fn}`);
     }
@@ -227,9 +246,10 @@ class Channel extends rt.SharedObject {
     const t = sync.checkTimeout(timeoutMs, 'Channel.prototype.send');
     const o = offsetOf(this);
     const deadline = sync.deadlineOf(t);
+    const bits = preEncode(value, 'send');
     let waiting = false;
     for (;;) {
-      const r = trySendOnce(this, o, value, 'send', t !== 0, waiting);
+      const r = trySendOnce(this, o, ENCODED, 'send', t !== 0, waiting, bits);
       waiting = false;
       if (r === OK) return true;
       if (r === CLOSED) throw new ChannelClosedError('Channel.prototype.send');
@@ -239,7 +259,7 @@ class Channel extends rt.SharedObject {
       if (!spinWhile(o, U32[2 * U32[2 * (o + W_BUF)] + 2])) {
         const left = sync.remainingMs(deadline);
         if (left === 0 || !sync.futexWait(seqOf(o, W_NOT_FULL), seq, left)) {
-          if (trySendOnce(this, o, value, 'send', false, true) === OK) return true;
+          if (trySendOnce(this, o, ENCODED, 'send', false, true, bits) === OK) return true;
           if (F64[o + W_CLOSED] !== 0) throw new ChannelClosedError('Channel.prototype.send');
           if (sync.remainingMs(deadline) === 0) return false;
           waiting = false;
@@ -252,7 +272,7 @@ class Channel extends rt.SharedObject {
   trySend(value) {
     checkChannel(this, 'trySend');
     checkValue(value, 'trySend');
-    const r = trySendOnce(this, offsetOf(this), value, 'trySend', false, false);
+    const r = trySendOnce(this, offsetOf(this), ENCODED, 'trySend', false, false, preEncode(value, 'trySend'));
     if (r === CLOSED) throw new ChannelClosedError('Channel.prototype.trySend');
     return r === OK;
   }
