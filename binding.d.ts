@@ -13,17 +13,15 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare function ackGrant(tid: number, id: number): void
 
 /**
- * One large object of `words` words for thread `tid`; returns its word offset. The object
- * is added to the thread's young ranges (rooted until its operation ends). `v8_heap_used`
- * as for [`alloc_tlab`].
+ * One large object of `words` words for thread `tid` (core::tlab); returns its word offset.
+ * The object is added to the thread's young ranges (rooted until its operation ends).
+ * `v8_heap_used` and `v8_heap_limit` as for [`alloc_tlab`].
  */
 export declare function allocLarge(tid: number, words: number, v8HeapUsed?: number | undefined | null, v8HeapLimit?: number | undefined | null): number
 
 /**
- * Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
- * block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
- * `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
- * reported to V8 as external memory ([`external_factor`]).
+ * Refills thread `tid`'s TLAB (at least `min_words`: core::tlab) and reports the refill to
+ * V8 as external memory (core::pressure), given this thread's V8 heap in use and limit.
  */
 export declare function allocTlab(tid: number, minWords: number, v8HeapUsed?: number | undefined | null, v8HeapLimit?: number | undefined | null): void
 
@@ -160,9 +158,8 @@ export interface NativeHeapStats {
 }
 
 /**
- * Resolves a token to the offset of a live object.
- * The object is recorded as young for thread `tid` BEFORE the token unpins it, so it stays a
- * root until the caller's wrapper is in its identity table (the next operation start).
+ * Resolves a token to the offset of a live object for thread `tid` (core::tokens: the
+ * object is recorded as young for `tid` before the token unpins it).
  */
 export declare function openToken(id: number, nonce: number, tid: number): number
 
@@ -266,12 +263,8 @@ export declare function typeInfo(id: number): TypeDescription | null
 /**
  * Makes V8 run a full collection of this thread's heap now, so that wrappers which died
  * since its last one (and whose objects they keep rooted in the shared heap) are freed and
- * their arenas' weak references cleared. N-API has no call for that; V8 runs a full
- * collection synchronously when external memory goes past its hard limit, so this reports a
- * burst of external memory and takes it back. Twice: if incremental marking was already
- * running (an allocation's external-memory report starts one), the first burst only
- * finishes that cycle, which keeps every object allocated since marking began (V8 allocates
- * them black), such as the wrapper of a big array made and dropped in the meantime. Used by
- * `gc()` and when the shared heap is full.
+ * their arenas' weak references cleared: reports a burst of external memory and takes it
+ * back (core::pressure::BURST_BYTES, BURSTS times). Used by `gc()` and when the shared heap
+ * is full.
  */
 export declare function v8MemoryPressure(): void

@@ -5,7 +5,7 @@ use napi::sys;
 use napi_derive::napi;
 
 use super::to_napi;
-use crate::core::{self, layout, CoreError};
+use crate::core::{self, layout, pressure, CoreError};
 
 fn rt() -> Result<&'static core::Runtime> {
     core::runtime().map_err(to_napi)
@@ -74,9 +74,8 @@ pub unsafe fn external_buffer(env: &Env, base: *mut u8, bytes: usize) -> Result<
 /// returns how many objects were newly frozen. The caller holds a wrapper of the root.
 #[napi]
 pub fn freeze_graph(offset: u32) -> Result<f64> {
-    let rt = rt()?;
-    check_object(rt, offset, None).map_err(to_napi)?;
-    Ok(core::freeze::freeze_graph(rt, offset as usize) as f64)
+    let n = core::freeze::freeze_graph(rt()?, offset as usize).map_err(to_napi)?;
+    Ok(n as f64)
 }
 
 /// The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs.
@@ -106,10 +105,8 @@ pub fn heap_layout() -> Result<HeapLayout> {
     })
 }
 
-/// Refills thread `tid`'s TLAB (at least `min_words`): retires the old one and updates the
-/// block's TOP/LIMIT/YOUNG cells in one step, so no safepoint sees a TLAB it cannot parse.
-/// `v8_heap_used` is this thread's V8 heap in use (bytes), which sets how much the refill is
-/// reported to V8 as external memory ([`external_factor`]).
+/// Refills thread `tid`'s TLAB (at least `min_words`: core::tlab) and reports the refill to
+/// V8 as external memory (core::pressure), given this thread's V8 heap in use and limit.
 #[napi]
 pub fn alloc_tlab(
     env: Env,
@@ -120,84 +117,14 @@ pub fn alloc_tlab(
 ) -> Result<()> {
     super::sync::check_own_tid(tid)?;
     let rt = rt()?;
-    let words = super::gc::refill_tlab(rt, tid, min_words as usize).map_err(to_napi)?;
-    report_external(
-        &env,
-        words,
-        external_factor(rt, v8_heap_used, v8_heap_limit),
-    );
+    let words = rt.refill_tlab(tid, min_words as usize).map_err(to_napi)?;
+    adjust_external(&env, rt.external_report(words, v8_heap_used, v8_heap_limit));
     Ok(())
 }
 
-/// V8 clears the weak references to wrapper arenas (which is how this library learns that
-/// wrappers died, docs/identity.md) only in full collections, and a dead wrapper keeps its
-/// shared object rooted until then. V8 schedules full collections by its own heap's growth
-/// and by external memory: one starts after about 64 MB of external growth since the last.
-/// So shared bytes a thread allocates are reported to V8 this many times over: often
-/// enough that a worker with a small JS heap, churning through the shared heap, lets its
-/// dead wrappers go every few MB (the churn benchmark's shared heap peaked at 280-290 MB
-/// with a factor of 1, ~60 MB with 16), but never more marking work than about
-/// `PRESSURE_BUDGET / 64 MB` = 2 bytes of V8 heap per shared byte allocated: a full
-/// collection costs in proportion to the V8 heap, so a thread with a large JS heap (a
-/// compiler) is pushed no harder than a factor of 1 once its heap passes 128 MB. A thread
-/// whose V8 heap limit (`heap_size_limit`: the old generation's plus the young one's) is
-/// under 512 MB reports 1:1 (below), and so does every thread while the shared heap is under
-/// 16 MB in use (live at the last collection plus allocated since): what dead wrappers can
-/// keep rooted is small then, and full collections of a small JS heap, cheap as they are,
-/// took ~20% of `new T()` in a loop when every byte was boosted.
-fn external_factor(
-    rt: &core::Runtime,
-    v8_heap_used: Option<f64>,
-    v8_heap_limit: Option<f64>,
-) -> i64 {
-    const PRESSURE_BUDGET: f64 = (128u64 << 20) as f64;
-    const BOOST_FROM_BYTES: u64 = 16 << 20;
-    let in_use = rt.gc.stats().live_bytes + rt.heap.since_gc() * layout::WORD as u64;
-    if in_use < BOOST_FROM_BYTES {
-        return 1;
-    }
-    const MAX_FACTOR: f64 = 16.0;
-    // V8 collects synchronously (a blocking full collection, not incremental marking) once
-    // external growth passes half its old-generation limit: with a small limit
-    // (`resourceLimits`, `--max-old-space-size`) every report-triggered collection blocks,
-    // and a factor would make them that many times as frequent (40 blocking collections
-    // instead of 3 for 160 MB of 1 KiB structs with a 16 MB or 100 MB limit, found by review).
-    // The cut at 512 MB of total limit keeps that half-limit well above what a boosted
-    // report reaches while incremental marking runs.
-    const MIN_LIMIT: f64 = (512u64 << 20) as f64;
-    match v8_heap_limit {
-        Some(l) if l.is_finite() && l >= MIN_LIMIT => {}
-        _ => return 1,
-    }
-    let used = match v8_heap_used {
-        Some(u) if u.is_finite() => u.max((1u64 << 20) as f64),
-        _ => PRESSURE_BUDGET,
-    };
-    (PRESSURE_BUDGET / used).clamp(1.0, MAX_FACTOR) as i64
-}
-
-fn report_external(env: &Env, words: usize, factor: i64) {
-    thread_local! {
-        static REPORTED: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
-    }
-    let bytes = (words * layout::WORD) as i64 * factor;
-    let mut adjust = bytes;
-    REPORTED.with(|r| {
-        let total = r.get() + bytes;
-        // Keep the number V8 sees bounded: V8 triggers on growth since its last full GC.
-        if total > (1 << 30) {
-            adjust -= 1 << 30;
-            r.set(total - (1 << 30));
-        } else {
-            r.set(total);
-        }
-    });
-    // A failed report only leaves V8's accounting as it was.
-    let _ = adjust_external(env, adjust);
-}
-
 /// Adds `bytes` (may be negative) to V8's external-memory accounting for this isolate; V8
-/// may collect its heap in the call, as any allocation may.
+/// may collect its heap in the call, as any allocation may. A failed report only leaves V8's
+/// accounting as it was.
 fn adjust_external(env: &Env, bytes: i64) -> sys::napi_status {
     let mut result = 0i64;
     // SAFETY: `env` is this call's live env and `result` a live local;
@@ -205,24 +132,17 @@ fn adjust_external(env: &Env, bytes: i64) -> sys::napi_status {
     unsafe { sys::napi_adjust_external_memory(env.raw(), bytes, &mut result) }
 }
 
-/// External memory reported by [`v8_memory_pressure`] for the length of one call.
-const PRESSURE_BYTES: i64 = 1 << 40;
-
 /// Makes V8 run a full collection of this thread's heap now, so that wrappers which died
 /// since its last one (and whose objects they keep rooted in the shared heap) are freed and
-/// their arenas' weak references cleared. N-API has no call for that; V8 runs a full
-/// collection synchronously when external memory goes past its hard limit, so this reports a
-/// burst of external memory and takes it back. Twice: if incremental marking was already
-/// running (an allocation's external-memory report starts one), the first burst only
-/// finishes that cycle, which keeps every object allocated since marking began (V8 allocates
-/// them black), such as the wrapper of a big array made and dropped in the meantime. Used by
-/// `gc()` and when the shared heap is full.
+/// their arenas' weak references cleared: reports a burst of external memory and takes it
+/// back (core::pressure::BURST_BYTES, BURSTS times). Used by `gc()` and when the shared heap
+/// is full.
 #[napi]
 pub fn v8_memory_pressure(env: Env) -> Result<()> {
-    for _ in 0..2 {
-        let status = adjust_external(&env, PRESSURE_BYTES);
+    for _ in 0..pressure::BURSTS {
+        let status = adjust_external(&env, pressure::BURST_BYTES);
         // Gives back exactly what the previous call reported.
-        let back = adjust_external(&env, -PRESSURE_BYTES);
+        let back = adjust_external(&env, -pressure::BURST_BYTES);
         if status != sys::Status::napi_ok || back != sys::Status::napi_ok {
             return Err(Error::from_reason("napi_adjust_external_memory failed"));
         }
@@ -230,9 +150,9 @@ pub fn v8_memory_pressure(env: Env) -> Result<()> {
     Ok(())
 }
 
-/// One large object of `words` words for thread `tid`; returns its word offset. The object
-/// is added to the thread's young ranges (rooted until its operation ends). `v8_heap_used`
-/// as for [`alloc_tlab`].
+/// One large object of `words` words for thread `tid` (core::tlab); returns its word offset.
+/// The object is added to the thread's young ranges (rooted until its operation ends).
+/// `v8_heap_used` and `v8_heap_limit` as for [`alloc_tlab`].
 #[napi]
 pub fn alloc_large(
     env: Env,
@@ -248,11 +168,10 @@ pub fn alloc_large(
         ))));
     }
     let rt = rt()?;
-    let off = super::gc::alloc_large(rt, tid, words as usize).map_err(to_napi)?;
-    report_external(
+    let off = rt.alloc_large_young(tid, words as usize).map_err(to_napi)?;
+    adjust_external(
         &env,
-        words as usize,
-        external_factor(rt, v8_heap_used, v8_heap_limit),
+        rt.external_report(words as usize, v8_heap_used, v8_heap_limit),
     );
     Ok(off)
 }
@@ -291,18 +210,15 @@ pub struct TokenParts {
 /// Pins the object at `offset` (whose header stamp is `stamp`) under a new token.
 #[napi]
 pub fn share_object(offset: u32, stamp: u32) -> Result<TokenParts> {
-    let rt = rt()?;
-    check_object(rt, offset, Some(stamp)).map_err(to_napi)?;
-    let (id, nonce) = rt.tokens.share(offset, stamp);
+    let (id, nonce) = rt()?.share_object(offset, stamp).map_err(to_napi)?;
     Ok(TokenParts {
         id: id as f64,
         nonce: nonce as f64,
     })
 }
 
-/// Resolves a token to the offset of a live object.
-/// The object is recorded as young for thread `tid` BEFORE the token unpins it, so it stays a
-/// root until the caller's wrapper is in its identity table (the next operation start).
+/// Resolves a token to the offset of a live object for thread `tid` (core::tokens: the
+/// object is recorded as young for `tid` before the token unpins it).
 #[napi]
 pub fn open_token(id: f64, nonce: f64, tid: u32) -> Result<u32> {
     super::sync::check_own_tid(tid)?;
@@ -312,46 +228,13 @@ pub fn open_token(id: f64, nonce: f64, tid: u32) -> Result<u32> {
             "shared-structs: open(): malformed token",
         )));
     }
-    // Rooted as young for this thread before the token is unpinned (the loom model of tokens
-    // checks open_rooted itself).
-    let e = rt
-        .tokens
-        .open_rooted(id as u64, nonce as u64, |off| {
-            super::gc::note_young(rt, tid, off as usize)
-        })
-        .map_err(to_napi)?;
-    check_object(rt, e.offset, Some(e.stamp)).map_err(|_| {
-        to_napi(CoreError::type_error(
-            "shared-structs: open(): stale token (its object has been collected)",
-        ))
-    })?;
-    Ok(e.offset)
+    rt.open_token(id as u64, nonce as u64, tid).map_err(to_napi)
 }
 
 /// Drops a token that will not be opened; returns whether it existed.
 #[napi]
 pub fn release_token(id: f64, nonce: f64) -> Result<bool> {
     Ok(rt()?.tokens.release(id as u64, nonce as u64))
-}
-
-/// Checks that `offset` starts a live object (and, if given, that its stamp matches).
-fn check_object(rt: &core::Runtime, offset: u32, stamp: Option<u32>) -> core::CoreResult<()> {
-    let off = offset as usize;
-    if off < layout::HEAP_START || off >= rt.region.words() {
-        return Err(CoreError::type_error("shared-structs: not a shared object"));
-    }
-    let header = rt
-        .region
-        .word(off)
-        .load(std::sync::atomic::Ordering::Acquire);
-    let ty = (header as u32) & layout::TYPE_MASK;
-    let st = (header >> 32) as u32;
-    if ty == layout::TYPE_FREE || stamp.is_some_and(|s| s != st) {
-        return Err(CoreError::type_error(
-            "shared-structs: not a live shared object",
-        ));
-    }
-    Ok(())
 }
 
 #[napi(object)]

@@ -26,7 +26,7 @@ impl json::Sink for HeapSink {
         } else {
             self.rt.alloc_large(words, None, Some(self.tid))?
         };
-        if !super::gc::note_young_range(self.rt, self.tid, off, off + words) {
+        if !self.rt.note_young_range(self.tid, off, off + words) {
             return Err(CoreError::range(
                 "parseJSON: the document needs more young ranges than one operation has (256)",
             ));
@@ -39,7 +39,10 @@ impl json::Sink for HeapSink {
         if let Some(&id) = self.types.get(&key) {
             return Ok(id);
         }
-        let id = self.rt.types.register(Some(key.clone()), fields.to_vec(), false)?;
+        let id = self
+            .rt
+            .types
+            .register(Some(key.clone()), fields.to_vec(), false)?;
         self.types.insert(key, id);
         Ok(id)
     }

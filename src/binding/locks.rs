@@ -3,12 +3,9 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use once_cell::sync::Lazy;
-use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 
 use super::to_napi;
-use crate::core::{self, layout::tb};
+use crate::core;
 
 fn rt() -> Result<&'static core::Runtime> {
     core::runtime().map_err(to_napi)
@@ -17,29 +14,14 @@ fn rt() -> Result<&'static core::Runtime> {
 /// Waiters (sync and async) queued on the lock or condition word at u32 index `index`.
 #[napi]
 pub fn lock_waiters(index: u32) -> Result<u32> {
-    let rt = rt()?;
-    let mut n = 0;
-    // A release that takes nobody: only looks at the queue, under its lock.
-    rt.lot.release(index, |view| n = view.count(None));
-    Ok(n as u32)
+    Ok(core::sync::heap::waiters(rt()?, index) as u32)
 }
 
 /// Thread ids holding a read lock on the SharedMutex whose state word is u32 index `index`,
 /// one entry per recorded hold (threads record up to 64 holds: tb::READS).
 #[napi]
 pub fn read_lock_holders(index: u32) -> Result<Vec<u32>> {
-    let rt = rt()?;
-    let mut out = Vec::new();
-    for (tid, block) in super::gc::thread_blocks() {
-        for i in 0..tb::READS_LEN {
-            if let Some(cell) = rt.region.u32_at(block * 2 + (tb::READS + i) as u32) {
-                if cell.load(Ordering::Relaxed) == index {
-                    out.push(tid);
-                }
-            }
-        }
-    }
-    Ok(out)
+    Ok(core::sync::heap::read_lock_holders(rt()?, index))
 }
 
 #[napi(object)]
@@ -50,27 +32,20 @@ pub struct ThreadLabel {
     pub name: String,
 }
 
-static LABELS: Lazy<parking_lot::Mutex<HashMap<u32, (f64, String)>>> =
-    Lazy::new(|| parking_lot::Mutex::new(HashMap::new()));
-
 /// Names thread `tid` (the library's thread id) by its worker_threads id and name.
 #[napi]
 pub fn set_thread_label(tid: u32, thread_id: f64, name: String) -> Result<()> {
     super::sync::check_own_tid(tid)?;
-    LABELS.lock().insert(tid, (thread_id, name));
+    rt()?.set_thread_label(tid, thread_id, name);
     Ok(())
 }
 
 /// The label of thread `tid`, if it set one (kept after the thread exits).
 #[napi]
-pub fn thread_label(tid: u32) -> Option<ThreadLabel> {
-    LABELS
-        .lock()
-        .get(&tid)
-        .map(|(thread_id, name)| ThreadLabel {
-            thread_id: *thread_id,
-            name: name.clone(),
-        })
+pub fn thread_label(tid: u32) -> Result<Option<ThreadLabel>> {
+    Ok(rt()?
+        .thread_label(tid)
+        .map(|(thread_id, name)| ThreadLabel { thread_id, name }))
 }
 
 #[napi(object)]

@@ -16,18 +16,10 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::to_napi;
-use crate::core::{self, park::WaitKind, sync, CoreError};
+use crate::core::{self, sync};
 
 fn rt() -> Result<&'static core::Runtime> {
     core::runtime().map_err(to_napi)
-}
-
-fn word(rt: &core::Runtime, index: u32) -> Result<&std::sync::atomic::AtomicU32> {
-    rt.region.u32_at(index).ok_or_else(|| {
-        to_napi(CoreError::type_error(
-            "shared-structs: not a lock word of the shared heap",
-        ))
-    })
 }
 
 /// The threadsafe function behind a doorbell; None once released.
@@ -114,7 +106,7 @@ pub struct ThreadRegistration {
 pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadRegistration> {
     let rt = rt()?;
     let raw_env = env.raw();
-    let block = super::gc::alloc_thread_block(rt)?;
+    let block = rt.alloc_thread_block().map_err(to_napi)?;
     let tid_cell = Arc::new(std::sync::atomic::AtomicU32::new(0));
     let mut tsfn = std::ptr::null_mut();
     let mut name = std::ptr::null_mut();
@@ -150,7 +142,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     }
     let slot: TsfnSlot = Arc::new(parking_lot::Mutex::new(Some(tsfn as usize)));
     let bell_slot = slot.clone();
-    let tid = rt.lot.register_thread(Box::new(move |payload| {
+    let doorbell = Box::new(move |payload| {
         let guard = bell_slot.lock();
         if let Some(t) = *guard {
             // SAFETY: the tsfn is alive while the slot holds it (the cleanup hook clears the
@@ -164,33 +156,28 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
                 );
             }
         }
-    }));
-    tid_cell.store(tid, std::sync::atomic::Ordering::Release);
-    MY_DOORBELLS.with(|m| m.borrow_mut().insert(tid, tsfn as usize));
-    super::gc::record_block(tid, block);
+    });
     let ring_slot = slot.clone();
     let isolate = super::gc::current_isolate();
-    rt.gc
-        .register_thread(
-            tid,
-            block,
-            rt.region.words(),
-            Box::new(move || {
-                super::gc::request_interrupt(isolate, tid);
-                let guard = ring_slot.lock();
-                if let Some(t) = *guard {
-                    // SAFETY: as for the doorbell above: the tsfn is alive while the slot holds it.
-                    unsafe {
-                        sys::napi_call_threadsafe_function(
-                            t as sys::napi_threadsafe_function,
-                            GC_PAYLOAD as usize as *mut c_void,
-                            sys::ThreadsafeFunctionCallMode::nonblocking,
-                        );
-                    }
+    let ring = move |tid: u32| -> core::gc::Ring {
+        Box::new(move || {
+            super::gc::request_interrupt(isolate, tid);
+            let guard = ring_slot.lock();
+            if let Some(t) = *guard {
+                // SAFETY: as for the doorbell above: the tsfn is alive while the slot holds it.
+                unsafe {
+                    sys::napi_call_threadsafe_function(
+                        t as sys::napi_threadsafe_function,
+                        GC_PAYLOAD as usize as *mut c_void,
+                        sys::ThreadsafeFunctionCallMode::nonblocking,
+                    );
                 }
-            }),
-        )
-        .map_err(to_napi)?;
+            }
+        })
+    };
+    let tid = rt.register_thread(block, doorbell, ring).map_err(to_napi)?;
+    tid_cell.store(tid, std::sync::atomic::Ordering::Release);
+    MY_DOORBELLS.with(|m| m.borrow_mut().insert(tid, tsfn as usize));
     let entry = ThreadEntry {
         tid,
         tsfn: slot,
@@ -198,8 +185,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
     };
     env.add_env_cleanup_hook(entry, |entry| {
         if let Ok(rt) = core::runtime() {
-            sync::thread_exit(&rt.region, &rt.lot, entry.tid);
-            super::gc::thread_exit(rt, entry.tid);
+            rt.thread_exit(entry.tid);
         }
         // try_with: never panic if this runs while the thread's locals are being destroyed.
         let _ = MY_DOORBELLS.try_with(|m| m.borrow_mut().remove(&entry.tid));
@@ -258,20 +244,14 @@ pub fn live_threads() -> Result<u32> {
     Ok(rt()?.lot.live_threads() as u32)
 }
 
-/// Runs a possibly blocking wait with the thread counted as stopped for the collector.
-fn blocking<T>(rt: &core::Runtime, tid: u32, may_block: bool, f: impl FnOnce() -> T) -> T {
-    if !may_block {
-        return f();
-    }
-    rt.gc.enter_native(tid);
-    let r = f();
-    rt.gc.leave_native(tid);
-    r
-}
-
 fn abort_check(env: &Env) -> impl Fn() -> bool + '_ {
     let raw = env.raw();
     move || !env_can_run_js(raw)
+}
+
+/// `async_id` as the core takes it: negative = a blocking wait.
+fn async_waiter(async_id: i32) -> Option<u32> {
+    (async_id >= 0).then_some(async_id as u32)
 }
 
 /// Mutex acquire slow path. `async_id < 0` blocks (up to `timeout_ms`, negative = forever);
@@ -284,56 +264,31 @@ pub fn mutex_lock_slow(
     timeout_ms: f64,
     async_id: i32,
 ) -> Result<u32> {
-    let rt = rt()?;
-    let w = word(rt, index)?;
-    let abort = abort_check(&env);
-    let a = blocking(rt, tid, async_id < 0, || {
-        sync::mutex_lock(
-            &rt.lot,
-            w,
-            index,
-            tid,
-            sync::deadline_after(timeout_ms),
-            (async_id >= 0).then_some(async_id as u32),
-            &abort,
-        )
-    });
+    let deadline = sync::deadline_after(timeout_ms);
+    let a = sync::heap::mutex_lock(
+        rt()?,
+        index,
+        tid,
+        deadline,
+        async_waiter(async_id),
+        &abort_check(&env),
+    )
+    .map_err(to_napi)?;
     Ok(a as u32)
-}
-
-/// Records or clears a read-lock cell of thread `tid` (core::sync::note_read).
-fn note_read(rt: &core::Runtime, tid: u32, state_index: u32, held: bool) {
-    if let Some(block) = super::gc::thread_block(tid) {
-        sync::note_read(&rt.region, block, state_index, held);
-    }
 }
 
 /// Mutex release slow path (waiters parked). Returns false if `tid` does not own it.
 #[napi]
 pub fn mutex_unlock_slow(index: u32, tid: u32) -> Result<bool> {
-    let rt = rt()?;
-    Ok(sync::mutex_unlock(&rt.lot, word(rt, index)?, index, tid))
+    sync::heap::mutex_unlock(rt()?, index, tid).map_err(to_napi)
 }
 
 /// Condition wait: 1 woken, 0 timed out, 3 aborted (thread terminating).
 #[napi]
 pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> Result<u32> {
-    let rt = rt()?;
-    let w = word(rt, index)?;
-    let waiters = word(rt, index + 1)?;
-    let abort = abort_check(&env);
-    let r = blocking(rt, tid, true, || {
-        sync::cond_wait(
-            &rt.lot,
-            w,
-            waiters,
-            index,
-            tid,
-            seq,
-            sync::deadline_after(timeout_ms),
-            &abort,
-        )
-    });
+    let deadline = sync::deadline_after(timeout_ms);
+    let r = sync::heap::cond_wait(rt()?, index, tid, seq, deadline, &abort_check(&env))
+        .map_err(to_napi)?;
     Ok(match r {
         Ok(true) => 1,
         Ok(false) => 0,
@@ -344,41 +299,30 @@ pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> R
 /// Queues an async condition waiter if the sequence is still `seq`; false means "already notified".
 #[napi]
 pub fn cond_wait_async(index: u32, tid: u32, seq: u32, id: u32) -> Result<bool> {
-    let rt = rt()?;
-    let w = word(rt, index)?;
-    let waiters = word(rt, index + 1)?;
-    Ok(sync::cond_wait_async(
-        &rt.lot, w, waiters, index, tid, seq, id,
-    ))
+    sync::heap::cond_wait_async(rt()?, index, tid, seq, id).map_err(to_napi)
 }
 
 /// Removes async condition waiter `id` (on timeout); false if a notify took it first.
 #[napi]
 pub fn cond_cancel_async(index: u32, tid: u32, id: u32) -> Result<bool> {
-    let rt = rt()?;
-    let waiters = word(rt, index + 1)?;
-    Ok(sync::cond_cancel_async(&rt.lot, waiters, index, tid, id))
+    sync::heap::cond_cancel_async(rt()?, index, tid, id).map_err(to_napi)
 }
 
 /// Wakes up to `count` condition waiters (Infinity = all); returns how many.
 #[napi]
 pub fn cond_notify(index: u32, count: f64) -> Result<u32> {
-    let rt = rt()?;
-    word(rt, index)?;
-    let waiters = word(rt, index + 1)?;
     let n = if count.is_finite() {
         count.max(0.0) as usize
     } else {
         usize::MAX
     };
-    Ok(sync::cond_notify(&rt.lot, waiters, index, n) as u32)
+    Ok(sync::heap::cond_notify(rt()?, index, n).map_err(to_napi)? as u32)
 }
 
 /// Removes async waiter `id` (on timeout); false if it was already woken.
 #[napi]
 pub fn cancel_async(index: u32, tid: u32, id: u32) -> Result<bool> {
-    let rt = rt()?;
-    Ok(rt.lot.cancel_async(index, tid, id, |_| {}))
+    Ok(sync::heap::cancel_async(rt()?, index, tid, id))
 }
 
 /// Reader-writer lock acquire slow path; same conventions as mutex_lock_slow.
@@ -392,34 +336,25 @@ pub fn rw_lock_slow(
     timeout_ms: f64,
     async_id: i32,
 ) -> Result<u32> {
-    let rt = rt()?;
-    let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
-    let abort = abort_check(&env);
-    let a = blocking(rt, tid, async_id < 0, || {
-        sync::rw_lock(
-            &rt.lot,
-            s,
-            o,
-            state_index,
-            tid,
-            exclusive,
-            sync::deadline_after(timeout_ms),
-            (async_id >= 0).then_some(async_id as u32),
-            &abort,
-        )
-    });
-    if !exclusive && matches!(a, sync::Acquire::Acquired | sync::Acquire::Abandoned) {
-        note_read(rt, tid, state_index, true);
-    }
+    let deadline = sync::deadline_after(timeout_ms);
+    let a = sync::heap::rw_lock(
+        rt()?,
+        state_index,
+        owner_index,
+        tid,
+        exclusive,
+        deadline,
+        async_waiter(async_id),
+        &abort_check(&env),
+    )
+    .map_err(to_napi)?;
     Ok(a as u32)
 }
 
 /// Cancels an async RwLock waiter (timeout); false if it was already handed the lock.
 #[napi]
 pub fn rw_cancel_async(state_index: u32, tid: u32, id: u32) -> Result<bool> {
-    let rt = rt()?;
-    let s = word(rt, state_index)?;
-    Ok(sync::rw_cancel(&rt.lot, s, state_index, tid, id))
+    sync::heap::rw_cancel(rt()?, state_index, tid, id).map_err(to_napi)
 }
 
 /// Reader-writer lock release slow path. Returns false if not held that way.
@@ -430,24 +365,13 @@ pub fn rw_unlock_slow(
     tid: u32,
     exclusive: bool,
 ) -> Result<bool> {
-    let rt = rt()?;
-    let (s, o) = (word(rt, state_index)?, word(rt, owner_index)?);
-    let ok = sync::rw_unlock(&rt.lot, s, o, state_index, tid, exclusive);
-    if ok && !exclusive {
-        note_read(rt, tid, state_index, false);
-    }
-    Ok(ok)
+    sync::heap::rw_unlock(rt()?, state_index, owner_index, tid, exclusive).map_err(to_napi)
 }
 
 /// Acknowledges a lock granted to async waiter `id` (its doorbell has been received).
 #[napi]
 pub fn ack_grant(tid: u32, id: u32) -> Result<()> {
-    let rt = rt()?;
-    // A read lock handed to this thread is recorded as it becomes its own (here, in Rust:
-    // nothing in JS runs between the two).
-    if let Some((key, WaitKind::Read)) = rt.lot.ack_grant(tid, id) {
-        note_read(rt, tid, key, true);
-    }
+    sync::heap::ack_grant(rt()?, tid, id);
     Ok(())
 }
 

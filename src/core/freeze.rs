@@ -13,17 +13,19 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
+use super::error::CoreResult;
 use super::gc::Shapes;
 use super::layout;
 use super::Runtime;
 
-/// Freezes `root` and everything reachable from it; returns how many objects were frozen
-/// (those that were not already).
-pub fn freeze_graph(rt: &Runtime, root: usize) -> u64 {
+/// Freezes `root` (which must be a live object) and everything reachable from it; returns
+/// how many objects were frozen (those that were not already).
+pub fn freeze_graph(rt: &Runtime, root: usize) -> CoreResult<u64> {
+    rt.region.check_object(root, None)?;
     rt.region
         .u32_cell(layout::CTL_ANY_FROZEN)
         .store(1, Ordering::SeqCst);
-    rt.gc.without_collection(|| {
+    Ok(rt.gc.without_collection(|| {
         let region = &rt.region;
         let shapes = Shapes::snapshot(rt);
         let mut seen = HashSet::new();
@@ -62,5 +64,5 @@ pub fn freeze_graph(rt: &Runtime, root: usize) -> u64 {
             }
         }
         frozen
-    })
+    }))
 }

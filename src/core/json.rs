@@ -269,7 +269,9 @@ impl<'a, S: Sink> Parser<'a, S> {
     fn alloc_string(&mut self, units: &[u16]) -> Result<usize, ParseError> {
         let len = units.len();
         let off = self.alloc(2 + len.div_ceil(4))?;
-        self.region.word(off + 1).store(len as u64, Ordering::Relaxed);
+        self.region
+            .word(off + 1)
+            .store(len as u64, Ordering::Relaxed);
         self.write_units(off, units);
         self.header(off, layout::TYPE_STRING);
         self.stats.strings += 1;
@@ -490,7 +492,9 @@ impl<'a, S: Sink> Parser<'a, S> {
                 }
                 let len = raw.len();
                 let off = self.alloc(2 + len.div_ceil(4))?;
-                self.region.word(off + 1).store(len as u64, Ordering::Relaxed);
+                self.region
+                    .word(off + 1)
+                    .store(len as u64, Ordering::Relaxed);
                 for (w, c) in (off + 2..).zip(raw.chunks(4)) {
                     let mut v = 0u64;
                     for (k, &b) in c.iter().enumerate() {
@@ -548,14 +552,18 @@ impl<'a, S: Sink> Parser<'a, S> {
             Ok(s) => s.to_owned(),
             Err(_) => {
                 self.pos = key_pos;
-                return self.err("parseJSON: an object key with a lone surrogate cannot be a struct field name");
+                return self.err(
+                    "parseJSON: an object key with a lone surrogate cannot be a struct field name",
+                );
             }
         };
         let parent = &self.shapes[shape as usize];
         let depth = parent.depth + 1;
         if depth > MAX_FIELDS {
             self.pos = key_pos;
-            return self.err(format!("parseJSON: an object with more than {MAX_FIELDS} keys cannot be a struct"));
+            return self.err(format!(
+                "parseJSON: an object with more than {MAX_FIELDS} keys cannot be a struct"
+            ));
         }
         let mut dup = parent.dup;
         if !dup {
@@ -600,7 +608,9 @@ impl<'a, S: Sink> Parser<'a, S> {
         let keys = self.keys_of(shape);
         let fields = if self.shapes[shape as usize].dup {
             let mut seen = std::collections::HashSet::new();
-            keys.into_iter().filter(|k| seen.insert(k.clone())).collect()
+            keys.into_iter()
+                .filter(|k| seen.insert(k.clone()))
+                .collect()
         } else {
             keys
         };
@@ -644,7 +654,9 @@ impl<'a, S: Sink> Parser<'a, S> {
             self.region.word(off + 1 + k).store(*v, Ordering::Relaxed);
         }
         if nf == 0 {
-            self.region.word(off + 1).store(TAG_UNDEFINED, Ordering::Relaxed);
+            self.region
+                .word(off + 1)
+                .store(TAG_UNDEFINED, Ordering::Relaxed);
         }
         self.header(off, id);
         self.values.truncate(start);
@@ -736,41 +748,37 @@ impl<'a, S: Sink> Parser<'a, S> {
                 self.values.push(v);
                 self.skip_ws();
                 match frame {
-                    Frame::Array { start } => {
-                        match self.text.get(self.pos) {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_ws();
-                                break;
-                            }
-                            Some(b']') => {
-                                self.pos += 1;
-                                self.frames.pop();
-                                v = self.finish_array(start)?;
-                            }
-                            _ => return self.unexpected(),
+                    Frame::Array { start } => match self.text.get(self.pos) {
+                        Some(b',') => {
+                            self.pos += 1;
+                            self.skip_ws();
+                            break;
                         }
-                    }
-                    Frame::Object { start, shape } => {
-                        match self.text.get(self.pos) {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_ws();
-                                let next = self.key(shape)?;
-                                self.colon()?;
-                                if let Some(Frame::Object { shape, .. }) = self.frames.last_mut() {
-                                    *shape = next;
-                                }
-                                break;
-                            }
-                            Some(b'}') => {
-                                self.pos += 1;
-                                self.frames.pop();
-                                v = self.finish_object(start, shape)?;
-                            }
-                            _ => return self.unexpected(),
+                        Some(b']') => {
+                            self.pos += 1;
+                            self.frames.pop();
+                            v = self.finish_array(start)?;
                         }
-                    }
+                        _ => return self.unexpected(),
+                    },
+                    Frame::Object { start, shape } => match self.text.get(self.pos) {
+                        Some(b',') => {
+                            self.pos += 1;
+                            self.skip_ws();
+                            let next = self.key(shape)?;
+                            self.colon()?;
+                            if let Some(Frame::Object { shape, .. }) = self.frames.last_mut() {
+                                *shape = next;
+                            }
+                            break;
+                        }
+                        Some(b'}') => {
+                            self.pos += 1;
+                            self.frames.pop();
+                            v = self.finish_object(start, shape)?;
+                        }
+                        _ => return self.unexpected(),
+                    },
                 }
             }
         }
@@ -852,7 +860,10 @@ pub fn wtf8_from_utf16(units: &[u16]) -> Vec<u8> {
     let mut i = 0;
     while i < units.len() {
         let u = units[i] as u32;
-        let cp = if (0xd800..0xdc00).contains(&u) && i + 1 < units.len() && (0xdc00..0xe000).contains(&(units[i + 1] as u32)) {
+        let cp = if (0xd800..0xdc00).contains(&u)
+            && i + 1 < units.len()
+            && (0xdc00..0xe000).contains(&(units[i + 1] as u32))
+        {
             i += 1;
             0x10000 + ((u - 0xd800) << 10) + (units[i] as u32 - 0xdc00)
         } else {
@@ -899,6 +910,9 @@ mod tests {
             registry_key(&["a\",\"1".into()]),
             registry_key(&["a".into(), "1".into()])
         );
-        assert_eq!(registry_key(&["x".into(), "y".into()]), "json [\"x\",\"y\"]");
+        assert_eq!(
+            registry_key(&["x".into(), "y".into()]),
+            "json [\"x\",\"y\"]"
+        );
     }
 }

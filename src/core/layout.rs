@@ -45,7 +45,7 @@ pub const TYPE_SHARED_MUTEX: u32 = 7;
 pub const TYPE_MAP: u32 = 8;
 /// The entry table of a SharedMap: like an array, 3 slots (hash, key, value) per entry.
 pub const TYPE_MAP_TABLE: u32 = 9;
-/// Per-thread block of root cells (TLAB top/limit, young ranges, string caches); see gc.rs.
+/// Per-thread block of root cells (TLAB top/limit, young ranges, string caches); see block.rs.
 pub const TYPE_THREAD_BLOCK: u32 = 10;
 // 11 is retired (it was a thread's identity-table keys, now per-thread root bitmaps: roots.rs).
 /// A NaN whose bits fall in the tag space, kept bit-exact: word 1 = the raw 64 bits.
@@ -64,7 +64,7 @@ pub const TYPE_BARRIER: u32 = 17;
 /// Ids below this one are reserved for built-in types.
 pub const FIRST_USER_TYPE: u32 = 32;
 /// Header flags byte (bits 24..32 of the low word): the mark epoch (1..=127) of the last
-/// cycle that marked the object; 0 for objects never marked. See gc.rs.
+/// cycle that marked the object; 0 for objects never marked. See gc/mark.rs.
 pub const MARK_SHIFT: u32 = 24;
 pub const MARK_MASK: u32 = 0x7f << MARK_SHIFT;
 /// Header bit 31 of the low word: the object is frozen (docs/layout.md): every write to its

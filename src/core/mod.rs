@@ -1,6 +1,42 @@
-//! The N-API-free core: region, allocator, layouts, types and tokens.
+//! The N-API-free core: everything the addon does, testable with `cargo test` (the binding,
+//! src/binding, only converts JS values and forwards here). docs/architecture.md walks
+//! through it.
+//!
+//! Memory and objects:
+//! - [`layout`]: the word layout of the region, headers, value tags, thread-block cells;
+//!   every constant the JS layer uses (read from the binding at load).
+//! - [`region`]: the one reservation of address space every thread views.
+//! - [`alloc`]: the allocator (free lists and bump pointer; TLABs and large objects).
+//! - [`types`]: the type registry (type id -> field names, registry keys).
+//! - [`tokens`]: in-flight tokens, how an object crosses `postMessage`.
+//! - [`freeze`]: freezing an object graph.
+//! - [`json`]: JSON text parsed straight into the heap (`parseJSON`).
+//!
+//! JS threads:
+//! - [`threads`]: registering a JS thread and its exit, in one place.
+//! - [`block`]: a thread's block, the heap cells its JS and the collector share.
+//! - [`tlab`]: allocation for JS threads (TLAB refills, large objects, young ranges, a full
+//!   heap).
+//! - [`pressure`]: how shared allocation is reported to V8 as external memory.
+//!
+//! The collector:
+//! - [`gc`]: the collector and one collection's phases (`gc/mark.rs`, `gc/sweep.rs`), and
+//!   when collections run (`gc/trigger.rs`).
+//! - [`safepoint`]: the stop-the-world handshake with the JS threads.
+//! - [`roots`]: per-thread root bitmaps (the objects a thread holds wrappers for).
+//!
+//! Locks:
+//! - [`park`]: the parking lot (blocking and async waiters, keyed by a lock word).
+//! - [`sync`]: the lock slow paths, one primitive per file (Mutex, Condition, SharedMutex),
+//!   and a thread's exit from them.
+//! - [`locks`]: the locks held by dead threads, counted in a collection's pause.
+//!
+//! Support: [`error`] (errors and the JS class each becomes), [`shim`] (the std or loom
+//! primitives the concurrent code is written against), and for tests `testkit` and the loom
+//! `models` (docs/testing.md).
 
 pub mod alloc;
+pub mod block;
 pub mod error;
 pub mod freeze;
 pub mod gc;
@@ -8,11 +44,18 @@ pub mod json;
 pub mod layout;
 pub mod locks;
 pub mod park;
+pub mod pressure;
 pub mod region;
 pub mod roots;
 pub mod safepoint;
 pub mod shim;
 pub mod sync;
+// Bound to the real heap's words: not built under loom (the models run the primitives on
+// words of their own; shim.rs).
+#[cfg(not(loom))]
+pub mod threads;
+#[cfg(not(loom))]
+pub mod tlab;
 pub mod tokens;
 pub mod types;
 
@@ -35,83 +78,19 @@ pub struct Runtime {
     pub gc: gc::Collector,
 }
 
-/// Milliseconds (since the runtime started) of the last collection run because the heap was
-/// full; another one within EMERGENCY_SPACING_MS fails at once instead of thrashing.
-static LAST_EMERGENCY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-const EMERGENCY_SPACING_MS: u64 = 100;
-static START: once_cell::sync::Lazy<std::time::Instant> =
-    once_cell::sync::Lazy::new(std::time::Instant::now);
-
 impl Runtime {
-    fn emergency_allowed(&self) -> bool {
-        let now = START.elapsed().as_millis() as u64 + EMERGENCY_SPACING_MS;
-        let last = LAST_EMERGENCY.load(std::sync::atomic::Ordering::Relaxed);
-        if last != 0 && now < last + EMERGENCY_SPACING_MS {
-            return false;
-        }
-        LAST_EMERGENCY.store(now, std::sync::atomic::Ordering::Relaxed);
-        true
-    }
-
-    /// A TLAB for thread JS; may wake the collector, and on a full heap collects once and retries.
-    pub fn alloc_tlab(
-        &'static self,
-        min_words: usize,
-        caller: Option<u32>,
-    ) -> CoreResult<(usize, usize)> {
-        self.with_retry(caller, || self.heap.alloc_tlab(&self.region, min_words))
-    }
-
-    /// A large object whose first word is `header` (None: a FREE header over the block);
-    /// same policy as `alloc_tlab`.
-    pub fn alloc_large(
-        &'static self,
-        words: usize,
-        header: Option<u64>,
-        caller: Option<u32>,
-    ) -> CoreResult<usize> {
-        self.with_retry(caller, || {
-            self.heap.alloc_large(&self.region, words, header)
+    /// A runtime over a new region of `bytes` (clamped to what Node can view).
+    pub fn new(bytes: usize) -> CoreResult<Runtime> {
+        let region = region::Region::reserve(layout::clamp_heap_size(bytes))?;
+        let heap = alloc::Heap::new(&region);
+        Ok(Runtime {
+            region,
+            heap,
+            types: types::TypeRegistry::new(),
+            tokens: tokens::TokenTable::new(),
+            lot: park::ParkingLot::new(),
+            gc: gc::Collector::new(),
         })
-    }
-
-    /// A large JS object starting on a page boundary (FREE header until JS writes its own);
-    /// same policy as `alloc_tlab`.
-    pub fn alloc_page_aligned(
-        &'static self,
-        words: usize,
-        caller: Option<u32>,
-    ) -> CoreResult<usize> {
-        self.with_retry(caller, || self.heap.alloc_page_aligned(&self.region, words))
-    }
-
-    fn with_retry<T>(
-        &'static self,
-        caller: Option<u32>,
-        f: impl Fn() -> CoreResult<T>,
-    ) -> CoreResult<T> {
-        match f() {
-            Ok(v) => {
-                self.gc.start_thread(self);
-                self.gc.maybe_trigger(self.heap.since_gc());
-                Ok(v)
-            }
-            Err(e)
-                if e.kind == error::ErrorKind::Range
-                    && self.gc.enabled()
-                    && self.emergency_allowed() =>
-            {
-                if let Some(tid) = caller {
-                    self.gc.enter_native(tid);
-                    self.gc.collect(self, Some(tid));
-                    self.gc.leave_native(tid);
-                } else {
-                    self.gc.collect(self, None);
-                }
-                f()
-            }
-            Err(e) => Err(e),
-        }
     }
 }
 
@@ -129,17 +108,5 @@ fn configured_heap_size() -> CoreResult<usize> {
 
 /// The process-wide runtime; the first call reserves the region.
 pub fn runtime() -> CoreResult<&'static Runtime> {
-    RUNTIME.get_or_try_init(|| {
-        let bytes = layout::clamp_heap_size(configured_heap_size()?);
-        let region = region::Region::reserve(bytes)?;
-        let heap = alloc::Heap::new(&region);
-        Ok(Runtime {
-            region,
-            heap,
-            types: types::TypeRegistry::new(),
-            tokens: tokens::TokenTable::new(),
-            lot: park::ParkingLot::new(),
-            gc: gc::Collector::new(),
-        })
-    })
+    RUNTIME.get_or_try_init(|| Runtime::new(configured_heap_size()?))
 }

@@ -84,6 +84,24 @@ impl Region {
         Some(unsafe { &*(self.base.add(i * 4) as *const std::sync::atomic::AtomicU32) })
     }
 
+    /// Checks that word `off` starts a live object (not a FREE span), and, with `stamp`, that
+    /// its header carries that stamp (the object a token or a caller recorded, not a later
+    /// one at the same offset).
+    pub fn check_object(&self, off: usize, stamp: Option<u32>) -> CoreResult<()> {
+        if off < layout::HEAP_START || off >= self.words() {
+            return Err(CoreError::type_error("shared-structs: not a shared object"));
+        }
+        let header = self.word(off).load(std::sync::atomic::Ordering::Acquire);
+        let ty = (header as u32) & layout::TYPE_MASK;
+        let st = (header >> 32) as u32;
+        if ty == layout::TYPE_FREE || stamp.is_some_and(|s| s != st) {
+            return Err(CoreError::type_error(
+                "shared-structs: not a live shared object",
+            ));
+        }
+        Ok(())
+    }
+
     /// Word `w` of the region as an atomic 64-bit cell.
     pub fn word(&self, w: usize) -> &std::sync::atomic::AtomicU64 {
         assert!(w < self.words(), "word {w} outside the region");

@@ -117,6 +117,13 @@ impl<R> Safepoints<R> {
         self.st.lock().threads.get(&tid).map(|t| f(&t.rec))
     }
 
+    /// Runs `f` on every registered thread's id and record.
+    pub fn for_each(&self, mut f: impl FnMut(u32, &R)) {
+        for (&tid, t) in self.st.lock().threads.iter() {
+            f(tid, &t.rec);
+        }
+    }
+
     pub fn count(&self) -> usize {
         self.st.lock().threads.len()
     }

@@ -150,6 +150,35 @@ impl TokenTable {
     }
 }
 
+/// Tokens of the heap's objects (not built under loom, like everything bound to the heap).
+#[cfg(not(loom))]
+impl super::Runtime {
+    /// Pins the live object at `offset`, whose header stamp is `stamp`, under a new token:
+    /// `(id, nonce)`.
+    pub fn share_object(&self, offset: u32, stamp: u32) -> CoreResult<(u64, u64)> {
+        self.region.check_object(offset as usize, Some(stamp))?;
+        Ok(self.tokens.share(offset, stamp))
+    }
+
+    /// Resolves a token to the offset of a live object for thread `tid`. The object is
+    /// recorded as young for `tid` before the token unpins it (`open_rooted`, the sequence
+    /// the loom token model checks), so it stays a root until the caller's wrapper holds it
+    /// (the thread's next operation start).
+    pub fn open_token(&self, id: u64, nonce: u64, tid: u32) -> CoreResult<u32> {
+        let e = self
+            .tokens
+            .open_rooted(id, nonce, |off| self.note_young(tid, off as usize))?;
+        self.region
+            .check_object(e.offset as usize, Some(e.stamp))
+            .map_err(|_| {
+                CoreError::type_error(
+                    "shared-structs: open(): stale token (its object has been collected)",
+                )
+            })?;
+        Ok(e.offset)
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

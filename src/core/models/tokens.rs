@@ -2,7 +2,7 @@
 //! tokens while a collection stops the world, marks (pinned tokens and every thread's
 //! roots), drops the weak records of unmarked objects in the pause, resumes and sweeps.
 //!
-//! The collection's order is gc.rs's `collect` (stop, mark, `tokens.retain`, resume,
+//! The collection's order is gc/mod.rs's `collect` (stop, mark, `tokens.retain`, resume,
 //! sweep), written out here over two model objects; the handshake, the token table and the
 //! opener's root-then-unpin (`TokenTable::open_rooted`) are the real code. An open that
 //! succeeds must leave its object alive and unswept: the sweep poisons a dead object's body,
@@ -49,7 +49,7 @@ fn index(off: u32) -> usize {
     OBJ.iter().position(|&o| o == off).expect("a model object")
 }
 
-/// gc.rs's `collect` over the model heap.
+/// gc/mod.rs's `collect` over the model heap.
 fn collect(w: &World) {
     let registered =
         w.sp.stop(
