@@ -1148,6 +1148,19 @@ function offsetOf(value) {
   return typeof value === 'object' && value !== null ? brandOffset(value) : -1;
 }
 
+/**
+ * The receiver check of every method of the shared classes that is not a generated
+ * accessor (those check their class's private brand): the offset of `value` if it is a
+ * genuine wrapper (SharedObject's brand) whose type id passes `accept`, else a TypeError
+ * naming `what`. It runs no getter, trap or method of `value`, so a wrong receiver is refused
+ * before anything of it is read.
+ */
+function receiverOffset(value, accept, what) {
+  const off = offsetOf(value);
+  if (off >= 0 && accept(U32[2 * off] & L.TYPE_MASK)) return off;
+  throw new TypeError(`${what} called on ${describe(value)}, which is not ${accept.expected}`);
+}
+
 function setTypeLoader(fn) {
   loadType = fn;
 }
@@ -1219,6 +1232,7 @@ module.exports = {
   StructBase,
   compileIn,
   offsetOf,
+  receiverOffset,
   setPrototypeOf: setPrototypeOfOf,
   HEAP_START,
   HEAP_WORDS,

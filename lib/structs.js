@@ -60,13 +60,23 @@ function fieldsObject(w, fields, target = {}) {
   return target;
 }
 
+/**
+ * Whether `v` is an ordinary object that merely inherits a shared prototype (Object.create of
+ * a struct, a copy): util.inspect calls the inspect hooks on those, which then show its own
+ * properties instead of throwing. Anything else that is not a wrapper is refused.
+ */
+function inheritsOnly(v) {
+  return typeof v === 'object' && v !== null && !rt.isWrapper(v) && !util.types.isProxy(v);
+}
+
 const StructProto = {
   toJSON() {
+    rt.receiverOffset(this, plainStructType, 'toJSON');
     return toJSONWith(this, () => fieldsObject(this, entryOf(this).fields));
   },
   [util.inspect.custom](depth, options, inspect) {
-    // Not a wrapper (an object whose prototype is a struct, a copy): its own properties.
-    if (!rt.isWrapper(this)) return { ...this };
+    if (inheritsOnly(this)) return { ...this };
+    rt.receiverOffset(this, plainStructType, '[util.inspect.custom]');
     const t = entryOf(this);
     return inspectWith(this, t.displayName(), depth, options, inspect, () => fieldsObject(this, t.fields));
   },
@@ -136,39 +146,60 @@ const GuardProxy = new Proxy(guardTarget, {
 Object.setPrototypeOf(rt.SharedObject.prototype, GuardProxy);
 Object.setPrototypeOf(StructProto, rt.SharedObject.prototype);
 
+// Receiver kinds for rt.receiverOffset: type ids a method accepts.
+/** SharedArray and `elements: true` structs. */
+function elementsType(id) {
+  if (id === L.TYPE_ARRAY) return true;
+  const t = id >= L.FIRST_USER_TYPE ? types[id] : undefined;
+  return t !== undefined && t.elements;
+}
+elementsType.expected = 'a SharedArray or a struct with elements';
+/** Struct types (SharedStructType), with or without elements. */
+function structType(id) {
+  return id >= L.FIRST_USER_TYPE;
+}
+structType.expected = 'a shared struct';
+/** Struct types without elements (their prototype's toJSON and inspect). */
+function plainStructType(id) {
+  if (id < L.FIRST_USER_TYPE) return false;
+  const t = types[id];
+  return t === undefined || !t.elements;
+}
+plainStructType.expected = 'a shared struct without elements';
+
 /**
- * The length of a SharedArray or element struct `a`, for the shared element methods: they
- * work on any element wrapper, and on nothing else (a plain object would otherwise look
- * like an empty array).
+ * The element count of a SharedArray or element struct `a` (from its header, not its `length`
+ * getter: a receiver's own code must not run before it is checked), for the shared element
+ * methods; a TypeError for anything else.
  */
-function elementCount(a) {
-  const n = a == null ? undefined : a.length;
-  if (typeof n !== 'number' || !rt.isWrapper(a)) {
-    throw new TypeError(`SharedArray.prototype method called on ${rt.describe(a)}; it needs a SharedArray or a struct with elements`);
-  }
-  return n;
+function elementCount(a, method) {
+  return U32[2 * rt.receiverOffset(a, elementsType, `SharedArray.prototype.${method}`) + 2];
 }
 
 class ElementIterator {
-  constructor(arr, kind) {
-    this.a = arr;
-    this.i = 0;
-    this.n = elementCount(arr);
-    this.kind = kind;
+  #a;
+  #i = 0;
+  #n;
+  #kind;
+  constructor(arr, kind, method) {
+    this.#n = elementCount(arr, method);
+    this.#a = arr;
+    this.#kind = kind;
   }
   next() {
-    const i = this.i;
-    if (i < this.n) {
-      this.i = i + 1;
-      const k = this.kind;
-      if (k === 0) return { value: this.a.get(i), done: false };
+    if (!(#a in Object(this))) throw new TypeError(`SharedArray Iterator.prototype.next called on ${rt.describe(this)}, which is not a SharedArray iterator`);
+    const i = this.#i;
+    if (i < this.#n) {
+      this.#i = i + 1;
+      const k = this.#kind;
+      if (k === 0) return { value: this.#a.get(i), done: false };
       if (k === 1) return { value: i, done: false };
       // A pair literal of two numbers would be a double array (NaN bits canonicalized).
       const pair = [i, null];
-      pair[1] = this.a.get(i);
+      pair[1] = this.#a.get(i);
       return { value: pair, done: false };
     }
-    this.i = this.n;
+    this.#i = this.#n;
     return { value: undefined, done: true };
   }
   [Symbol.iterator]() {
@@ -195,25 +226,25 @@ function needFn(fn, name) {
 /** Methods shared by all element wrappers (SharedArray and `elements: true` structs). */
 const ElementsProto = {
   at(index) {
-    const n = elementCount(this);
+    const n = elementCount(this, 'at');
     let i = toIntegerOrInfinity(index);
     if (i < 0) i += n;
     return i >= 0 && i < n ? this.get(i) : undefined;
   },
   indexOf(value, fromIndex) {
-    const n = elementCount(this);
+    const n = elementCount(this, 'indexOf');
     for (let i = relIndex(fromIndex, n, 0); i < n; i++) if (this.get(i) === value) return i;
     return -1;
   },
   lastIndexOf(value, ...rest) {
-    const n = elementCount(this);
+    const n = elementCount(this, 'lastIndexOf');
     let i = rest.length === 0 ? n - 1 : toIntegerOrInfinity(rest[0]);
     if (i < 0) i += n;
     for (i = Math.min(i, n - 1); i >= 0; i--) if (this.get(i) === value) return i;
     return -1;
   },
   includes(value, fromIndex) {
-    const n = elementCount(this);
+    const n = elementCount(this, 'includes');
     for (let i = relIndex(fromIndex, n, 0); i < n; i++) {
       const v = this.get(i);
       if (v === value || (v !== v && value !== value)) return true;
@@ -222,7 +253,7 @@ const ElementsProto = {
   },
   find(fn, thisArg) {
     needFn(fn, 'find');
-    const n = elementCount(this);
+    const n = elementCount(this, 'find');
     for (let i = 0; i < n; i++) {
       const v = this.get(i);
       if (fn.call(thisArg, v, i, this)) return v;
@@ -231,13 +262,13 @@ const ElementsProto = {
   },
   findIndex(fn, thisArg) {
     needFn(fn, 'findIndex');
-    const n = elementCount(this);
+    const n = elementCount(this, 'findIndex');
     for (let i = 0; i < n; i++) if (fn.call(thisArg, this.get(i), i, this)) return i;
     return -1;
   },
   findLast(fn, thisArg) {
     needFn(fn, 'findLast');
-    for (let i = elementCount(this) - 1; i >= 0; i--) {
+    for (let i = elementCount(this, 'findLast') - 1; i >= 0; i--) {
       const v = this.get(i);
       if (fn.call(thisArg, v, i, this)) return v;
     }
@@ -245,29 +276,29 @@ const ElementsProto = {
   },
   findLastIndex(fn, thisArg) {
     needFn(fn, 'findLastIndex');
-    for (let i = elementCount(this) - 1; i >= 0; i--) if (fn.call(thisArg, this.get(i), i, this)) return i;
+    for (let i = elementCount(this, 'findLastIndex') - 1; i >= 0; i--) if (fn.call(thisArg, this.get(i), i, this)) return i;
     return -1;
   },
   forEach(fn, thisArg) {
     needFn(fn, 'forEach');
-    const n = elementCount(this);
+    const n = elementCount(this, 'forEach');
     for (let i = 0; i < n; i++) fn.call(thisArg, this.get(i), i, this);
   },
   some(fn, thisArg) {
     needFn(fn, 'some');
-    const n = elementCount(this);
+    const n = elementCount(this, 'some');
     for (let i = 0; i < n; i++) if (fn.call(thisArg, this.get(i), i, this)) return true;
     return false;
   },
   every(fn, thisArg) {
     needFn(fn, 'every');
-    const n = elementCount(this);
+    const n = elementCount(this, 'every');
     for (let i = 0; i < n; i++) if (!fn.call(thisArg, this.get(i), i, this)) return false;
     return true;
   },
   map(fn, thisArg) {
     needFn(fn, 'map');
-    const n = elementCount(this);
+    const n = elementCount(this, 'map');
     checkPlainLength(this, 'map', n);
     const out = taggedArray();
     for (let i = 0; i < n; i++) out.push(fn.call(thisArg, this.get(i), i, this));
@@ -275,7 +306,7 @@ const ElementsProto = {
   },
   filter(fn, thisArg) {
     needFn(fn, 'filter');
-    const n = elementCount(this);
+    const n = elementCount(this, 'filter');
     const out = taggedArray();
     for (let i = 0; i < n; i++) {
       const v = this.get(i);
@@ -288,7 +319,7 @@ const ElementsProto = {
   },
   reduce(fn, ...init) {
     needFn(fn, 'reduce');
-    const n = elementCount(this);
+    const n = elementCount(this, 'reduce');
     let i = 0;
     let acc;
     if (init.length) acc = init[0];
@@ -299,7 +330,7 @@ const ElementsProto = {
   },
   join(separator) {
     const sep = separator === undefined ? ',' : String(separator);
-    const n = elementCount(this);
+    const n = elementCount(this, 'join');
     return joinWith(this, () => {
       let out = '';
       for (let i = 0; i < n; i++) {
@@ -311,7 +342,7 @@ const ElementsProto = {
     });
   },
   slice(start, end) {
-    const n = elementCount(this);
+    const n = elementCount(this, 'slice');
     const a = relIndex(start, n, 0);
     const b = relIndex(end, n, n);
     checkPlainLength(this, 'slice', b - a);
@@ -321,44 +352,47 @@ const ElementsProto = {
   },
   /** A plain JS array of the elements. */
   toArray() {
-    return this.slice();
+    elementCount(this, 'toArray');
+    return ElementsProto.slice.call(this);
   },
   /** Fills elements `[start, end)` with `value`. */
   fill(value, start, end) {
-    const n = elementCount(this);
+    const n = elementCount(this, 'fill');
     const b = relIndex(end, n, n);
     for (let i = relIndex(start, n, 0); i < b; i++) this.set(i, value);
     return this;
   },
   keys() {
-    return new ElementIterator(this, 1);
+    return new ElementIterator(this, 1, 'keys');
   },
   values() {
-    return new ElementIterator(this, 0);
+    return new ElementIterator(this, 0, 'values');
   },
   entries() {
-    return new ElementIterator(this, 2);
+    return new ElementIterator(this, 2, 'entries');
   },
   [Symbol.iterator]() {
-    return new ElementIterator(this, 0);
+    return new ElementIterator(this, 0, '[Symbol.iterator]');
   },
   toString() {
-    return this.join(',');
+    elementCount(this, 'toString');
+    return ElementsProto.join.call(this, ',');
   },
   toJSON() {
-    return toJSONWith(this, () => this.slice());
+    elementCount(this, 'toJSON');
+    return toJSONWith(this, () => ElementsProto.slice.call(this));
   },
   [util.inspect.custom](depth, options, inspect) {
-    if (!rt.isWrapper(this)) return { ...this };
+    if (inheritsOnly(this)) return { ...this };
     const t = entryOf(this);
     // Only the elements inspect shows (maxArrayLength, 100 by default); the array's length
     // is then set to the full count, so inspect prints "... N more items" as for a plain
     // array (building every element aborted the process for 120M elements).
-    const n = elementCount(this);
+    const n = elementCount(this, '[util.inspect.custom]');
     const max = options && typeof options.maxArrayLength === 'number' ? options.maxArrayLength : 100;
     const shown = Math.min(n, Math.max(0, Math.min(max, PLAIN_MAX)));
-    return inspectWith(this, `${t.displayName()}(${this.length})`, depth, options, inspect, () => {
-      const items = this.slice(0, shown);
+    return inspectWith(this, `${t.displayName()}(${n})`, depth, options, inspect, () => {
+      const items = ElementsProto.slice.call(this, 0, shown);
       if (n > shown) items.length = n;
       return fieldsObject(this, t.fields, items);
     });
@@ -531,6 +565,13 @@ function rangeError(arr, i) {
   return new RangeError(`${entryOf(arr).displayName()}: index ${i} is out of range (length ${arr.length})`);
 }
 
+/** This thread's entry for the struct behind `value` (any other value: a TypeError). */
+function structEntry(value, fn) {
+  const off = rt.receiverOffset(value, structType, `SharedStructType.${fn}`);
+  const id = U32[2 * off] & L.TYPE_MASK;
+  return types[id] || loadType(id);
+}
+
 /** This thread's entry for the object behind a wrapper. */
 function entryOf(w) {
   const id = rt.typeIdOf(w);
@@ -693,19 +734,19 @@ Object.defineProperties(SharedStructType, {
   /** Field names of a shared struct, in declaration order. */
   keys: {
     value: function keys(value) {
-      return entryOf(value).fields.slice();
+      return structEntry(value, 'keys').fields.slice();
     },
   },
   /** Field values of a shared struct, in declaration order. */
   values: {
     value: function values(value) {
-      return entryOf(value).fields.map((f) => value[f]);
+      return structEntry(value, 'values').fields.map((f) => value[f]);
     },
   },
   /** [name, value] pairs of a shared struct's fields, in declaration order. */
   entries: {
     value: function entries(value) {
-      return entryOf(value).fields.map((f) => [f, value[f]]);
+      return structEntry(value, 'entries').fields.map((f) => [f, value[f]]);
     },
   },
 });

@@ -216,7 +216,9 @@ class UnlockToken {
     return true;
   }
   [disposeSymbol]() {
-    this.unlock();
+    // This class's own unlock, on this class's tokens only (not any object's unlock()).
+    if (!(#release in Object(this))) throw new TypeError(`UnlockToken.prototype[Symbol.dispose] called on ${rt.describe(this)}, which is not an UnlockToken`);
+    UnlockToken.prototype.unlock.call(this);
   }
   static {
     disown = (t) => {
@@ -258,14 +260,20 @@ function defineBuiltin(typeId, name, words, extra) {
   };
   Object.defineProperty(C, 'name', { value: name });
   Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name });
+  // Their own brand before anything is read at the receiver's offset (a wrong receiver read
+  // the lock word of whatever it named).
+  const checked = (w, fn) => {
+    if (!has(w)) throw new TypeError(`${name}.prototype.${fn} called on ${rt.describe(w)}, which is not a ${name}`);
+    return w;
+  };
   Object.defineProperty(C.prototype, util.inspect.custom, {
     value(depth, options, inspect) {
-      return `${name} ${inspect(extra(this), { ...options, depth })}`;
+      return `${name} ${inspect(extra(checked(this, '[util.inspect.custom]')), { ...options, depth })}`;
     },
   });
   Object.defineProperty(C.prototype, 'toJSON', {
     value() {
-      return extra(this);
+      return extra(checked(this, 'toJSON'));
     },
   });
   types[typeId] = {
