@@ -256,7 +256,7 @@ describe('error paths', () => {
     expect(() => Mutex.lockWithTimeout(new Mutex(), () => 1, NaN)).toThrow(/got NaN/);
     // Element methods on something that is not an element wrapper.
     const proto = SharedArray.prototype;
-    expect(() => [...proto[Symbol.iterator].call({})]).toThrow(/needs a SharedArray/);
+    expect(() => [...proto[Symbol.iterator].call({})]).toThrow(/not a SharedArray or a struct with elements/);
     expect(() => proto.join.call([1, 2])).toThrow(TypeError);
     expect(() => proto.indexOf.call({ length: 3 }, 1)).toThrow(TypeError);
     expect(proto.join.call(SharedArray.of(1, 2))).toBe('1,2');
