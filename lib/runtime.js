@@ -152,8 +152,18 @@ function allocSlow(words) {
     return allocRefill(words);
   } catch (e) {
     if (!isHeapFull(e)) throw e;
+  }
+  // Full: wrappers dropped since V8's last full collection still root their objects. Recover
+  // (demote, make V8 collect, drop dead roots, collect) and retry, twice: wrappers made while
+  // V8 was marking incrementally survive the collection that finishes that marking (allocated
+  // black), and under load one recovery sometimes freed nothing.
+  for (let attempt = 0; ; attempt++) {
     recoverFullHeap();
-    return allocRefill(words);
+    try {
+      return allocRefill(words);
+    } catch (e) {
+      if (!isHeapFull(e) || attempt === 1) throw e;
+    }
   }
 }
 
