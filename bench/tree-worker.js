@@ -37,29 +37,30 @@ function visit(root) {
   return { count, idSum, nameLen };
 }
 
-/** The same DFS through bulk views (lib/bulk.js): handles instead of a wrapper per node. */
-let view = null;
+/** The same DFS through a bulk cursor (lib/bulk.js): handles instead of a wrapper per node. */
+let cursor = null;
 function visitBulk(root) {
   const { bulk } = lib;
-  if (view === null) view = bulk.view(Object.getPrototypeOf(root).constructor, { refs: ['left', 'right', 'parent'] });
-  const { id, name, left, right, parent } = view.get;
+  if (cursor === null) cursor = bulk.view(Object.getPrototypeOf(root).constructor, { refs: ['left', 'right', 'parent'] }).cursor();
+  const c = cursor;
   const stack = [bulk.handle(root)];
   let count = 0;
   let idSum = 0;
   let nameLen = 0;
   while (stack.length > 0) {
     const n = stack.pop();
+    c.at(n);
     count++;
-    idSum += id(n);
-    nameLen += name(n).length;
-    const l = left(n);
-    const r = right(n);
+    idSum += c.id;
+    nameLen += c.name.length;
+    const l = c.left;
+    const r = c.right;
     if (l !== null) {
-      if (parent(l) !== n) throw new Error(`bad parent pointer under node ${id(n)}`);
+      if (c.at(l).parent !== n) throw new Error(`bad parent pointer under node ${c.at(n).id}`);
       stack.push(l);
     }
     if (r !== null) {
-      if (parent(r) !== n) throw new Error(`bad parent pointer under node ${id(n)}`);
+      if (c.at(r).parent !== n) throw new Error(`bad parent pointer under node ${c.at(n).id}`);
       stack.push(r);
     }
   }

@@ -783,12 +783,25 @@ let arenaPage = new Int32ArrayOf(1024);
 let arenaCount = new Int32ArrayOf(1024);
 let weakMade = new Uint8Array(1024);
 
-/** Pages held strongly (their arena in `strong`) since the last demotion. */
-const HOLD_MAX = 2048;
-const held = new Int32ArrayOf(HOLD_MAX);
-let heldN = 0;
-/** Held pages (at the front of `held`) that were held before the last end of a job. */
-let oldN = 0;
+/**
+ * Pages held strongly (their arena in `strong`), in the order they were held, in two lists:
+ * pages whose arena a constructor made (`new T()`: the program holds those wrappers anyway,
+ * holding their arenas costs little and keeps a structure built in one job and read in the
+ * next native-free) and pages whose arena a read made or found again (a walk's wrappers are
+ * mostly garbage at once: held, they survived V8's scavenges, which cost ~150 ns a wrapper
+ * on a first-touch walk; a short window keeps re-reads of the last pages free). `old` counts
+ * the pages at the front that were held before the last end of a job.
+ */
+class Held {
+  constructor(max) {
+    this.max = max;
+    this.p = new Int32ArrayOf(max);
+    this.n = 0;
+    this.old = 0;
+  }
+}
+const HELD_NEW = new Held(2048);
+const HELD_READ = new Held(64);
 /** Words of large objects this thread allocated since the last demotion (see allocRefill). */
 let heldLargeWords = 0;
 const LARGE_HOLD_MAX = 4 << 20; // 32 MB
@@ -813,20 +826,20 @@ function ensureArenaId(id) {
   while (strong.length < n) ReflectApply(arrayPush, strong, [undefined]);
 }
 
-/** Holds the arena of page `p` strongly (demoting every held page first past HOLD_MAX). */
-function holdPage(p, a) {
-  if (heldN === HOLD_MAX) demote(HOLD_MAX >>> 1);
-  else if (heldLargeWords > LARGE_HOLD_MAX) demote();
+/** Holds the arena of page `p` strongly in list `h` (demoting its older half first when full). */
+function holdPage(p, a, h) {
+  if (h.n === h.max) demoteIn(h, h.max >>> 1);
+  if (heldLargeWords > LARGE_HOLD_MAX) demote();
   strong[pid[p]] = a;
-  held[heldN++] = p;
+  h.p[h.n++] = p;
   if (!jobEndScheduled) {
     jobEndScheduled = true;
     queueMicrotaskOf(jobEnd);
   }
 }
 
-/** A new arena for page `p` (which has none alive). */
-function newPageArena(p) {
+/** A new arena for page `p` (which has none alive), held in list `h`. */
+function newPageArena(p, h) {
   const id = freeArenaIds.length !== 0 ? ReflectApply(arrayPop, freeArenaIds, []) : nextArenaId++;
   if (id >= MAX_ARENAS) throw new RangeError('shared-structs: too many pages of live wrappers in this thread');
   ensureArenaId(id);
@@ -836,7 +849,7 @@ function newPageArena(p) {
   const a = newArena();
   pid[p] = id;
   RS[p >>> 5] |= 1 << (p & 31);
-  holdPage(p, a);
+  holdPage(p, a, h);
   return a;
 }
 
@@ -845,11 +858,11 @@ function newPageArena(p) {
  * native weak reference (held strongly again), or undefined if V8 has collected it (its
  * roots are dropped then).
  */
-function derefPage(p) {
+function derefPage(p, h) {
   const id = pid[p];
   const a = native.arenaGet(id);
   if (a !== undefined) {
-    holdPage(p, a);
+    holdPage(p, a, h);
     return a;
   }
   dropArena(id);
@@ -857,12 +870,12 @@ function derefPage(p) {
 }
 
 /** The arena to put a new wrapper of page `p` in (made if the page has none alive). */
-function pageArenaSlow(p) {
+function pageArenaSlow(p, h) {
   if (pid[p] !== 0) {
-    const a = derefPage(p);
+    const a = derefPage(p, h);
     if (a !== undefined) return a;
   }
-  return newPageArena(p);
+  return newPageArena(p, h);
 }
 
 /**
@@ -891,7 +904,14 @@ const demoteArenas = [];
  * program can die in V8's next collection. Reads of a demoted page dereference it again
  * (once). Keeping the recent half keeps a structure being built or walked native-free.
  */
-function demote(keep = 0) {
+function demote() {
+  demoteIn(HELD_NEW, 0);
+  demoteIn(HELD_READ, 0);
+}
+
+function demoteIn(h, keep) {
+  const held = h.p;
+  const heldN = h.n;
   const stop = keep < heldN ? heldN - keep : 0;
   let n = 0;
   for (let k = 0; k < stop; k++) {
@@ -908,8 +928,8 @@ function demote(keep = 0) {
     }
   }
   for (let k = stop; k < heldN; k++) held[k - stop] = held[k];
-  heldN -= stop;
-  oldN = oldN > stop ? oldN - stop : 0;
+  h.n = heldN - stop;
+  h.old = h.old > stop ? h.old - stop : 0;
   heldLargeWords = 0;
   if (n !== 0) {
     demoteIds.length = n;
@@ -943,7 +963,8 @@ function pruneAfterCollection() {
   const cycle = U32[L.CTL_CYCLE];
   if (cycle !== prunedCycle) {
     prunedCycle = cycle;
-    demote(heldN >>> 1);
+    demoteIn(HELD_NEW, HELD_NEW.n >>> 1);
+    demoteIn(HELD_READ, HELD_READ.n >>> 1);
     pruneDead();
   } else if (demotedSincePrune >= 16 && native.arenaGet(CANARY) === undefined) {
     pruneDead();
@@ -968,9 +989,12 @@ function jobEnd() {
   // Pages held since before the previous end of a job, and not found again since, are let
   // go: a structure made in one job and read in the next stays native-free, and a thread
   // that churns lets its garbage go one job later.
-  if (oldN !== 0) demote(heldN - oldN);
-  oldN = heldN;
+  for (const h of HELD_LISTS) {
+    if (h.old !== 0) demoteIn(h, h.n - h.old);
+    h.old = h.n;
+  }
 }
+const HELD_LISTS = [HELD_NEW, HELD_READ];
 
 /** Everything this thread holds strongly is let go (gc() and the full-heap recovery). */
 function releaseHeld() {
@@ -1020,7 +1044,7 @@ function findWrapper(off) {
   let a = strong[pid[p]];
   if (a === undefined) {
     if (pid[p] === 0) return undefined;
-    a = derefPage(p);
+    a = derefPage(p, HELD_READ);
     if (a === undefined) return undefined;
   }
   return a[(off >>> 1) & SLOT_MASK];
@@ -1099,10 +1123,19 @@ let attachCount = 0;
  * returns (young range for a new object, the pin stack for one being wrapped).
  */
 function attach(w, o) {
+  return attachIn(w, o, HELD_READ);
+}
+
+/** attach() for the wrapper of a new object (`new T()`): its page is held in HELD_NEW. */
+function attachNew(w, o) {
+  return attachIn(w, o, HELD_NEW);
+}
+
+function attachIn(w, o, h) {
   if (internalDepth !== 0) internalUse();
   const p = o >>> PAGE_BITS;
   let a = strong[pid[p]];
-  if (a === undefined) a = pageArenaSlow(p);
+  if (a === undefined) a = pageArenaSlow(p, h);
   a[(o >>> 1) & SLOT_MASK] = w;
   arenaCount[pid[p]]++;
   RB[o >>> 5] |= 1 << (o & 31);
@@ -1185,7 +1218,7 @@ function threadStats() {
       arenas++;
     }
   }
-  return { wrappers, arenas, held: heldN, strings: strOffsets.size, tid: TID };
+  return { wrappers, arenas, held: HELD_NEW.n + HELD_READ.n, strings: strOffsets.size, tid: TID };
 }
 
 /** Forces a full collection of the shared heap. Returns false if it had to be abandoned. */
@@ -1270,6 +1303,7 @@ module.exports = {
   strHash,
   wrap,
   attach,
+  attachNew,
   findWrapper,
   types,
   setTypeLoader,

@@ -38,7 +38,7 @@ function checkPlainLength(w, fn, n) {
 }
 
 /** Names the generated class source binds (env, locals) or reads as globals. */
-const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'INTERNAL', 'SECRET', 'StructBase', 'opStart', 'allocObject', 'D', 'W', 'attach', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'frozen', 'I32', 'CTL_FROZEN', 'reg', 'setProto', 'sealing', 'seal', 'env', 'src', 'C']);
+const GENERATED_NAMES = new Set(['F64', 'U32', 'K', 'INTERNAL', 'SECRET', 'StructBase', 'opStart', 'allocObject', 'D', 'W', 'attach', 'attachNew', 'fillUndefined', 'checkLength', 'allocElements', 'rangeError', 'getMiss', 'where', 'badThis', 'frozen', 'I32', 'CTL_FROZEN', 'reg', 'setProto', 'sealing', 'seal', 'env', 'src', 'C']);
 
 /** Longest type name compiled as the class's own name (a longer one broke the source checks). */
 const MAX_CLASS_IDENTIFIER = 256;
@@ -432,7 +432,7 @@ function buildEntry(info, builtinName) {
   // with this type's layout.
   let src = '(() => {\n';
   src += `const CTL_FROZEN = ${L.CTL_ANY_FROZEN};\n`;
-  src += `const { F64, U32, I32, K, INTERNAL, SECRET, StructBase, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, frozen, reg, setPrototypeOf: setProto, sealing, seal } = env;\n`;
+  src += `const { F64, U32, I32, K, INTERNAL, SECRET, StructBase, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, attachNew, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, frozen, reg, setPrototypeOf: setProto, sealing, seal } = env;\n`;
   src += `class __SharedStruct__ extends StructBase {\n  #a;\n${elements ? '  #n = 0;\n' : ''}  constructor(a, b) {\n    if (a === INTERNAL) {\n      super(SECRET, b);\n      this.#a = attach(this, b);\n${elements ? '      this.#n = U32[2 * b + 2];\n' : ''}    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
@@ -445,7 +445,7 @@ function buildEntry(info, builtinName) {
   // `new T()` in a thread that registered a subclass for the type makes an instance of it,
   // as every read of the type there does (else the object would change class once this
   // wrapper died and the object was read again).
-  src += `      super(SECRET, o);\n      this.#a = attach(this, o);\n${elements ? '      this.#n = n;\n' : ''}      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    if (sealing.on) seal(this);\n  }\n`;
+  src += `      super(SECRET, o);\n      this.#a = attachNew(this, o);\n${elements ? '      this.#n = n;\n' : ''}      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    if (sealing.on) seal(this);\n  }\n`;
   // The brand check must also give our TypeError for a primitive receiver (Reflect.get or
   // .call with this = 5), where `#a in this` itself throws. Getters test Object(this) (free
   // there); setters catch instead, since Object(this) made `new T()` + 6 writes ~25% slower.

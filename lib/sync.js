@@ -253,7 +253,7 @@ function defineBuiltin(typeId, name, words, extra) {
         const o = rt.allocObject(words, typeId);
         for (let k = 1; k < words; k++) rt.F64[o + k] = 0;
         super(rt.SECRET, o);
-        this.#arena = rt.attach(this, o);
+        this.#arena = rt.attachNew(this, o);
       }
       if (rt.sealing.on) rt.seal(this);
     }
