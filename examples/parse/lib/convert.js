@@ -46,6 +46,113 @@ function bulkKindSource(k, shape) {
   return lines.join('\n');
 }
 
+/**
+ * JS source of the converter of one kind, for target 'cursor' (lib/shared-ast.js): the node
+ * is created and positioned once (`c.at(h)`: one handle check), its numbers, scalars and
+ * parent written through the shape's cursor, its children converted (the recursion can move
+ * the cursor: children of the same shape use it too), then, if it has any, the cursor is
+ * positioned on the node again and the child fields written. Each child site dispatches on
+ * the child's kind itself (`fns[x.kind](x, h)`), and each child field that holds a NodeArray
+ * has its own list function: V8 sees few kinds, so few maps and callees, at each site (one
+ * shared dispatch function sees every kind and is megamorphic).
+ */
+function cursorKindSource(k, shape) {
+  const lines = [];
+  const refs = new Set(shape.refFields);
+  const q = (f) => JSON.stringify(f);
+  const prop = (f) => (/^[A-Za-z_$][\w$]*$/.test(f) ? `.${f}` : `[${q(f)}]`);
+  lines.push(`let V${k.kind} = null;`);
+  lines.push(`let C${k.kind} = null;`);
+  k.childFields.forEach((f, j) => {
+    // The list of this field: its elements converted onto the stack, then the NodeArray
+    // made and filled through one cursor.
+    lines.push(`function list_${k.name}_${j}(a, owner) {`);
+    lines.push('  const m = a.length;');
+    lines.push('  const base = top;');
+    lines.push('  for (let i = 0; i < m; i++) { const e = a[i]; stack[top++] = fns[e.kind](e, owner); }');
+    lines.push('  const out = NA.create(m);');
+    lines.push('  na.at(out);');
+    lines.push('  na.pos = a.pos;');
+    lines.push('  na.end = a.end;');
+    lines.push('  na.hasTrailingComma = a.hasTrailingComma;');
+    lines.push('  for (let i = 0; i < m; i++) na.setItem(i, stack[base + i]);');
+    lines.push('  top = base;');
+    lines.push('  return out;');
+    lines.push('}');
+  });
+  lines.push(`function convert_${k.name}(n, p) {`);
+  if (!k.observed) lines.push('  check(n);');
+  lines.push(`  let c = C${k.kind};`);
+  lines.push(`  if (c === null) c = C${k.kind} = (V${k.kind} = view(${k.shape})).cursor();`);
+  lines.push(`  const h = V${k.kind}.create();`);
+  lines.push('  c.at(h);');
+  lines.push(`  c.kind = ${k.kind};`);
+  lines.push('  c.pos = n.pos;');
+  lines.push('  c.end = n.end;');
+  lines.push('  c.flags = n.flags;');
+  lines.push(`  if (p !== undefined) c.parent = ${refs.has('parent') ? 'p' : 'object(p)'};`);
+  if (k.scalarFields.length > 0) lines.push('  let v;');
+  for (const f of k.scalarFields) lines.push(`  v = n${prop(f)}; if (v !== undefined) c${prop(f)} = v;`);
+  const kids = k.childFields.map((f, j) => ({ f, j, x: `x${j}` }));
+  if (k.jsDoc) kids.push({ f: 'jsDoc', x: 'xd' });
+  for (const { f, j, x } of kids) {
+    if (f === 'jsDoc') {
+      lines.push(`  let ${x} = n.jsDoc;`);
+      lines.push(`  if (${x} !== undefined) ${x} = ${refs.has('jsDoc') ? `docs(${x}, h)` : `object(docs(${x}, h))`};`);
+    } else {
+      // A non-reference field (a JSDoc comment: a string or a NodeArray) takes a wrapper.
+      const conv = `(isArray(${x}) ? list_${k.name}_${j}(${x}, h) : fns[${x}.kind](${x}, h))`;
+      lines.push(`  let ${x} = n${prop(f)};`);
+      lines.push(`  if (typeof ${x} === 'object') ${x} = ${refs.has(f) ? conv : `object(${conv})`};`);
+    }
+  }
+  if (kids.length > 0) {
+    lines.push(`  if (${kids.map(({ x }) => `${x} !== undefined`).join(' || ')}) {`);
+    lines.push('    c.at(h);');
+    for (const { f, x } of kids) lines.push(`    if (${x} !== undefined) c${prop(f)} = ${x};`);
+    lines.push('  }');
+  }
+  lines.push('  return h;');
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** The converter's shared part for target 'cursor': the stack, the list cursors, jsDoc lists. */
+const CURSOR_PRELUDE = `
+let fns = null;
+const stack = [];
+let top = 0;
+const na = NA.cursor();
+const dc = DOCS.cursor();
+function docs(a, owner) {
+  const m = a.length;
+  const base = top;
+  for (let i = 0; i < m; i++) { const e = a[i]; stack[top++] = fns[e.kind](e, owner); }
+  const out = DOCS.create(m);
+  dc.at(out);
+  for (let i = 0; i < m; i++) dc.setItem(i, stack[base + i]);
+  top = base;
+  return out;
+}
+`;
+
+/**
+ * JS source of the walker of one kind for target 'noop': it reads what the converters read
+ * (every field, each child) and recurses, building nothing: the floor of any conversion.
+ */
+function noopKindSource(k) {
+  const q = (f) => JSON.stringify(f);
+  const lines = [`function convert_${k.name}(n, p) {`];
+  lines.push('  sink = n.pos + n.end + n.flags + (p === undefined ? 0 : 1);');
+  lines.push('  let v;');
+  for (const f of k.scalarFields) lines.push(`  v = n[${q(f)}]; if (v !== undefined) sink++;`);
+  for (const f of k.childFields) lines.push(`  v = n[${q(f)}]; if (typeof v === 'object') isArray(v) ? list(v, n) : node(v, n);`);
+  if (k.jsDoc) lines.push('  v = n.jsDoc; if (v !== undefined) docs(v, n);');
+  lines.push('  return 0;');
+  lines.push('}');
+  return lines.join('\n');
+}
+
 /** JS source of the converter of one kind, for target 'plain' or 'shared'. */
 function kindSource(k, target) {
   const lines = [];
@@ -109,12 +216,25 @@ function makeConverter(ts, target, shared = null) {
   const parts = [];
   const table = [];
   for (const k of schema.kinds) {
-    parts.push(target === 'bulk' ? bulkKindSource(k, schema.shapes[k.shape]) : kindSource(k, target));
+    const sh = schema.shapes[k.shape];
+    if (target === 'bulk') parts.push(bulkKindSource(k, sh));
+    else if (target === 'cursor') parts.push(cursorKindSource(k, sh));
+    else if (target === 'noop') parts.push(noopKindSource(k));
+    else parts.push(kindSource(k, target));
     table.push(`convert_${k.name}`);
   }
   let list;
   let docs;
-  if (target === 'plain') {
+  if (target === 'noop') {
+    list = (a, owner) => {
+      for (let i = 0; i < a.length; i++) node(a[i], owner);
+      return a.pos + a.end + (a.hasTrailingComma ? 1 : 0);
+    };
+    docs = (a, owner) => {
+      for (let i = 0; i < a.length; i++) node(a[i], owner);
+      return 0;
+    };
+  } else if (target === 'plain') {
     list = (a, owner) => {
       const m = a.length;
       const out = new Array(m);
@@ -159,7 +279,20 @@ function makeConverter(ts, target, shared = null) {
       return out;
     };
   }
-  const body = `${parts.join('\n')}\nreturn [${table.join(', ')}];`;
+  if (target === 'cursor') {
+    const body = `${CURSOR_PRELUDE}\n${parts.join('\n')}\nfns = [${table.join(', ')}];\nreturn { fns, reset() { top = 0; } };`;
+    // eslint-disable-next-line no-new-func
+    const made = new Function('NA', 'DOCS', 'check', 'isArray', 'view', 'object', body)(shared.NA, shared.DOCS, check, Array.isArray, shared.view, shared.object);
+    const cfns = made.fns;
+    return {
+      schema,
+      convert(sf) {
+        made.reset();
+        return cfns[sf.kind](sf, undefined);
+      },
+    };
+  }
+  const body = `let sink = 0;\n${parts.join('\n')}\nreturn [${table.join(', ')}];`;
   // eslint-disable-next-line no-new-func
   const make = new Function('node', 'list', 'docs', 'check', 'type', 'isArray', 'view', 'object', body);
   let fns = null;
@@ -174,4 +307,4 @@ function makeConverter(ts, target, shared = null) {
   };
 }
 
-module.exports = { makeConverter, kindSource, bulkKindSource };
+module.exports = { makeConverter, kindSource, bulkKindSource, cursorKindSource };

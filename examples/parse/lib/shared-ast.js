@@ -130,6 +130,8 @@ function sharedAst(ts) {
     setAt: NA.setAt,
     setDoc: DOCS.setAt,
   };
+  const cursorTarget = { view, object: bulk.object, NA, DOCS };
+  let cursorConverter = null;
   let converter = null;
   let wrapperConverter = null;
   const markFresh = (used) => {
@@ -163,6 +165,13 @@ function sharedAst(ts) {
      * declares are marked, so that the reading thread can declare them (declareUsed).
      */
     build(sf, used = null) {
+      if (cursorConverter === null) cursorConverter = makeConverter(ts, 'cursor', cursorTarget);
+      const root = bulk.session(() => bulk.object(cursorConverter.convert(sf)));
+      markFresh(used);
+      return root;
+    },
+    /** The same as build(), through bulk views (`view.set.<field>(handle, value)` per field). */
+    buildWithViews(sf, used = null) {
       if (converter === null) converter = makeConverter(ts, 'bulk', bulkTarget);
       const root = bulk.session(() => bulk.object(converter.convert(sf)));
       markFresh(used);
