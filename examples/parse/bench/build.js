@@ -12,7 +12,8 @@
 //
 // Medians over the rounds (interleaved, so a busy machine slows all builders alike), in ns per
 // node the visitor counts: wall time, the process's CPU time (every thread: V8's background
-// compiler and GC too; steadier than wall time on a busy machine) and V8's GC pauses.
+// compiler and GC too; steadier than wall time on a busy machine), this thread's CPU time
+// (Linux) and V8's GC pauses.
 
 const { PerformanceObserver } = require('perf_hooks');
 const ss = require('../lib/library');
@@ -51,6 +52,18 @@ function gcBetween(t0, t1) {
   let ms = 0;
   for (const [t, d] of gcs) if (t >= t0 && t < t1) ms += d;
   return ms;
+}
+
+const fs = require('fs');
+/** CPU time of this thread (ms; Linux /proc, 10 ms ticks), or NaN elsewhere. */
+function threadCpuMs() {
+  try {
+    const f = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(parts[11]) + Number(parts[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function median(xs) {
@@ -105,14 +118,17 @@ async function main() {
       await new Promise((r) => setImmediate(r));
       if (inspector !== null) await post('Profiler.start');
       const c0 = process.cpuUsage();
+      const tc0 = threadCpuMs();
       const t0 = performance.now();
       builders[k]();
       const t1 = performance.now();
+      const tc = threadCpuMs() - tc0;
       const c = process.cpuUsage(c0);
       if (inspector !== null) profiles.push((await post('Profiler.stop')).profile);
       await new Promise((r) => setTimeout(r, 10));
       add(k, t1 - t0);
       add(`${k}, cpu`, (c.user + c.system) / 1000);
+      add(`${k}, thread cpu`, tc);
       add(`${k}, V8 GC`, gcBetween(t0, t1));
     }
     process.stderr.write(`round ${r + 1}/${rounds}\n`);
@@ -123,7 +139,7 @@ async function main() {
   }
   console.log(`${paths.length} files, ${nodes.toLocaleString('en-US')} nodes; median of ${rounds} rounds, ns per node`);
   for (const [k, v] of Object.entries(times)) {
-    console.log(`${k.padEnd(14)} ${median(v).toFixed(0).padStart(6)} ns   range ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}`);
+    console.log(`${k.padEnd(14)} ${median(v).toFixed(0).padStart(6)} ns   range ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}   first round (cold code) ${v[0].toFixed(0)}`);
   }
 }
 

@@ -2,20 +2,23 @@
 // Per-node costs behind the parse demo's figures, side by side in one process: building and
 // walking TypeScript's own AST, the plain copy (message mode) and the shared AST (shared
 // mode), on the same files. Run: node --expose-gc examples/parse/bench/costs.js [--small]
-// [--rounds N]
+// [--rounds N] [--files N]
 //
-//   parse        ts.createSourceFile (setParentNodes), per node visited
-//   build plain  TypeScript AST -> plain objects of the schema's shape (main thread)
-//   build shared TypeScript AST -> shared structs through the bulk path (main thread; what
-//                shared mode does)
-//   build shared, wrappers   the same through wrappers (`new T()` per node)
-//   walk ts      the visitor over TypeScript's AST
-//   walk plain   the visitor over the plain copy
-//   walk shared, first   the visitor over a shared AST a worker built (every wrapper made here)
-//   walk shared, again   the same, in a later job (wrappers found in the identity table or made again)
+//   parse                 ts.createSourceFile (setParentNodes), per node visited
+//   walk ts               the visitor over TypeScript's AST
+//   build noop            reads what a conversion reads and recurses, builds nothing (the floor)
+//   build plain           TypeScript AST -> plain objects of the schema's shape (message mode)
+//   walk plain            the visitor over the plain copy
+//   build shared          TypeScript AST -> shared structs through bulk cursors (shared mode)
+//   build shared, views   the same through bulk views (view.set.<field>(handle, value))
+//   freeze                freeze(root, { deep: true }) of each shared SourceFile
+//   walk shared, first    the visitor over a shared AST a worker built (every wrapper made here)
+//   walk shared, again    the same, in a later job (wrappers found in the identity table or made again)
 //
-// Each figure is the median over the rounds, in ns per node the visitor counts; the rounds
-// interleave the measurements so a busy machine slows all of them alike.
+// Each figure is the median over the rounds, in ns per node the visitor counts, of the wall
+// time and of the process's CPU time (every thread: V8's background GC and compiler too, as
+// the demo's cpu column counts); the rounds interleave the measurements so a busy machine
+// slows all of them alike.
 
 const path = require('path');
 const ss = require('../lib/library');
@@ -28,6 +31,7 @@ const { WalkStats, makeVisitor } = require('../lib/visitor');
 const args = process.argv.slice(2);
 const small = args.includes('--small');
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 5;
+const maxFiles = args.includes('--files') ? Number(args[args.indexOf('--files') + 1]) : Infinity;
 
 function gcNow() {
   if (typeof global.gc === 'function') {
@@ -42,11 +46,22 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
+/** Runs fn() and returns [wall ms, cpu ms, result]. */
+function timed(fn) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return [ms, (c.user + c.system) / 1000, r];
+}
+
 async function main() {
   const { files } = resolveDefault({ small });
-  const paths = files.map((f) => f.path);
+  const paths = files.map((f) => f.path).slice(0, maxFiles);
   const ts = tsl.load({ cacheFile: tsl.defaultCacheFile() });
   const visitFile = makeVisitor(ts);
+  const noop = makeConverter(ts, 'noop');
   const plain = makeConverter(ts, 'plain');
   const sa = sharedAst(ts);
   const Batch = new ss.SharedStructType(['files', 'paths', 'shapes'], 'shared-structs-parse/Batch@2');
@@ -58,32 +73,32 @@ async function main() {
     return st;
   };
   const times = {};
-  const add = (k, ms, nodes) => (times[k] || (times[k] = [])).push((ms * 1e6) / nodes);
   let nodes = 0;
+  const add = (k, [ms, cpu]) => {
+    (times[k] || (times[k] = { ms: [], cpu: [] })).ms.push((ms * 1e6) / nodes);
+    times[k].cpu.push((cpu * 1e6) / nodes);
+  };
   try {
     for (let r = 0; r < rounds; r++) {
       gcNow();
-      let t0 = performance.now();
-      let asts = paths.map((p) => tsl.parseFile(ts, p));
-      const tParse = performance.now() - t0;
-      t0 = performance.now();
-      const st = walk(asts);
-      add('walk ts', performance.now() - t0, st.nodes);
-      nodes = st.nodes;
-      add('parse', tParse, nodes);
-      t0 = performance.now();
-      const copies = asts.map((sf) => plain.convert(sf));
-      add('build plain', performance.now() - t0, nodes);
-      t0 = performance.now();
-      walk(copies);
-      add('walk plain', performance.now() - t0, nodes);
-      t0 = performance.now();
-      for (const sf of asts) sa.build(sf);
-      add('build shared', performance.now() - t0, nodes);
+      const parse = timed(() => paths.map((p) => tsl.parseFile(ts, p)));
+      let asts = parse[2];
+      const walkTs = timed(() => walk(asts));
+      nodes = walkTs[2].nodes;
+      add('parse', parse);
+      add('walk ts', walkTs);
+      add('build noop', timed(() => asts.forEach((sf) => noop.convert(sf))));
+      const copies = timed(() => asts.map((sf) => plain.convert(sf)));
+      add('build plain', copies);
+      add('walk plain', timed(() => walk(copies[2])));
+      copies[2] = null;
       gcNow();
-      t0 = performance.now();
-      for (const sf of asts) sa.buildWithWrappers(sf);
-      add('build shared, wrappers', performance.now() - t0, nodes);
+      const built = timed(() => asts.map((sf) => sa.build(sf)));
+      add('build shared', built);
+      add('freeze', timed(() => built[2].forEach((root) => ss.freeze(root, { deep: true }))));
+      built[2] = null;
+      gcNow();
+      add('build shared, views', timed(() => asts.forEach((sf) => sa.buildWithViews(sf))));
       asts = null;
       gcNow();
       // A worker builds the shared ASTs; the main thread walks them twice.
@@ -95,23 +110,19 @@ async function main() {
       await pool.run([task]);
       sa.declareUsed(shapes);
       const roots = paths.map((p) => map.get(p));
-      t0 = performance.now();
-      walk(roots);
-      add('walk shared, first', performance.now() - t0, nodes);
+      add('walk shared, first', timed(() => walk(roots)));
       await null;
-      t0 = performance.now();
-      walk(roots);
-      add('walk shared, again', performance.now() - t0, nodes);
+      add('walk shared, again', timed(() => walk(roots)));
       process.stderr.write(`round ${r + 1}/${rounds}\n`);
     }
   } finally {
     await pool.close();
   }
-  console.log(`${files.length} files, ${(files.reduce((s, f) => s + f.size, 0) / 1e6).toFixed(2)} MB, ${nodes.toLocaleString('en-US')} nodes visited; median of ${rounds} rounds, ns per node`);
-  const base = median(times['walk ts']);
+  console.log(`${paths.length} files, ${(files.slice(0, paths.length).reduce((s, f) => s + f.size, 0) / 1e6).toFixed(2)} MB, ${nodes.toLocaleString('en-US')} nodes visited; median of ${rounds} rounds, ns per node (wall, process CPU)`);
+  const base = median(times['walk ts'].cpu);
   for (const [k, v] of Object.entries(times)) {
-    const m = median(v);
-    console.log(`${k.padEnd(24)} ${m.toFixed(0).padStart(6)} ns${k.startsWith('walk') ? `  (${(m / base).toFixed(1)}x walk ts)` : ''}   range ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}`);
+    const m = median(v.cpu);
+    console.log(`${k.padEnd(20)} wall ${median(v.ms).toFixed(0).padStart(6)}  cpu ${m.toFixed(0).padStart(6)}${k.startsWith('walk') ? `  (${(m / base).toFixed(1)}x walk ts)` : ''}   cpu range ${Math.min(...v.cpu).toFixed(0)}-${Math.max(...v.cpu).toFixed(0)}`);
   }
 }
 

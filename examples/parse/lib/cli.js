@@ -42,6 +42,8 @@ Options:
   --no-code-cache      compile typescript.js from scratch in every thread (default: every
                        mode loads it with the same V8 code cache, written once to the temp dir)
   --timeout SECONDS    fail a run that takes longer (default: 300)
+  --cpu-prof DIR       write a V8 CPU profile of the main thread and every pool worker of
+                       every run into DIR (node --cpu-prof)
   -h, --help           this text`;
 
 function defaultThreads() {
@@ -51,7 +53,7 @@ function defaultThreads() {
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { paths: [], threads: [defaultThreads()], modes: MODES.slice(), json: false, small: false, repeat: 1, passes: 1, memory: true, codeCache: true, timeout: 300, help: false };
+  const opts = { paths: [], threads: [defaultThreads()], modes: MODES.slice(), json: false, small: false, repeat: 1, passes: 1, memory: true, codeCache: true, timeout: 300, cpuProf: null, help: false };
   const need = (i, name) => {
     if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value`);
     return argv[i + 1];
@@ -106,6 +108,9 @@ function parseArgs(argv) {
         opts.timeout = v;
         break;
       }
+      case '--cpu-prof':
+        opts.cpuProf = path.resolve(value('--cpu-prof'));
+        break;
       case '--json':
         opts.json = true;
         break;
@@ -136,10 +141,11 @@ function parseArgs(argv) {
 }
 
 /** Runs one configuration in a fresh child process; resolves to its result. */
-function runChild(job, timeoutMs) {
+function runChild(job, timeoutMs, cpuProf = null) {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], {
-      execArgv: CHILD_EXEC_ARGV,
+      // Pool workers inherit the process's execArgv, so they write their own profiles.
+      execArgv: cpuProf === null ? CHILD_EXEC_ARGV : [...CHILD_EXEC_ARGV, '--cpu-prof', `--cpu-prof-dir=${cpuProf}`],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
@@ -284,6 +290,7 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
             passes: opts.passes,
           },
           opts.timeout * 1000,
+          opts.cpuProf,
         );
       } catch (e) {
         stderr.write(`shared-structs-parse: ${c.mode}${c.mode === 'single' ? '' : ` x${c.threads}`} run failed: ${e.message}\n`);

@@ -51,10 +51,7 @@ function bulkKindSource(k, shape) {
  * is created and positioned once (`c.at(h)`: one handle check), its numbers, scalars and
  * parent written through the shape's cursor, its children converted (the recursion can move
  * the cursor: children of the same shape use it too), then, if it has any, the cursor is
- * positioned on the node again and the child fields written. Each child site dispatches on
- * the child's kind itself (`fns[x.kind](x, h)`), and each child field that holds a NodeArray
- * has its own list function: V8 sees few kinds, so few maps and callees, at each site (one
- * shared dispatch function sees every kind and is megamorphic).
+ * positioned on the node again and the child fields written.
  */
 function cursorKindSource(k, shape) {
   const lines = [];
@@ -63,23 +60,6 @@ function cursorKindSource(k, shape) {
   const prop = (f) => (/^[A-Za-z_$][\w$]*$/.test(f) ? `.${f}` : `[${q(f)}]`);
   lines.push(`let V${k.kind} = null;`);
   lines.push(`let C${k.kind} = null;`);
-  k.childFields.forEach((f, j) => {
-    // The list of this field: its elements converted onto the stack, then the NodeArray
-    // made and filled through one cursor.
-    lines.push(`function list_${k.name}_${j}(a, owner) {`);
-    lines.push('  const m = a.length;');
-    lines.push('  const base = top;');
-    lines.push('  for (let i = 0; i < m; i++) { const e = a[i]; stack[top++] = fns[e.kind](e, owner); }');
-    lines.push('  const out = NA.create(m);');
-    lines.push('  na.at(out);');
-    lines.push('  na.pos = a.pos;');
-    lines.push('  na.end = a.end;');
-    lines.push('  na.hasTrailingComma = a.hasTrailingComma;');
-    lines.push('  for (let i = 0; i < m; i++) na.setItem(i, stack[base + i]);');
-    lines.push('  top = base;');
-    lines.push('  return out;');
-    lines.push('}');
-  });
   lines.push(`function convert_${k.name}(n, p) {`);
   if (!k.observed) lines.push('  check(n);');
   lines.push(`  let c = C${k.kind};`);
@@ -93,15 +73,15 @@ function cursorKindSource(k, shape) {
   lines.push(`  if (p !== undefined) c.parent = ${refs.has('parent') ? 'p' : 'object(p)'};`);
   if (k.scalarFields.length > 0) lines.push('  let v;');
   for (const f of k.scalarFields) lines.push(`  v = n${prop(f)}; if (v !== undefined) c${prop(f)} = v;`);
-  const kids = k.childFields.map((f, j) => ({ f, j, x: `x${j}` }));
+  const kids = k.childFields.map((f, j) => ({ f, x: `x${j}` }));
   if (k.jsDoc) kids.push({ f: 'jsDoc', x: 'xd' });
-  for (const { f, j, x } of kids) {
+  for (const { f, x } of kids) {
     if (f === 'jsDoc') {
       lines.push(`  let ${x} = n.jsDoc;`);
       lines.push(`  if (${x} !== undefined) ${x} = ${refs.has('jsDoc') ? `docs(${x}, h)` : `object(docs(${x}, h))`};`);
     } else {
       // A non-reference field (a JSDoc comment: a string or a NodeArray) takes a wrapper.
-      const conv = `(isArray(${x}) ? list_${k.name}_${j}(${x}, h) : fns[${x}.kind](${x}, h))`;
+      const conv = `(isArray(${x}) ? list(${x}, h) : node(${x}, h))`;
       lines.push(`  let ${x} = n${prop(f)};`);
       lines.push(`  if (typeof ${x} === 'object') ${x} = ${refs.has(f) ? conv : `object(${conv})`};`);
     }
@@ -117,17 +97,35 @@ function cursorKindSource(k, shape) {
   return lines.join('\n');
 }
 
-/** The converter's shared part for target 'cursor': the stack, the list cursors, jsDoc lists. */
+/**
+ * The converter's shared part for target 'cursor': dispatch by kind, NodeArrays and jsDoc
+ * lists. A list's elements are converted onto a stack (nested lists push above and pop back),
+ * then the list is made and filled through one cursor.
+ */
 const CURSOR_PRELUDE = `
 let fns = null;
 const stack = [];
 let top = 0;
 const na = NA.cursor();
 const dc = DOCS.cursor();
+function node(n, p) { return fns[n.kind](n, p); }
+function list(a, owner) {
+  const m = a.length;
+  const base = top;
+  for (let i = 0; i < m; i++) stack[top++] = node(a[i], owner);
+  const out = NA.create(m);
+  na.at(out);
+  na.pos = a.pos;
+  na.end = a.end;
+  na.hasTrailingComma = a.hasTrailingComma;
+  for (let i = 0; i < m; i++) na.setItem(i, stack[base + i]);
+  top = base;
+  return out;
+}
 function docs(a, owner) {
   const m = a.length;
   const base = top;
-  for (let i = 0; i < m; i++) { const e = a[i]; stack[top++] = fns[e.kind](e, owner); }
+  for (let i = 0; i < m; i++) stack[top++] = node(a[i], owner);
   const out = DOCS.create(m);
   dc.at(out);
   for (let i = 0; i < m; i++) dc.setItem(i, stack[base + i]);
