@@ -89,6 +89,16 @@ describe('parseJSON', () => {
     expect(() => parseJSON('1', () => 1)).toThrow(/reviver is not supported/);
   });
 
+  it('many large arrays (each bigger than a page) fit in one parse', () => {
+    // Each array of 9,000 numbers is a large object; 300 of them used to need a young range
+    // each (an operation has 256) and the parse failed with a RangeError.
+    const row = JSON.stringify(Array.from({ length: 9000 }, (_, i) => i));
+    const v = parseJSON(`[${Array(300).fill(row).join(',')}]`);
+    gc();
+    expect(v.length).toBe(300);
+    expect(v.get(299).get(8999)).toBe(8999);
+  });
+
   it('deep nesting does not overflow the stack', () => {
     const n = 100000;
     const v = parseJSON('['.repeat(n) + ']'.repeat(n));

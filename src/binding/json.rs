@@ -20,12 +20,8 @@ struct HeapSink {
 }
 
 impl json::Sink for HeapSink {
-    fn block(&mut self, words: usize, page_aligned: bool) -> core::CoreResult<usize> {
-        let off = if page_aligned {
-            self.rt.alloc_page_aligned(words, Some(self.tid))?
-        } else {
-            self.rt.alloc_large(words, None, Some(self.tid))?
-        };
+    fn block(&mut self, words: usize) -> core::CoreResult<usize> {
+        let off = self.rt.alloc_large(words, None, Some(self.tid))?;
         if !self.rt.note_young_range(self.tid, off, off + words) {
             return Err(CoreError::range(
                 "parseJSON: the document needs more young ranges than one operation has (256)",

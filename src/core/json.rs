@@ -26,7 +26,7 @@ use super::region::Region;
 pub trait Sink {
     /// A block of exactly `words` words, FREE-headed (parsable) and recorded as young for the
     /// calling thread (a root until JS's next operation starts). A collection may run inside.
-    fn block(&mut self, words: usize, page_aligned: bool) -> CoreResult<usize>;
+    fn block(&mut self, words: usize) -> CoreResult<usize>;
     /// The type id of a struct whose fields are `fields`, in order.
     fn struct_type(&mut self, fields: &[String]) -> CoreResult<u32>;
     /// Whether a collection wants this thread to stop.
@@ -35,11 +35,11 @@ pub trait Sink {
     fn safepoint(&mut self);
 }
 
-/// Objects of this many words or more get a page-aligned block of their own (as JS's large
-/// objects, docs/layout.md); smaller ones are carved out of chunks.
-const LARGE_WORDS: usize = layout::TLAB_WORDS / 4;
 /// Initial chunk size in words (1 MB); it doubles every 32 chunks so that one parse never
-/// needs more than the 256 young ranges of an operation.
+/// needs more than the 256 young ranges of an operation. Every object is carved out of a
+/// chunk, large ones too (a large object's chunk is at least twice its size); unlike JS's
+/// large objects they are not page-aligned, so their wrappers share page arenas with their
+/// neighbours (docs/identity.md: that only delays when they are freed).
 const CHUNK_WORDS: usize = 1 << 17;
 /// Objects between two looks at the collector's flag.
 const POLL_EVERY: u32 = 4096;
@@ -203,10 +203,10 @@ impl<'a, S: Sink> Parser<'a, S> {
 
     /// A block from the sink. The current chunk is sealed first; if a collection ran inside
     /// (the cycle moved), its sweep may free the chunk's FREE tail, so the chunk is given up.
-    fn block(&mut self, words: usize, page_aligned: bool) -> Result<usize, ParseError> {
+    fn block(&mut self, words: usize) -> Result<usize, ParseError> {
         self.seal_chunk();
         let cycle = self.stamp;
-        let off = self.sink.block(words, page_aligned)?;
+        let off = self.sink.block(words)?;
         self.stamp_now();
         if self.stamp != cycle {
             self.chunk_at = 0;
@@ -219,14 +219,13 @@ impl<'a, S: Sink> Parser<'a, S> {
     /// point in between).
     fn alloc(&mut self, words: usize) -> Result<usize, ParseError> {
         self.stats.words += words as u64;
-        if words >= LARGE_WORDS {
-            return self.block(words, true);
-        }
         if self.chunk_at + words > self.chunk_end {
             self.retire_chunk();
-            let size = CHUNK_WORDS << (self.chunks / 32).min(8);
+            // Every block is a young range, and an operation has 256: a large object gets a
+            // chunk that holds it and what follows, never a block of its own.
+            let size = (CHUNK_WORDS << (self.chunks / 32).min(8)).max(words.saturating_mul(2));
             self.chunks += 1;
-            let off = self.block(size, false)?;
+            let off = self.block(size)?;
             self.chunk_at = off;
             self.chunk_end = off + size;
         }
