@@ -58,7 +58,7 @@ export declare function condCancelAsync(index: number, tid: number, id: number):
 /** Wakes up to `count` condition waiters (Infinity = all); returns how many. */
 export declare function condNotify(index: number, count: number): number
 
-/** Condition wait: 1 woken, 0 timed out, 3 aborted (thread terminating). */
+/** Condition wait: COND_WOKEN, COND_TIMED_OUT, or ABORTED (thread terminating): core::sync. */
 export declare function condWait(index: number, tid: number, seq: number, timeoutMs: number): number
 
 /** Queues an async condition waiter if the sequence is still `seq`; false means "already notified". */
@@ -116,7 +116,7 @@ export interface JsonOutcome {
   bytes: number
 }
 
-/** The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs. */
+/** Every constant the JS layer shares with Rust (lib/layout.js), from core::constants. */
 export declare function layoutConstants(): Record<string, number>
 
 /** Number of registered, live JS threads. */

@@ -1,8 +1,9 @@
 'use strict';
-// The layout constants of src/core/layout.rs (control block cells, type ids, value tags,
-// thread-block cells, the wrapper page size), read from the binding at load: one source of
-// truth, nothing mirrored by hand. See docs/layout.md.
+// Every constant and wire code shared with Rust (src/core/constants.rs: the memory layout of
+// src/core/layout.rs, the lock words' bits and result codes of src/core/sync/, the doorbell
+// payloads of src/core/park.rs), read from the binding at load: one source of truth, nothing
+// mirrored by hand. See docs/layout.md and docs/locks.md.
 
-const binding = require('../binding.js');
+const native = require('./native');
 
-module.exports = Object.freeze(binding.layoutConstants());
+module.exports = Object.freeze(native.layoutConstants());

@@ -39,7 +39,7 @@ const I32 = new Int32Array(buffer);
 const U16 = new Uint16Array(buffer);
 const BU64 = new BigUint64Array(buffer);
 const BI64 = new BigInt64Array(buffer);
-const { heapStart: HEAP_START, words: HEAP_WORDS, tlabWords: TLAB_WORDS } = native.heapLayout();
+const { heapStart: HEAP_START, words: HEAP_WORDS } = native.heapLayout();
 
 if (U32[L.CTL_MAGIC] !== L.MAGIC) throw new Error('shared-structs: the shared region is not initialized');
 
@@ -73,15 +73,19 @@ const K_NAN = 4;
 const asyncWaiters = new Map();
 let nextWaiterId = 1;
 
-const GC_PAYLOAD = 0x7fffffff;
+// Doorbell payloads (src/core/park.rs): a waiter id (below DOORBELL_GC), plus DOORBELL_GRANTED
+// when the lock was handed over to it; or DOORBELL_GC, asking this thread to stop for a
+// collection.
+const DOORBELL_GC = L.DOORBELL_GC;
+const DOORBELL_GRANTED = L.DOORBELL_GRANTED;
 
 function onDoorbell(payload) {
-  if (payload === GC_PAYLOAD) {
+  if (payload === DOORBELL_GC) {
     pruneAfterCollection();
     return;
   }
-  const id = payload & 0x7fffffff;
-  const granted = payload >>> 31 === 1;
+  const granted = payload >= DOORBELL_GRANTED;
+  const id = granted ? payload - DOORBELL_GRANTED : payload;
   // A lock handed to this waiter is ours from here on (until then Rust would give it back if
   // this thread exited).
   if (granted) native.ackGrant(TID, id);
@@ -109,7 +113,7 @@ const C_READS = 2 * BLOCK + L.TB_READS;
 /** Registers an async waiter; returns its id. `cb(granted)` runs when the doorbell rings for it. */
 function addAsyncWaiter(cb) {
   const id = nextWaiterId;
-  nextWaiterId = nextWaiterId >= 0x7ffffffe ? 1 : nextWaiterId + 1;
+  nextWaiterId = nextWaiterId >= DOORBELL_GC - 1 ? 1 : nextWaiterId + 1;
   asyncWaiters.set(id, cb);
   if (asyncWaiters.size === 1) native.doorbellRef(TID, true);
   return id;
@@ -130,7 +134,7 @@ const INTERNAL = Symbol('shared-structs.internal');
 // so the collector can retire it at a safepoint); refill from Rust when it runs out.
 
 let stamp = U32[L.CTL_CYCLE];
-const LARGE_WORDS = TLAB_WORDS >>> 2;
+const LARGE_WORDS = L.LARGE_WORDS;
 
 /** Allocates `words` words and writes the header (type id, stamp). Returns the word offset. */
 function allocObject(words, typeId) {
@@ -775,7 +779,7 @@ const pid = new Int32ArrayOf(PAGES);
 const strong = [undefined];
 /** Arena id 0 is the canary (pruneAfterCollection); ids from 1. */
 const CANARY = 0;
-const MAX_ARENAS = 1 << 23; // src/binding/arenas.rs
+const MAX_ARENAS = L.MAX_ARENAS;
 let nextArenaId = 1;
 const freeArenaIds = [];
 /** id -> page, wrappers made, and whether it has a native weak reference (1) or not (0). */

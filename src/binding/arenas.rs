@@ -16,6 +16,8 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
+use crate::core::layout::MAX_ARENAS;
+
 /// A JS value passed through untouched.
 pub struct RawArg(sys::napi_value);
 
@@ -60,9 +62,6 @@ impl TypeName for RawOut {
         ValueType::Unknown
     }
 }
-
-/// Arena ids are below 2^23 (lib/runtime.js: 31 bits of arena id and slot, 8 for the slot).
-const MAX_ARENAS: u32 = 1 << 23;
 
 struct Refs {
     env: sys::napi_env,

@@ -78,10 +78,10 @@ pub fn freeze_graph(offset: u32) -> Result<f64> {
     Ok(n as f64)
 }
 
-/// The layout constants the JS layer uses (lib/layout.js), from src/core/layout.rs.
+/// Every constant the JS layer shares with Rust (lib/layout.js), from core::constants.
 #[napi]
 pub fn layout_constants() -> std::collections::HashMap<String, f64> {
-    layout::constants()
+    core::constants::all()
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()

@@ -16,7 +16,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::to_napi;
-use crate::core::{self, sync};
+use crate::core::{self, park::DOORBELL_GC, sync};
 
 fn rt() -> Result<&'static core::Runtime> {
     core::runtime().map_err(to_napi)
@@ -25,16 +25,13 @@ fn rt() -> Result<&'static core::Runtime> {
 /// The threadsafe function behind a doorbell; None once released.
 type TsfnSlot = Arc<parking_lot::Mutex<Option<usize>>>;
 
-/// Doorbell payload asking the thread to stop for a collection (never an async waiter id).
-pub const GC_PAYLOAD: u32 = 0x7fff_ffff;
-
 unsafe extern "C" fn call_js(
     env: sys::napi_env,
     js_cb: sys::napi_value,
     context: *mut c_void,
     data: *mut c_void,
 ) {
-    if data as usize as u32 == GC_PAYLOAD {
+    if data as usize as u32 == DOORBELL_GC {
         // Idle in the event loop: a safepoint with no JS on the stack.
         if let Ok(rt) = core::runtime() {
             // SAFETY: the context is the AtomicU32 kept alive by the thread's ThreadEntry for as
@@ -168,7 +165,7 @@ pub fn register_thread(env: Env, on_wake: Function<u32, ()>) -> Result<ThreadReg
                 unsafe {
                     sys::napi_call_threadsafe_function(
                         t as sys::napi_threadsafe_function,
-                        GC_PAYLOAD as usize as *mut c_void,
+                        DOORBELL_GC as usize as *mut c_void,
                         sys::ThreadsafeFunctionCallMode::nonblocking,
                     );
                 }
@@ -283,15 +280,15 @@ pub fn mutex_unlock_slow(index: u32, tid: u32) -> Result<bool> {
     sync::heap::mutex_unlock(rt()?, index, tid).map_err(to_napi)
 }
 
-/// Condition wait: 1 woken, 0 timed out, 3 aborted (thread terminating).
+/// Condition wait: COND_WOKEN, COND_TIMED_OUT, or ABORTED (thread terminating): core::sync.
 #[napi]
 pub fn cond_wait(env: Env, index: u32, tid: u32, seq: u32, timeout_ms: f64) -> Result<u32> {
     let deadline = sync::deadline_after(timeout_ms);
     let r = sync::heap::cond_wait(rt()?, index, tid, seq, deadline, &abort_check(&env))
         .map_err(to_napi)?;
     Ok(match r {
-        Ok(true) => 1,
-        Ok(false) => 0,
+        Ok(true) => sync::COND_WOKEN,
+        Ok(false) => sync::COND_TIMED_OUT,
         Err(a) => a as u32,
     })
 }

@@ -11,11 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::layout;
 use super::region::Region;
-
-/// Mutex word: owner bits (docs/locks.md).
-const M_OWNER: u32 = (1 << 30) - 1;
-/// SharedMutex state word: held exclusively.
-const RW_WRITER: u32 = 1 << 24;
+use super::sync::{MUTEX_OWNER as M_OWNER, RW_WRITER};
 
 /// Locks found held by dead threads in the last counted collection.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

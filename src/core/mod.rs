@@ -3,8 +3,10 @@
 //! through it.
 //!
 //! Memory and objects:
-//! - [`layout`]: the word layout of the region, headers, value tags, thread-block cells;
-//!   every constant the JS layer uses (read from the binding at load).
+//! - [`layout`]: the word layout of the region, headers, value tags, thread-block cells, the
+//!   sizes of built-in objects.
+//! - [`constants`]: every constant and wire code the JS layer shares with Rust (read from the
+//!   binding at load).
 //! - [`region`]: the one reservation of address space every thread views.
 //! - [`alloc`]: the allocator (free lists and bump pointer; TLABs and large objects).
 //! - [`types`]: the type registry (type id -> field names, registry keys).
@@ -37,6 +39,7 @@
 
 pub mod alloc;
 pub mod block;
+pub mod constants;
 pub mod error;
 pub mod freeze;
 pub mod gc;

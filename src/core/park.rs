@@ -50,8 +50,21 @@ struct SyncSlot {
     cv: Condvar,
 }
 
-/// Bit set in a doorbell payload when the lock was handed over to the async waiter.
+/// Doorbell payloads (the u32 a doorbell delivers to its thread's JS, lib/runtime.js): an
+/// async waiter's id (below [`DOORBELL_GC`]), with [`DOORBELL_GRANTED`] set when the lock
+/// was handed over to it; or [`DOORBELL_GC`], asking the thread to stop for a collection.
 pub const DOORBELL_GRANTED: u32 = 1 << 31;
+/// The payload asking the thread to stop for a collection (never an async waiter id).
+pub const DOORBELL_GC: u32 = DOORBELL_GRANTED - 1;
+
+/// The parking lot's constants the JS layer uses (core::constants).
+pub fn constants() -> Vec<(&'static str, f64)> {
+    vec![
+        ("DOORBELL_GRANTED", DOORBELL_GRANTED as f64),
+        ("DOORBELL_GC", DOORBELL_GC as f64),
+        ("MAX_TID", MAX_TID as f64),
+    ]
+}
 
 enum Wake {
     Sync(Arc<SyncSlot>),

@@ -86,12 +86,6 @@ impl Shapes {
             layout::TYPE_BIGINT => (2 + w1(), 0, 0),
             layout::TYPE_DOUBLE => (2, 0, 0),
             layout::TYPE_ARRAY => (2 + w1(), 2, w1()),
-            layout::TYPE_MUTEX | layout::TYPE_CONDITION | layout::TYPE_SHARED_MUTEX => (2, 0, 0),
-            layout::TYPE_MAP | layout::TYPE_SET => (5, 2, 3),
-            layout::TYPE_VECTOR => (4, 2, 2),
-            layout::TYPE_CHANNEL => (10, 2, 8),
-            layout::TYPE_SEMAPHORE => (3, 2, 1),
-            layout::TYPE_BARRIER => (5, 2, 3),
             layout::TYPE_MAP_TABLE => (2 + 3 * w1(), 2, 3 * w1()),
             t if t >= layout::FIRST_USER_TYPE => {
                 let &(nf, el) = self.user.get((t - layout::FIRST_USER_TYPE) as usize)?;
@@ -103,7 +97,11 @@ impl Shapes {
                     ((1 + nf as usize).max(2), 1, nf as usize)
                 }
             }
-            _ => return None,
+            // Fixed-size built-ins: header, word 1 (untraced), then slots.
+            t => {
+                let words = layout::builtin_words(t)?;
+                (words, 2, words - 2)
+            }
         })
     }
 }

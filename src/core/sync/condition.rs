@@ -55,6 +55,11 @@ pub fn cond_wait(
     }
 }
 
+/// What a blocking condition wait returns across the binding: woken (or already notified),
+/// or timed out; an abort returns `Acquire::Aborted`'s code.
+pub const COND_WOKEN: u32 = 1;
+pub const COND_TIMED_OUT: u32 = 0;
+
 /// Queues async condition waiter `id` if the sequence is still `seq`, counted in `waiters`
 /// while queued; false means "already notified" (not queued, not counted).
 pub fn cond_wait_async(

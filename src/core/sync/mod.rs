@@ -71,6 +71,27 @@ fn park_until(
     }
 }
 
+/// The lock words' bits and the slow paths' result codes, by the names the JS layer uses
+/// (core::constants): lib/sync.js's fast paths work on the same words.
+pub fn constants() -> Vec<(&'static str, f64)> {
+    vec![
+        ("MUTEX_PARKED", MUTEX_PARKED as f64),
+        ("MUTEX_OWNER", MUTEX_OWNER as f64),
+        ("RW_READERS", RW_READERS as f64),
+        ("RW_WRITER", RW_WRITER as f64),
+        ("RW_WRITERS_PARKED", RW_WRITERS_PARKED as f64),
+        ("RW_READERS_PARKED", RW_READERS_PARKED as f64),
+        ("ACQUIRED", Acquire::Acquired as u32 as f64),
+        ("ABANDONED", Acquire::Abandoned as u32 as f64),
+        ("TIMED_OUT", Acquire::TimedOut as u32 as f64),
+        ("ABORTED", Acquire::Aborted as u32 as f64),
+        ("QUEUED", Acquire::Queued as u32 as f64),
+        ("COND_WOKEN", COND_WOKEN as f64),
+        ("COND_TIMED_OUT", COND_TIMED_OUT as f64),
+    ]
+}
+
+/// A deadline `timeout_ms` from now; None (no deadline) for a negative or infinite one.
 pub fn deadline_after(timeout_ms: f64) -> Option<Instant> {
     if timeout_ms.is_finite() && timeout_ms >= 0.0 {
         Some(Instant::now() + Duration::from_secs_f64(timeout_ms.min(1e12) / 1000.0))
