@@ -2,7 +2,7 @@
 // WorkerPool: a reusable pool of worker_threads fed from a shared work queue built on this
 // library's own primitives (a Mutex, two Conditions and SharedArrays in the shared heap).
 // No task or result is ever copied: tasks and results are shareable values (primitives or
-// shared objects) that workers read and write in place. See docs/parse.md ("The pool").
+// shared objects) that workers read and write in place. See docs/pool.md.
 //
 //   // worker module
 //   module.exports = {
