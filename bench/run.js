@@ -49,13 +49,13 @@ const MEMORY = [
   { id: 'mem-table', name: 'memory: identity-table bytes per wrapper (info)', unit: 'B/obj', target: null },
 ];
 
-function targetText(t) {
+function targetText(t, unit) {
   if (!t) return '-';
   const parts = [];
   if (t.maxPlain !== undefined) parts.push(`<= ${t.maxPlain}x plain`);
   if (t.beatHarmony) parts.push('< harmony');
   if (t.minSpeedup !== undefined) parts.push(`>= ${t.minSpeedup}x faster`);
-  if (t.maxShared !== undefined) parts.push(`<= ${t.maxShared} B`);
+  if (t.maxShared !== undefined) parts.push(`<= ${t.maxShared} ${String(unit || '').replace(/\/obj$/, '')}`);
   if (t.maxOverPlain !== undefined) parts.push(`<= plain + ${t.maxOverPlain} ns`);
   if (t.beatHarmonyOrEqual) parts.push('<= harmony');
   if (t.maxHarmony !== undefined) parts.push(`<= ${t.maxHarmony}x harmony`);
@@ -115,7 +115,7 @@ function row(bench, plain, shared, harmony, extra = {}) {
     ratioSharedPlain: ratio(shared, plain),
     ratioSharedHarmony: ratio(shared, harmony),
     target: bench.target || null,
-    targetText: targetText(bench.target),
+    targetText: targetText(bench.target, bench.unit),
     ...extra,
   };
   // Interleaved loop samples: plain[k] and shared[k] were taken back to back, so the median
