@@ -424,16 +424,18 @@ function buildEntry(info, builtinName) {
 
   // The class binding is a fixed internal name (registry keys are arbitrary strings); the
   // visible name is set afterwards. The source is compiled inside SharedObject's class body
-  // (rt.compileIn), so accessors read the object's offset from SharedObject's private `#o`.
-  // `#a` (the wrapper's arena, which keeps it alive) is this class's brand: only wrappers this
-  // class made have it, and nothing can add or forge it. Every accessor checks it first, so
-  // an accessor taken off the prototype and called on anything else (another struct type, a
-  // Mutex, a SharedMap, a copy) throws instead of reading or writing at that object's offset
-  // with this type's layout.
+  // (rt.compileIn), which keeps the offset in its private `#o` for the library's generic paths.
+  // `#a` holds the wrapper's arena (which keeps it alive); `#p`, the offset again, is this
+  // class's brand: only wrappers this class made have it, and nothing can add or forge it.
+  // Every accessor checks it first, so an accessor taken off the prototype and called on
+  // anything else (another struct type, a Mutex, a SharedMap, a copy) throws instead of
+  // reading or writing at that object's offset with this type's layout; the same field then
+  // gives the offset (checking one private name and reading another, SharedObject's `#o`,
+  // made number reads and writes ~8% slower).
   let src = '(() => {\n';
   src += `const CTL_FROZEN = ${L.CTL_ANY_FROZEN};\n`;
   src += `const { F64, U32, I32, K, INTERNAL, SECRET, StructBase, opStart, allocObject, decodeTagged: D, writeSlot: W, attach, attachNew, fillUndefined, checkLength, allocElements, rangeError, getMiss, where, badThis, frozen, reg, setPrototypeOf: setProto, sealing, seal } = env;\n`;
-  src += `class __SharedStruct__ extends StructBase {\n  #a;\n${elements ? '  #n = 0;\n' : ''}  constructor(a, b) {\n    if (a === INTERNAL) {\n      super(SECRET, b);\n      this.#a = attach(this, b);\n${elements ? '      this.#n = U32[2 * b + 2];\n' : ''}    } else {\n      opStart();\n`;
+  src += `class __SharedStruct__ extends StructBase {\n  #a;\n  #p = 0;\n${elements ? '  #n = 0;\n' : ''}  constructor(a, b) {\n    if (a === INTERNAL) {\n      super(SECRET, b);\n      this.#a = attach(this, b);\n      this.#p = b;\n${elements ? '      this.#n = U32[2 * b + 2];\n' : ''}    } else {\n      opStart();\n`;
   if (elements) {
     src += `      const n = checkLength(a);\n      const o = allocElements(${ES}, n, ${id});\n`;
     src += `      U32[2 * o + 2] = n;\n      U32[2 * o + 3] = 0;\n      fillUndefined(o + 2, ${nf} + n);\n`;
@@ -445,20 +447,20 @@ function buildEntry(info, builtinName) {
   // `new T()` in a thread that registered a subclass for the type makes an instance of it,
   // as every read of the type there does (else the object would change class once this
   // wrapper died and the object was read again).
-  src += `      super(SECRET, o);\n      this.#a = attachNew(this, o);\n${elements ? '      this.#n = n;\n' : ''}      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    if (sealing.on) seal(this);\n  }\n`;
+  src += `      super(SECRET, o);\n      this.#a = attachNew(this, o);\n      this.#p = o;\n${elements ? '      this.#n = n;\n' : ''}      if (reg.proto !== null && new.target === __SharedStruct__) setProto(this, reg.proto);\n    }\n    if (sealing.on) seal(this);\n  }\n`;
   // The brand check must also give our TypeError for a primitive receiver (Reflect.get or
-  // .call with this = 5), where `#a in this` itself throws. Getters test Object(this) (free
+  // .call with this = 5), where `#p in this` itself throws. Getters test Object(this) (free
   // there); setters catch instead, since Object(this) made `new T()` + 6 writes ~25% slower.
   for (let k = 0; k < nf; k++) {
     const key = JSON.stringify(fields[k]);
-    src += `  get [${key}]() { if (!(#a in Object(this))) badThis(this, ${key}); const i = this.#o + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
+    src += `  get [${key}]() { if (!(#p in Object(this))) badThis(this, ${key}); const i = this.#p + ${FS + k}; const v = F64[i]; return v === v ? v : D(v, i); }\n`;
     // A frozen object (header bit 31: a negative Int32) refuses writes (lib/freeze.js).
-    src += `  set [${key}](x) { let b = false; try { b = #a in this; } catch {} if (!b) badThis(this, ${key}); const o = this.#o; if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(this, ${key}); const i = o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
+    src += `  set [${key}](x) { let b = false; try { b = #p in this; } catch {} if (!b) badThis(this, ${key}); const o = this.#p; if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(this, ${key}); const i = o + ${FS + k}; if (typeof x === 'number' && x === x) F64[i] = x; else W(i, x, where, ${key}); }\n`;
   }
   if (elements) {
-    src += `  get length() { if (!(#a in Object(this))) badThis(this, 'length'); return this.#n; }\n`;
-    src += `  get(i) { if (!(#a in Object(this))) badThis(this, 'get'); if (typeof i === 'number' && i >>> 0 === i && i < this.#n) { const j = this.#o + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return getMiss(this, i); }\n`;
-    src += `  set(i, x) { if (!(#a in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this.#n)) throw rangeError(this, i); const o = this.#o; if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(this, i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
+    src += `  get length() { if (!(#p in Object(this))) badThis(this, 'length'); return this.#n; }\n`;
+    src += `  get(i) { if (!(#p in Object(this))) badThis(this, 'get'); if (typeof i === 'number' && i >>> 0 === i && i < this.#n) { const j = this.#p + ${ES} + i; const v = F64[j]; return v === v ? v : D(v, j); } return getMiss(this, i); }\n`;
+    src += `  set(i, x) { if (!(#p in Object(this))) badThis(this, 'set'); if (!(typeof i === 'number' && i >>> 0 === i && i < this.#n)) throw rangeError(this, i); const o = this.#p; if (U32[CTL_FROZEN] !== 0 && I32[2 * o] < 0) frozen(this, i); const j = o + ${ES} + i; if (typeof x === 'number' && x === x) F64[j] = x; else W(j, x, where, i); }\n`;
   }
   src += `}\nreturn __SharedStruct__;\n})()`;
 
