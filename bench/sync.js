@@ -78,10 +78,12 @@ function mainShared() {
 function contended(makeShared, code) {
   return new Promise((resolve, reject) => {
     const shared = makeShared();
+    // `keep` stays in this thread (a shared object itself cannot be cloned into workerData).
+    const { keep, ...send } = shared;
     const start = new Int32Array(new SharedArrayBuffer(4));
     let done = 0;
     let t0 = 0;
-    const ws = [0, 1].map(() => new Worker(code, { eval: true, workerData: { ...shared, start, n: TOTAL / 2, lib: path.resolve(__dirname, '..') } }));
+    const ws = [0, 1].map(() => new Worker(code, { eval: true, workerData: { ...send, start, n: TOTAL / 2, lib: path.resolve(__dirname, '..') } }));
     let ready = 0;
     for (const w of ws) {
       w.on('error', reject);
@@ -144,9 +146,9 @@ async function main() {
       const r = await contended(() => {
         const c = new C();
         c.n = 0;
-        return { c: ss.share(c), m: ss.share(new ss.Mutex()), counter: c };
+        return { c: ss.share(c), m: ss.share(new ss.Mutex()), keep: c };
       }, SHARED_WORKER);
-      if (r.shared.counter.n !== TOTAL) throw new Error(`contended count ${r.shared.counter.n} != ${TOTAL}`);
+      if (r.shared.keep.n !== TOTAL) throw new Error(`contended count ${r.shared.keep.n} != ${TOTAL}`);
       return r.ms;
     });
     const map = new ss.SharedMap();
