@@ -23,4 +23,18 @@ describe('packed packages', () => {
     expect(figures.installedBytes.main).toBeGreaterThan(0);
     expect(figures.noAddonError).toMatch(/SHARED_STRUCTS_NO_ADDON|no native addon/);
   }, 300000);
+
+  it('the ES module entry exports every name of the CommonJS entry, as the same objects', () => {
+    // In a child: vitest would load index.js through its own module graph a second time.
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import * as esm from './index.mjs'; import { createRequire } from 'node:module'; const cjs = createRequire(import.meta.url)('./index.js'); console.log(JSON.stringify([Object.keys(cjs).length, Object.keys(cjs).filter((k) => esm[k] !== cjs[k]), esm.default === cjs]));`],
+      { cwd: root, encoding: 'utf8', timeout: 60000 },
+    );
+    expect(r.stderr).toBe('');
+    const [count, missing, sameDefault] = JSON.parse(r.stdout);
+    expect(count).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+    expect(sameDefault).toBe(true);
+  });
 });
