@@ -225,6 +225,23 @@ export declare function setThreadLabel(tid: number, threadId: number, name: stri
 /** Pins the object at `offset` (whose header stamp is `stamp`) under a new token. */
 export declare function shareObject(offset: number, stamp: number): TokenParts
 
+/**
+ * Writes the object at `offset` (held by a wrapper of thread `tid`) as JSON text with the
+ * indentation `gap` (core::json::write).
+ */
+export declare function stringifyJson(tid: number, offset: number, gap: string): StringifyOutcome
+
+/**
+ * The outcome of `stringifyJSON`'s walk: the text, or why JSON.stringify's path must run.
+ * `types` are the struct type ids met (JS checks that none has a toJSON of its own here).
+ */
+export interface StringifyOutcome {
+  text?: string
+  types: Array<number>
+  /** Set when the walk stopped: "fallback: <what>" or "too long". */
+  stop?: string
+}
+
 /** Whether thread `tid` is alive. */
 export declare function threadAlive(tid: number): boolean
 

@@ -876,6 +876,7 @@ module.exports.rwUnlockSlow = nativeBinding.rwUnlockSlow
 module.exports.setGcEnabled = nativeBinding.setGcEnabled
 module.exports.setThreadLabel = nativeBinding.setThreadLabel
 module.exports.shareObject = nativeBinding.shareObject
+module.exports.stringifyJson = nativeBinding.stringifyJson
 module.exports.threadAlive = nativeBinding.threadAlive
 module.exports.threadLabel = nativeBinding.threadLabel
 module.exports.typeInfo = nativeBinding.typeInfo

@@ -694,6 +694,19 @@ export declare function parseJSON(text: string | Uint8Array): any;
 /** Counts of this thread's last parseJSON, or null. */
 export declare function parseStats(): { objects: number; arrays: number; strings: number; stringsDeduplicated: number; types: number; bytes: number } | null;
 
+/**
+ * The reverse of parseJSON: the JSON text `JSON.stringify(value, null, space)` gives, written
+ * in Rust straight from the shared heap when `value` is a struct or SharedArray (no plain copy
+ * of the graph; docs/json.md). What the slots alone cannot say (a SharedMap, SharedSet,
+ * SharedVector or lock inside, a bigint, a cycle, a class with its own toJSON) and values
+ * that are not shared objects go through JSON.stringify itself: same text, same errors.
+ * A replacer is not supported (TypeError): use JSON.stringify.
+ */
+export declare function stringifyJSON(value: any, replacer?: null, space?: string | number): string;
+
+/** Why this thread's last stringifyJSON took JSON.stringify's path, or null if Rust wrote the text. */
+export declare function stringifyFallback(): string | null;
+
 /** Atomic operations on struct fields (by name) and element slots (by index). */
 export declare const atomics: {
   /** (An element type's `length` loads too, as with V8's Atomics.load.) */

@@ -15,7 +15,7 @@ const { SharedSet } = require('./lib/set');
 const { SharedVector, ConcurrentModificationError } = require('./lib/vector');
 const { Channel, ChannelClosedError } = require('./lib/channel');
 const { Semaphore, Barrier } = require('./lib/semaphore');
-const { parseJSON, parseStats } = require('./lib/json');
+const { parseJSON, parseStats, stringifyJSON, stringifyFallback } = require('./lib/json');
 const { WorkerPool, TaskError } = require('./lib/pool');
 const { SharedStruct, struct, field } = require('./lib/classes');
 const { bulk } = require('./lib/bulk');
@@ -98,6 +98,8 @@ module.exports = {
   LockTimeoutError,
   parseJSON,
   parseStats,
+  stringifyJSON,
+  stringifyFallback,
   WorkerPool,
   TaskError,
   atomics,

@@ -3,7 +3,8 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { parseJSON, SharedStructType, SharedArray, share, gc } = require('../index.js');
+const { parseJSON, stringifyJSON, stringifyFallback, SharedStructType, SharedArray, SharedMap, share, gc } = require('../index.js');
+const fc = require('fast-check');
 const { run, killAll } = require('./sync-helpers.js');
 
 afterEach(() => killAll());
@@ -150,5 +151,166 @@ describe('parseJSON', () => {
       expect(v.get(12345).a.get(1)).toBe('w12345');
     }
     expect(await churn).toBeGreaterThan(0);
+  });
+});
+
+/** stringifyJSON gives JSON.stringify's text, and wrote it in Rust (no fallback). */
+function native(value, space) {
+  const text = stringifyJSON(value, null, space);
+  expect(stringifyFallback()).toBe(null);
+  return text;
+}
+
+describe('stringifyJSON', () => {
+  it('writes what JSON.stringify writes, from the heap in Rust, with every kind of indentation', () => {
+    const texts = ['[]', '{}', '[1,[2,[3,{}]]]', '{"a":[1,"x",null,true,false,-0,1e21,1.5e-7,0.1,-123.456e300],"b":{"c":{"d":[]}},"e":""}', '[[],[[]],{"k":{}}]'];
+    for (const t of texts) {
+      const v = parseJSON(t);
+      for (const space of [undefined, 0, 2, 20, -1, 2.9, '\t', 'abcdefghijklmn', '', new Number(3), new String('--'), null, true]) {
+        expect(native(v, space)).toBe(JSON.stringify(JSON.parse(t), null, space));
+      }
+    }
+  });
+
+  it('numbers as Number.prototype.toString writes them, strings with JSON.stringify escapes', () => {
+    const nums = [0, -0, 1, -1, 0.1, 1 / 3, 5e-324, 1.7976931348623157e308, 2 ** 53, 2 ** 53 + 2, -(2 ** 63), 1e15, 1e15 + 1, 999999999999999, 1e21, 1e-6, 1e-7, 123e-20, 4.35, 1.0000000000000002];
+    for (let i = 0; i < 5000; i++) {
+      const b = new BigUint64Array(1);
+      b[0] = (BigInt(Math.floor(Math.random() * 2 ** 32)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32));
+      const f = new Float64Array(b.buffer)[0];
+      nums.push(f, Math.round(f), Math.trunc(Math.random() * 2 ** Math.floor(Math.random() * 60)));
+    }
+    const a = new SharedArray(nums.length);
+    nums.forEach((x, i) => a.set(i, x));
+    // NaN and the infinities (written from JS, not JSON) are null, as JSON.stringify writes them.
+    expect(native(a)).toBe(JSON.stringify(nums));
+    const strs = ['', 'plain', 'quote " backslash \\ slash / \b\f\n\r\t\v', 'é ü 中文 😀', '\u0000\u001f\u007f\u0080\u2028\u2029', '\ud800', 'x\udc00y', '\ud83d\ude00', '\udc00\ud800', 'a\ud83d', 'x'.repeat(100000)];
+    const s = new SharedArray(strs.length);
+    strs.forEach((x, i) => s.set(i, x));
+    expect(native(s)).toBe(JSON.stringify(strs));
+    expect(native(s, 1)).toBe(JSON.stringify(strs, null, 1));
+  });
+
+  it('struct fields: undefined left out, array-index names first, element structs as arrays; undefined elements are null', () => {
+    const T = new SharedStructType(['b', '10', 'a', '2', '4294967295', '01', 'u', '__proto__', 'é"k\n'], 'StringifyKeys');
+    const t = new T();
+    Object.assign(t, { b: 1, 10: 'ten', a: NaN, 2: Infinity, 4294967295: 'max', '01': -0, 'é"k\n': 'q' });
+    t['__proto__'] = 'p'; // the field's setter (a literal's __proto__ would set the prototype)
+    expect(native(t)).toBe(JSON.stringify(t)); // JSON.stringify goes through toJSON
+    expect(native(t)).toBe('{"2":null,"10":"ten","b":1,"a":null,"4294967295":"max","01":0,"__proto__":"p","é\\"k\\n":"q"}');
+    const E = new SharedStructType(['x'], { elements: true, key: 'StringifyElems' });
+    const e = new E(3);
+    e.x = 'not written';
+    e.set(0, 'a');
+    e.set(2, t);
+    expect(native(e, 2)).toBe(JSON.stringify(e, null, 2));
+    const holes = new SharedArray(3);
+    holes.set(1, 5);
+    expect(native(holes)).toBe('[null,5,null]');
+    expect(native(parseJSON('{"b":1,"2":2,"a":{"1":[],"0":{}}}'))).toBe('{"2":2,"b":1,"a":{"0":{},"1":[]}}');
+    // A field named toJSON is data (the plain copy JSON.parse gives writes it too).
+    expect(native(parseJSON('{"toJSON":1,"x":[2]}'))).toBe('{"toJSON":1,"x":[2]}');
+  });
+
+  it('takes JSON.stringify\'s path where the slots alone cannot say it: same text, same errors', () => {
+    const T = new SharedStructType(['v', 'w'], 'StringifyFallback');
+    const t = new T();
+    const m = new SharedMap();
+    m.set('k', 1);
+    t.v = m;
+    t.w = 'x';
+    expect(stringifyJSON(t)).toBe(JSON.stringify(t));
+    expect(stringifyFallback()).toMatch(/built-in object/);
+    t.v = 10n;
+    expect(() => stringifyJSON(t)).toThrow(TypeError);
+    expect(() => JSON.stringify(t)).toThrow(TypeError);
+    t.v = t;
+    expect(() => stringifyJSON(t)).toThrow(/circular/);
+    // A class with a toJSON of its own (in this thread) is called, as JSON.stringify calls it.
+    const C = new SharedStructType(['n'], 'StringifyOwnToJSON');
+    class Own extends C {
+      toJSON() {
+        return { doubled: this.n * 2 };
+      }
+    }
+    SharedStructType.register(Own);
+    const o = new C();
+    o.n = 21;
+    const holder = new SharedArray(2);
+    holder.set(0, o);
+    holder.set(1, 'after');
+    expect(stringifyJSON(holder)).toBe('[{"doubled":42},"after"]');
+    expect(stringifyFallback()).toMatch(/StringifyOwnToJSON|toJSON of its own/);
+    // Not a shared object: JSON.stringify itself.
+    expect(stringifyJSON({ a: [1, parseJSON('{"x":1}')] })).toBe('{"a":[1,{"x":1}]}');
+    expect(stringifyJSON(undefined)).toBe(undefined);
+    expect(stringifyJSON('s')).toBe('"s"');
+    expect(() => stringifyJSON(t, () => 1)).toThrow(/replacer is not supported/);
+    expect(() => stringifyJSON(t, ['v'])).toThrow(TypeError);
+  });
+
+  it('any JSON document: stringifyJSON(parseJSON(t)) === JSON.stringify(JSON.parse(t)) (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.constantFrom(undefined, 2, '\t'), (doc, space) => {
+        const t = JSON.stringify(doc);
+        const v = parseJSON(t);
+        const want = JSON.stringify(JSON.parse(t), null, space);
+        if (v === null || typeof v !== 'object') return stringifyJSON(v, null, space) === want;
+        return native(v, space) === want;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('deep nesting: no stack overflow', () => {
+    const n = 100000;
+    const v = parseJSON('['.repeat(n) + '"x"' + ']'.repeat(n));
+    expect(native(v)).toBe('['.repeat(n) + '"x"' + ']'.repeat(n));
+  });
+
+  it('in workers: the text of a document another thread made, while it rewrites fields and others collect', async () => {
+    const doc = Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `user${i}`, tags: ['a', `t${i % 7}`], score: i / 3 }));
+    const text = JSON.stringify(doc);
+    const v = parseJSON(text);
+    const texts = run(
+      `
+      const v = open(data.v);
+      const out = [];
+      for (let k = 0; k < 20; k++) { out.push(ss.stringifyJSON(v)); if (ss.stringifyFallback() !== null) throw new Error(ss.stringifyFallback()); }
+      return out;
+      `,
+      { v: share(v) },
+    );
+    const churn = run(
+      `
+      const T = new SharedStructType(['x']);
+      const t0 = Date.now();
+      let n = 0;
+      while (Date.now() - t0 < 1000) { const t = new T(); t.x = 'garbage' + n++; if (n % 20000 === 0) ss.gc(); }
+      return n;
+      `,
+    );
+    // Meanwhile this thread rewrites names (each new string makes the old one garbage).
+    const t0 = Date.now();
+    let round = 0;
+    while (Date.now() - t0 < 300) {
+      round++;
+      for (let i = 0; i < 3000; i += 7) v.get(i).name = `user${i}`.padEnd(5 + (round % 5), '.');
+      await new Promise((r) => setImmediate(r));
+      gc();
+    }
+    for (let i = 0; i < 3000; i += 7) v.get(i).name = `user${i}`;
+    const got = await texts;
+    expect(await churn).toBeGreaterThan(0);
+    for (const t of got) {
+      const back = JSON.parse(t);
+      expect(back.length).toBe(3000);
+      for (let i = 0; i < 3000; i++) {
+        expect(back[i].id).toBe(i);
+        // Each name is one of the values written to it (never a freed or mixed string).
+        expect(back[i].name.replace(/\.+$/, '')).toBe(`user${i}`);
+      }
+    }
+    expect(native(v)).toBe(text);
   });
 });

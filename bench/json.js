@@ -7,6 +7,9 @@
 // from that file:
 //   parse        one thread: readFileSync(utf8) + JSON.parse / + parseJSON (and parseJSON of
 //                the Buffer from readFileSync)
+//   stringify    one thread, the reverse: JSON.stringify of JSON.parse's result, against
+//                stringifyJSON (Rust, from the heap) and JSON.stringify (toJSON: a plain copy
+//                first) of parseJSON's; all three texts must be equal
 //   each         every worker reads the file and JSON.parses it
 //   postMessage  main reads + JSON.parses once, posts the object to every worker (clone)
 //   shared       main reads the bytes + parseJSON once, sends a share() token, each worker open()s it
@@ -87,7 +90,7 @@ if (!isMainThread) {
   // --- one thread: throughput and memory ---------------------------------------------
   const heap = () => process.memoryUsage().heapUsed;
   const shared = () => ss.heapStats().bytesInUse;
-  const res = { jsonParse: [], parseJSON: [], parseJSONBuffer: [], readUtf8: [] };
+  const res = { jsonParse: [], parseJSON: [], parseJSONBuffer: [], readUtf8: [], jsonStringify: [], stringifyJSON: [], jsonStringifyShared: [] };
   let mem = null;
   for (let k = 0; k < TRIALS; k++) {
     gc();
@@ -102,6 +105,9 @@ if (!isMainThread) {
     gc();
     const jsBytes = heap() - h0;
     const want = touch(a, false);
+    t0 = now();
+    let plainText = JSON.stringify(a);
+    res.jsonStringify.push(now() - t0);
     a = null;
     gc();
     ss.gc();
@@ -115,6 +121,18 @@ if (!isMainThread) {
     const sharedBytes = shared() - s0;
     const jsAfter = heap() - h1;
     if (touch(b, true) !== want) throw new Error('parseJSON and JSON.parse disagree');
+    gc();
+    t0 = now();
+    let sharedText = ss.stringifyJSON(b);
+    res.stringifyJSON.push(now() - t0);
+    if (ss.stringifyFallback() !== null || sharedText !== plainText) throw new Error('stringifyJSON and JSON.stringify disagree');
+    sharedText = null;
+    gc();
+    t0 = now();
+    sharedText = JSON.stringify(b);
+    res.jsonStringifyShared.push(now() - t0);
+    if (sharedText !== plainText) throw new Error('JSON.stringify of the shared document differs');
+    sharedText = plainText = null;
     b = null;
     const buf = fs.readFileSync(file);
     t0 = now();

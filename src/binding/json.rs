@@ -149,3 +149,54 @@ pub fn parse_json_bytes(tid: u32, bytes: Uint8Array) -> Result<JsonOutcome> {
         }
     }
 }
+
+/// The outcome of `stringifyJSON`'s walk: the text, or why JSON.stringify's path must run.
+/// `types` are the struct type ids met (JS checks that none has a toJSON of its own here).
+#[napi(object)]
+pub struct StringifyOutcome<'e> {
+    pub text: Option<JsString<'e>>,
+    pub types: Vec<u32>,
+    /// Set when the walk stopped: "fallback: <what>" or "too long".
+    pub stop: Option<String>,
+}
+
+/// Writes the object at `offset` (held by a wrapper of thread `tid`) as JSON text with the
+/// indentation `gap` (core::json::write).
+#[napi]
+pub fn stringify_json<'e>(
+    env: &'e Env,
+    tid: u32,
+    offset: u32,
+    gap: String,
+) -> Result<StringifyOutcome<'e>> {
+    super::sync::check_own_tid(tid)?;
+    let rt = core::runtime().map_err(to_napi)?;
+    match json::write::stringify(rt, tid, offset as usize, gap.as_bytes()) {
+        Ok(w) => {
+            // ASCII text is a Latin-1 string (one copy); anything else is decoded from UTF-8.
+            let text = if w.ascii {
+                env.create_string_latin1(&w.text)?
+            } else {
+                // The writer emits valid UTF-8 (lone surrogates are escaped): checked, not assumed.
+                env.create_string(std::str::from_utf8(&w.text).map_err(|e| {
+                    Error::new(Status::GenericFailure, format!("stringifyJSON: {e}"))
+                })?)?
+            };
+            Ok(StringifyOutcome {
+                text: Some(text),
+                types: w.types,
+                stop: None,
+            })
+        }
+        Err(json::write::Stop::Fallback(why)) => Ok(StringifyOutcome {
+            text: None,
+            types: Vec::new(),
+            stop: Some(format!("fallback: {why}")),
+        }),
+        Err(json::write::Stop::TooLong) => Ok(StringifyOutcome {
+            text: None,
+            types: Vec::new(),
+            stop: Some("too long".into()),
+        }),
+    }
+}

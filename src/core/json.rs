@@ -21,6 +21,11 @@ use super::error::{CoreError, CoreResult};
 use super::layout;
 use super::region::Region;
 
+/// The reverse: shared objects written as JSON text (`stringifyJSON`). Its file sits beside
+/// this one (src/core/json_write.rs) rather than in a json/ folder, so json.rs keeps its path.
+#[path = "json_write.rs"]
+pub mod write;
+
 /// What the parser needs from its caller (the binding): memory rooted for the calling thread,
 /// struct types, and safepoints.
 pub trait Sink {
