@@ -225,9 +225,15 @@ describe('parse demo: the TypeScript-shaped shared AST', { timeout: 60000 }, () 
       total += mine.length;
     }
     expect(total).toBeGreaterThan(2800);
-    // The plain (message mode) conversion gives the same list.
+    // The plain (message mode) conversion gives the same list, and so do the other shared
+    // builds the benchmarks compare with shared mode's (bulk views, wrappers), here.
     const plain = makeConverter(ts, 'plain');
-    for (const f of files) expect(collect(plain.convert(parse(f)))).toEqual(collect(parse(f)));
+    for (const f of files) {
+      const want = collect(parse(f));
+      expect(collect(plain.convert(parse(f))), `plain ${f}`).toEqual(want);
+      expect(collect(sa.buildWithViews(parse(f))), `views ${f}`).toEqual(want);
+      expect(collect(sa.buildWithWrappers(parse(f))), `wrappers ${f}`).toEqual(want);
+    }
   });
 
   it('has TypeScript\'s fields and Node methods on shared nodes (getStart, getText, getChildren, ...) with TypeScript\'s results', async () => {
