@@ -20,29 +20,36 @@ unsafe impl Send for Region {}
 // SAFETY: see the `Send` impl: `&Region` only exposes the pointer and the length.
 unsafe impl Sync for Region {}
 
+/// Maps `bytes` (a whole number of pages) of zeroed, lazily committed, never unmapped memory;
+/// `what` names the use in the error ("cannot reserve N bytes {what}").
+pub(crate) fn map_anonymous(bytes: usize, what: &str) -> CoreResult<*mut u8> {
+    // SAFETY: an anonymous private mapping with no address hint has no preconditions;
+    // the result is checked against MAP_FAILED before use.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            bytes,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        return Err(CoreError::other(format!(
+            "shared-structs: cannot reserve {bytes} bytes {what}: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(ptr.cast())
+}
+
 impl Region {
     /// Reserves `bytes` (a whole number of pages) of zeroed, lazily committed memory.
     pub fn reserve(bytes: usize) -> CoreResult<Region> {
-        // SAFETY: an anonymous private mapping with no address hint has no preconditions;
-        // the result is checked against MAP_FAILED before use.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                bytes,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(CoreError::other(format!(
-                "shared-structs: cannot reserve {bytes} bytes of address space: {}",
-                std::io::Error::last_os_error()
-            )));
-        }
+        let ptr = map_anonymous(bytes, "of address space")?;
         let region = Region {
-            base: ptr.cast(),
+            base: ptr,
             bytes,
         };
         region

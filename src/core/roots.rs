@@ -24,7 +24,7 @@
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::error::{CoreError, CoreResult};
+use super::error::CoreResult;
 use super::layout;
 
 /// Root planes per bitmap.
@@ -56,26 +56,9 @@ impl RootBitmap {
         let bits_bytes = (bit_words * 4).div_ceil(4096) * 4096;
         let summary_bytes = (summary_words * 4).div_ceil(4096) * 4096;
         let bytes = PLANES * (bits_bytes + summary_bytes);
-        // SAFETY: an anonymous private mapping with no address hint has no preconditions;
-        // the result is checked against MAP_FAILED before use.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                bytes,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(CoreError::other(format!(
-                "shared-structs: cannot reserve {bytes} bytes for a root bitmap: {}",
-                std::io::Error::last_os_error()
-            )));
-        }
+        let ptr = super::region::map_anonymous(bytes, "for a root bitmap")?;
         Ok(RootBitmap {
-            base: ptr.cast(),
+            base: ptr,
             bit_words,
             summary_words,
             bits_bytes,
