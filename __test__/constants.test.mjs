@@ -5,6 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const L = require('../lib/layout.js');
@@ -127,5 +129,46 @@ describe('constants shared by Rust and JS', () => {
       // The doorbell payloads, the arena limit and the lock bits are the binding's.
       expect(src, file).not.toMatch(/0x7fffffff|0x7ffffffe|1 << 23|1 << 30|1 << 31/);
     }
+  });
+});
+
+describe('the type registry (lib/types.js)', () => {
+  it('every built-in type a wrapper can stand for is loaded on first sight, in a thread that loaded none of their modules', () => {
+    // Types that never get a wrapper: free spans, strings, bigints, map tables, thread blocks,
+    // boxed doubles. Every other built-in id the binding lists must name a class.
+    const noWrapper = new Set(['TYPE_FREE', 'TYPE_STRING', 'TYPE_BIGINT', 'TYPE_MAP_TABLE', 'TYPE_THREAD_BLOCK', 'TYPE_DOUBLE', 'TYPE_MASK']);
+    const ids = Object.keys(L)
+      .filter((k) => k.startsWith('TYPE_') && !noWrapper.has(k))
+      .map((k) => L[k]);
+    expect(ids.length).toBeGreaterThanOrEqual(10);
+    // A fresh process: only the runtime and the registry are loaded before each lookup.
+    const lib = fileURLToPath(new URL('../lib/', import.meta.url));
+    const script = `
+      require(${JSON.stringify(lib + 'loader.js')}).load();
+      const { types, entry } = require(${JSON.stringify(lib + 'types.js')});
+      const out = {};
+      for (const id of ${JSON.stringify(ids)}) {
+        const before = types[id] !== undefined;
+        const e = entry(id);
+        out[id] = { before, id: e.id, make: typeof e.make, name: e.displayName() };
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    for (const id of ids) {
+      expect(out[id], `type ${id}`).toMatchObject({ id, make: 'function' });
+      expect(typeof out[id].name).toBe('string');
+    }
+    // At least the collections were not loaded before their first lookup.
+    expect(out[L.TYPE_SET].before).toBe(false);
+    expect(out[L.TYPE_CHANNEL].before).toBe(false);
+  });
+
+  it('an unknown or freed type id is a TypeError', () => {
+    const { entry } = require('../lib/types.js');
+    expect(() => entry(L.TYPE_FREE)).toThrow(/stale reference to a collected object/);
+    expect(() => entry(L.FIRST_USER_TYPE - 1)).toThrow(TypeError);
+    expect(() => entry(L.TYPE_MASK)).toThrow(/unknown shared object type/);
   });
 });

@@ -5,6 +5,7 @@
 
 const rt = require('./runtime');
 const { entryOf } = require('./structs');
+const { entry } = require('./types');
 
 const { BI64, OFF } = rt;
 const SB = new BigInt64Array(rt.SF.buffer);
@@ -62,7 +63,7 @@ function where(x) {
 function slotIndex(obj, key, fn, lengthOk) {
   const id = rt.typeIdOf(obj);
   if (id < 0) throw new TypeError(`atomics.${fn}: expected a shared struct or SharedArray, got ${rt.describe(obj)}`);
-  const e = rt.types[id] || entryOf(obj);
+  const e = entry(id);
   if (!e.slotOf) throw new TypeError(`atomics.${fn}: ${e.displayName()} has no fields`);
   const off = rt.offsetOf(obj);
   // Every operation but load writes: a frozen object (lib/freeze.js) refuses them.

@@ -14,7 +14,7 @@
 const rt = require('./runtime');
 const { checkLength } = require('./structs');
 const L = require('./layout');
-const { types } = rt;
+const { types } = require('./types');
 const { F64, U32, HB, HS, PAGE_BITS, SF, SU } = rt;
 
 const ReflectApply = Reflect.apply;

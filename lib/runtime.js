@@ -31,6 +31,7 @@ const BigIntOf = BigInt;
 const bigIntToString = BigInt.prototype.toString;
 const native = require('./native');
 const L = require('./layout');
+const registry = require('./types');
 
 const buffer = native.heapBuffer();
 const F64 = new Float64Array(buffer);
@@ -1027,9 +1028,8 @@ function internalUse() {
   throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
 }
 
-/** Per-thread type table: type id -> { make(off), ... }. Filled by lib/structs.js. */
-const types = [];
-let loadType = null;
+/** This thread's type table (lib/types.js): type id -> { make(off), displayName(), ... }. */
+const { types } = registry;
 
 /** The wrapper of the object at word offset `off` (the same JS object every time). */
 function wrap(off) {
@@ -1101,7 +1101,7 @@ function makeWrapper(off) {
     const id = U32[2 * off] & L.TYPE_MASK;
     let t = types[id];
     if (t === undefined) {
-      t = loadType(id, off);
+      t = registry.load(id);
       // The load may have reached user code that read this object (and made its wrapper).
       const w = findWrapper(off);
       if (w !== undefined) return w;
@@ -1208,10 +1208,6 @@ function receiverOffset(value, accept, what) {
   throw new TypeError(`${what} called on ${describe(value)}, which is not ${accept.expected}`);
 }
 
-function setTypeLoader(fn) {
-  loadType = fn;
-}
-
 /** Statistics of this thread's caches (for tests and heapStats). */
 function threadStats() {
   let wrappers = 0;
@@ -1310,6 +1306,5 @@ module.exports = {
   attachNew,
   findWrapper,
   types,
-  setTypeLoader,
   threadStats,
 };

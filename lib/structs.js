@@ -14,9 +14,11 @@ const util = require('util');
 const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
+const registry = require('./types');
 const { inspectWith, toJSONWith, joinWith } = require('./present');
 
-const { F64, U32, K, OFF, INTERNAL, types } = rt;
+const { F64, U32, K, OFF, INTERNAL } = rt;
+const { types } = registry;
 const MAX_LENGTH = 0xffffffff;
 
 // ---------------------------------------------------------------------------------------
@@ -570,36 +572,24 @@ function rangeError(arr, i) {
 /** This thread's entry for the struct behind `value` (any other value: a TypeError). */
 function structEntry(value, fn) {
   const off = rt.receiverOffset(value, structType, `SharedStructType.${fn}`);
-  const id = U32[2 * off] & L.TYPE_MASK;
-  return types[id] || loadType(id);
+  return registry.entry(U32[2 * off] & L.TYPE_MASK);
 }
 
 /** This thread's entry for the object behind a wrapper. */
 function entryOf(w) {
   const id = rt.typeIdOf(w);
   if (id < 0) throw new TypeError('shared-structs: not a shared object');
-  return types[id] || loadType(id);
+  return registry.entry(id);
 }
 
-/** Builds the entry for a type id first met in this thread (slow path: asks Rust). */
-function loadType(id) {
-  if (id >= L.FIRST_USER_TYPE) {
-    const info = native.typeInfo(id);
-    if (info) return buildEntry({ id, key: info.key, fields: info.fields, elements: info.elements });
-  }
-  // Built-in classes register themselves when their module loads; load it on first sight.
-  if (id === L.TYPE_MUTEX || id === L.TYPE_CONDITION || id === L.TYPE_SHARED_MUTEX) {
-    require('./sync');
-    if (types[id]) return types[id];
-  }
-  if (id === L.TYPE_MAP) {
-    require('./map');
-    if (types[id]) return types[id];
-  }
-  if (id === L.TYPE_FREE) throw new TypeError('shared-structs: stale reference to a collected object');
-  throw new TypeError(`shared-structs: unknown shared object type ${id}`);
+/**
+ * Builds this thread's entry for user struct type `id`, first met here (slow path: asks
+ * Rust for its fields; lib/types.js calls it). undefined if Rust knows no such type.
+ */
+function loadUserType(id) {
+  const info = native.typeInfo(id);
+  return info ? buildEntry({ id, key: info.key, fields: info.fields, elements: info.elements }) : undefined;
 }
-rt.setTypeLoader(loadType);
 
 // ---------------------------------------------------------------------------------------
 // SharedStructType
@@ -806,4 +796,4 @@ Object.defineProperties(SharedArray, {
   },
 });
 
-module.exports = { SharedStructType, SharedArray, entryOf, buildEntry, StructProto, checkLength };
+module.exports = { SharedStructType, SharedArray, entryOf, buildEntry, loadUserType, StructProto, checkLength };

@@ -7,8 +7,9 @@ const util = require('util');
 const native = require('./native');
 const L = require('./layout');
 const rt = require('./runtime');
+const { types } = require('./types');
 
-const { I32, U32, BI64, INTERNAL, TID, types } = rt;
+const { I32, U32, BI64, INTERNAL, TID } = rt;
 
 // Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
 const M_PARKED = 1 << 30;
