@@ -50,7 +50,7 @@ struct SyncSlot {
     cv: Condvar,
 }
 
-/// Doorbell payloads (the u32 a doorbell delivers to its thread's JS, lib/runtime.js): an
+/// Doorbell payloads (the u32 a doorbell delivers to its thread's JS, lib/thread.js): an
 /// async waiter's id (below [`DOORBELL_GC`]), with [`DOORBELL_GRANTED`] set when the lock
 /// was handed over to it; or [`DOORBELL_GC`], asking the thread to stop for a collection.
 pub const DOORBELL_GRANTED: u32 = 1 << 31;

@@ -1,6 +1,6 @@
 //! The JS thread registry: how a JS thread registers and how it exits, in one place.
 //!
-//! A JS thread (the main thread or a worker: lib/runtime.js at load, through the binding)
+//! A JS thread (the main thread or a worker: lib/thread.js at load, through the binding)
 //! registers once and is then known to
 //! - the parking lot (park.rs): its thread id (the owner id in lock words, never reused),
 //!   whether it is alive, and its doorbell (how its async waiters are woken);

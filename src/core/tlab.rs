@@ -3,7 +3,7 @@
 //! heap is full.
 //!
 //! JS bump-allocates inside its TLAB (cells TOP and LIMIT of its thread block, block.rs) with
-//! no native call (lib/runtime.js `allocObject`); it comes here only to refill the TLAB or
+//! no native call (lib/alloc.js `allocObject`); it comes here only to refill the TLAB or
 //! for an object of a quarter TLAB or more. Objects a JS operation allocated may be held
 //! only in JS locals until the operation links them into the heap, so they are roots until
 //! the thread's next operation starts (JS resets YOUNG and YOUNG_N then): those in the
