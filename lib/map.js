@@ -275,7 +275,7 @@ function unlock(m) {
 
 const MISSING = Symbol('missing');
 
-const { strVals: STR_VALS, C_STR_KEYS, strHash } = rt;
+const { cachedString } = rt;
 const TAG_STRING = L.TAG_STRING;
 const TAG_UNDEFINED = L.TAG_UNDEFINED;
 
@@ -297,9 +297,9 @@ function probeStr(t, key, h) {
     const hv = F64[e];
     if (hv === h) {
       const k0 = U32[2 * e + 2];
-      const sh = strHash(k0);
-      if (U32[2 * e + 3] !== TAG_STRING || U32[C_STR_KEYS + sh] !== k0) return UNSURE;
-      if (STR_VALS[sh] === key) {
+      const s = U32[2 * e + 3] === TAG_STRING ? cachedString(k0) : undefined;
+      if (s === undefined) return UNSURE;
+      if (s === key) {
         foundK0 = k0;
         foundK1 = TAG_STRING;
         return e;

@@ -193,7 +193,4 @@ module.exports = {
   writeCacheFull,
   resetWriteCache,
   writeCacheSize,
-  strVals,
-  strHash,
-  STRING_CACHE_MASK,
 };
