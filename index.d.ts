@@ -633,6 +633,8 @@ export declare class Channel<T extends Shareable = Shareable> implements Iterabl
   [Symbol.iterator](): Iterator<T>;
   /** `for await` until closed and drained. */
   [Symbol.asyncIterator](): AsyncIterator<T>;
+  /** `for await (const v of ch.iterate({ signal }))`: until closed and drained; an abort makes the loop throw the signal's reason. */
+  iterate(options?: { signal?: AbortSignal | null }): AsyncIterableIterator<T>;
   toJSON(): { capacity: number; size: number; closed: boolean };
 }
 
@@ -752,8 +754,8 @@ export declare class WorkerPool {
   readonly workers: import('node:worker_threads').Worker[];
   /** The error that broke the pool, or null. */
   readonly failure: Error | null;
-  /** Resolves when every worker has finished setup (rejects if one failed). */
-  ready(): Promise<void>;
+  /** Resolves when every worker has finished setup (rejects if one failed, or with `options.signal`'s reason once aborted). */
+  ready(options?: { signal?: AbortSignal | null }): Promise<void>;
   /**
    * Runs the handler for every task; resolves to the results in task order. `onResult` is
    * called in completion order as tasks finish. Rejects with a TaskError if a task throws,

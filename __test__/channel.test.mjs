@@ -323,6 +323,44 @@ describe('AbortSignal on every async wait', () => {
     expect(b.arrived).toBe(0);
     await expect(sem.acquireAsync(1, { signal: 'no' })).rejects.toThrow(/options.signal must be an AbortSignal/);
   });
+
+  it('for await over ch.iterate({ signal }): values a worker sends, then an abort ends the loop with the reason and takes nothing', async () => {
+    const ch = new Channel(4);
+    const w = spawn(PRE + `
+      const ch = open(data.ch);
+      for (let i = 0; i < 10; i++) await ch.sendAsync(i);
+      send('sent');
+      await recv();
+      ch.send('after');
+      ch.close();
+    `, { ch: share(ch) });
+    const ac = new AbortController();
+    const reason = new Error('stop iterating');
+    const got = [];
+    const loop = (async () => {
+      for await (const v of ch.iterate({ signal: ac.signal })) {
+        got.push(v);
+        if (got.length === 10) setTimeout(() => ac.abort(reason), 20);
+      }
+      return 'ended';
+    })();
+    await expect(withTimeout(loop, 10000, 'iterate')).rejects.toBe(reason);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await w.next()).toBe('sent');
+    // The aborted receive left no waiter behind: the next value is there for a new loop,
+    // which ends when the channel is closed and empty.
+    w.post('go');
+    const rest = [];
+    for await (const v of ch.iterate()) rest.push(v);
+    expect(rest).toEqual(['after']);
+    await w.result;
+    // Already aborted: the first next() rejects; bad options are TypeErrors.
+    const it2 = ch.iterate({ signal: AbortSignal.abort(reason) });
+    await expect(it2.next()).rejects.toBe(reason);
+    await expect(it2.next()).resolves.toEqual({ value: undefined, done: true });
+    expect(() => ch.iterate({ signal: 1 })).toThrow(/options.signal must be an AbortSignal/);
+    expect(() => ch.iterate(null)).toThrow(/options must be an object/);
+  });
 });
 
 const util = require('node:util');

@@ -177,4 +177,31 @@ describe('WorkerPool', () => {
       await pool.close();
     }
   });
+
+  it('ready() with an AbortSignal rejects with its reason while the workers start; a later ready() resolves', async () => {
+    const file = writeModule(
+      'slow-setup-worker.js',
+      `
+      module.exports = {
+        setup() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500); return {}; },
+        handle(task) { return task + 1; },
+      };
+      `,
+    );
+    const pool = new WorkerPool(file, { threads: 2 });
+    try {
+      const reason = new Error('not waiting any longer');
+      await expect(pool.ready({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      const ac = new AbortController();
+      const p = pool.ready({ signal: ac.signal });
+      setTimeout(() => ac.abort(reason), 50);
+      await expect(p).rejects.toBe(reason);
+      await pool.ready();
+      expect(await pool.run([1, 2])).toEqual([2, 3]);
+      await expect(pool.ready({ signal: 'x' })).rejects.toThrow(/options.signal must be an AbortSignal/);
+      await expect(pool.ready(null)).rejects.toThrow(/options must be an object/);
+    } finally {
+      await pool.close();
+    }
+  });
 });

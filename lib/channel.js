@@ -423,6 +423,41 @@ class Channel extends rt.SharedObject {
     };
   }
 
+  /**
+   * An async iterable of the values received until the channel is closed and empty, whose
+   * waits take `options.signal`: `for await (const v of ch.iterate({ signal }))`. An abort
+   * rejects the pending receive with the signal's reason (the loop throws it) and ends the
+   * iteration; no value is taken by the aborted receive.
+   */
+  iterate(options = {}) {
+    checkChannel(this, 'iterate');
+    if (options === null || typeof options !== 'object') throw new TypeError(`Channel.prototype.iterate: options must be an object, got ${rt.describe(options)}`);
+    const { signal } = sync.asyncOptions({ signal: options.signal }, 'Channel.prototype.iterate');
+    const ch = this;
+    const wait = signal === null ? undefined : { signal };
+    let done = false;
+    return {
+      next: async () => {
+        if (done) return { value: undefined, done: true };
+        try {
+          const r = await ch.receiveAsync(wait);
+          if (r.done) done = true;
+          return r;
+        } catch (e) {
+          done = true;
+          throw e;
+        }
+      },
+      return: async (value) => {
+        done = true;
+        return { value, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
   toJSON() {
     checkChannel(this, 'toJSON');
     return { capacity: this.capacity, size: this.size, closed: this.closed };

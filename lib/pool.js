@@ -211,13 +211,20 @@ class WorkerPool {
     }
   }
 
-  /** Resolves when every worker has finished setup (rejects if one failed). */
-  async ready() {
+  /**
+   * Resolves when every worker has finished setup (rejects if one failed). With
+   * `options.signal`, rejects with its reason once it is aborted (the workers go on starting).
+   */
+  async ready(options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`WorkerPool.ready: options must be an object, got ${describeArg(options)}`);
+    const signal = options.signal === undefined || options.signal === null ? null : options.signal;
+    if (signal !== null && !(signal instanceof AbortSignal)) throw new TypeError(`WorkerPool.ready: options.signal must be an AbortSignal, got ${describeArg(signal)}`);
+    if (signal !== null) signal.throwIfAborted();
     const q = this.#queue;
     const tok = lock(this.#m);
     try {
       while (q.ready < this.threads && this.#failure === null && q.setupFailure === undefined && !this.#closed) {
-        await waitAsync(q.progress, tok, 200);
+        await waitAsync(q.progress, tok, 200, signal);
       }
     } finally {
       tok.unlock();
