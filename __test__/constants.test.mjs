@@ -33,7 +33,7 @@ function numericConsts(file) {
   return out;
 }
 
-/** Constants a lib file writes out by hand: its name -> the binding's name. */
+/** Constants a lib file names locally: its name -> the binding's name. */
 const MIRRORED = {
   'sync.js': {
     M_PARKED: 'MUTEX_PARKED',
@@ -53,6 +53,8 @@ const MIRRORED = {
   'channel.js': { CHANNEL_WORDS: 'CHANNEL_WORDS' },
   'structs.js': { MAX_FIELDS: 'MAX_FIELDS' },
 };
+/** Files whose local names must be read from lib/layout.js (`const NAME = L.BINDING_NAME;`). */
+const READ_FROM_LAYOUT = ['sync.js', 'structs.js'];
 
 /** Words of each fixed-size built-in object, by type id (src/core/layout.rs builtin_words). */
 const BUILTIN_WORDS = {
@@ -120,6 +122,15 @@ describe('constants shared by Rust and JS', () => {
     expect(m, 'condWait call site').not.toBe(null);
     const v = /^\d+$/.test(m[1]) ? Number(m[1]) : (numericConsts('sync.js')[m[1]] ?? L[m[1].replace(/^L\./, '')]);
     expect(v).toBe(L.COND_WOKEN);
+  });
+
+  it('lib/sync.js and lib/structs.js read their lock bits, result codes and limits from lib/layout.js', () => {
+    for (const file of READ_FROM_LAYOUT) {
+      const src = source(file);
+      for (const [name, bindingName] of Object.entries(MIRRORED[file])) {
+        expect(src, `lib/${file}: ${name}`).toMatch(new RegExp(`^const ${name} = L\\.${bindingName};$`, 'm'));
+      }
+    }
   });
 
   it('the library reads what it shares with Rust from lib/layout.js (no copy in its own files)', () => {

@@ -599,7 +599,7 @@ function loadUserType(id) {
  * compiles; around 30,000 the compile overflowed the stack ("Maximum call stack size
  * exceeded", after the type was registered, so no thread could use it).
  */
-const MAX_FIELDS = 4096;
+const MAX_FIELDS = L.MAX_FIELDS;
 
 function parseFieldNames(fieldNames) {
   if (fieldNames == null || typeof fieldNames[Symbol.iterator] !== 'function' || typeof fieldNames === 'string') {

@@ -1,7 +1,7 @@
 'use strict';
 // Mutex, Condition and SharedMutex: shared objects whose uncontended paths are one
 // Atomics.compareExchange in JS; contention, timeouts, async waits and abandoned owners go
-// to Rust (src/core/sync.rs, src/core/park.rs). Protocols and state tables: docs/locks.md.
+// to Rust (src/core/sync/, src/core/park.rs). Protocols and state tables: docs/locks.md.
 
 const util = require('util');
 const native = require('./native');
@@ -11,20 +11,21 @@ const { types } = require('./types');
 
 const { I32, U32, BI64, INTERNAL, TID } = rt;
 
-// Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
-const M_PARKED = 1 << 30;
-const M_OWNER = M_PARKED - 1;
-// SharedMutex state word.
-const RW_READERS = (1 << 24) - 1;
-const RW_WRITER = 1 << 24;
-const RW_WRITERS_PARKED = 1 << 25;
-const RW_READERS_PARKED = 1 << 26;
+// The lock words' bits and the slow paths' result codes are Rust's (src/core/sync/, read
+// through lib/layout.js). Mutex word: bits 0..29 owner thread id, bit 30 PARKED.
+const M_PARKED = L.MUTEX_PARKED;
+const M_OWNER = L.MUTEX_OWNER;
+// SharedMutex state word: reader count, WRITER, WRITERS_PARKED, READERS_PARKED.
+const RW_READERS = L.RW_READERS;
+const RW_WRITER = L.RW_WRITER;
+const RW_WRITERS_PARKED = L.RW_WRITERS_PARKED;
+const RW_READERS_PARKED = L.RW_READERS_PARKED;
 // core::sync::Acquire codes.
-const ACQUIRED = 0;
-const ABANDONED = 1;
-const TIMED_OUT = 2;
-const ABORTED = 3;
-const QUEUED = 4;
+const ACQUIRED = L.ACQUIRED;
+const ABANDONED = L.ABANDONED;
+const TIMED_OUT = L.TIMED_OUT;
+const ABORTED = L.ABORTED;
+const QUEUED = L.QUEUED;
 
 // A contended acquire tries SPIN times in JS before the native slow path (which spins a
 // little more, then parks). Between tries it waits an exponentially growing number of
