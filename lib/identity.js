@@ -277,12 +277,10 @@ function pruneAfterCollection() {
 /** End of a job that held a page. */
 function jobEnd() {
   jobEndScheduled = false;
-  // State raised by frames a termination (a vm timeout) unwound without their `finally`.
-  // internalDepth is reset here (its sections reach program code only through replaced
-  // builtins). Pins may also belong to frames still active (program code inside makeWrapper
-  // can drain microtasks: process._tickCallback), so only a macrotask, where no library
-  // frame is active, clears them.
-  internalDepth = 0;
+  // Pins left by frames a termination (a vm timeout) unwound without their `finally`. Pins
+  // may also belong to frames still active (program code inside makeWrapper can drain
+  // microtasks: process._tickCallback), so only a macrotask, where no library frame is
+  // active, clears them.
   if (pinDepth !== 0 && !pinSweepScheduled) {
     pinSweepScheduled = true;
     const im = setImmediateOf(sweepPins);
@@ -302,23 +300,6 @@ const HELD_LISTS = [HELD_NEW, HELD_READ];
 /** Everything this thread holds strongly is let go (gc() and the full-heap recovery). */
 function releaseHeld() {
   demote();
-}
-
-/**
- * Nonzero while the library updates its own bookkeeping. Program code reached from there (a
- * setter it defined on a built-in prototype, a builtin it replaced) must not use shared
- * objects: opStart, attach and makeWrapper throw instead (docs/gc.md).
- */
-let internalDepth = 0;
-
-/** Throws: called where internalDepth !== 0 (program code reached inside the library). */
-function internalUse() {
-  throw new TypeError('shared-structs: shared objects used by program code that the library reached while updating its own state (a setter defined on a built-in prototype, or a builtin the program replaced)');
-}
-
-/** Throws if program code the library reached inside its own bookkeeping starts an operation. */
-function checkNotInternal() {
-  if (internalDepth !== 0) internalUse();
 }
 
 /**
@@ -374,7 +355,6 @@ let pinSweepScheduled = false;
 function sweepPins() {
   pinSweepScheduled = false;
   if (pinDepth !== 0) pinPop(0);
-  internalDepth = 0;
 }
 
 /** Pops the pin pushed at depth `d` (and any a terminated frame left above it). */
@@ -391,7 +371,6 @@ function pinPop(d) {
  * operations drop the young ranges. So the object is on the pin stack until then.
  */
 function makeWrapper(off) {
-  if (internalDepth !== 0) internalUse();
   const d = pinPush(off);
   try {
     const id = U32[2 * off] & L.TYPE_MASK;
@@ -432,7 +411,6 @@ function attachNew(w, o) {
 }
 
 function attachIn(w, o, h) {
-  if (internalDepth !== 0) internalUse();
   const p = o >>> PAGE_BITS;
   let a = strong[pid[p]];
   if (a === undefined) a = pageArenaSlow(p, h);
@@ -558,7 +536,6 @@ module.exports = {
   findWrapper,
   attach,
   attachNew,
-  checkNotInternal,
   noteLargeAlloc,
   releaseForCollection,
   collected,

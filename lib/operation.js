@@ -8,7 +8,7 @@
 const native = require('./native');
 const { U32 } = require('./heap');
 const { TID, C_TOP, C_YOUNG, C_YOUNG_N } = require('./thread');
-const { checkNotInternal, releaseForCollection, collected } = require('./identity');
+const { releaseForCollection, collected } = require('./identity');
 const { writeCacheFull, resetWriteCache } = require('./strings');
 
 /**
@@ -17,7 +17,6 @@ const { writeCacheFull, resetWriteCache } = require('./strings');
  * operation links them into the heap or registers their wrapper).
  */
 function opStart() {
-  checkNotInternal();
   U32[C_YOUNG] = U32[C_TOP];
   U32[C_YOUNG_N] = 0;
   // The string ring (roots of the write cache) is only ever emptied here, between
