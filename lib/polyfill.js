@@ -317,7 +317,7 @@ function install(lib) {
     lib.passByReference(true);
     // V8's shared objects are not extensible (Object.setPrototypeOf throws); the library's
     // wrappers refuse undeclared properties through their prototype chain and skip this
-    // ~40 ns per wrapper unless asked (lib/runtime.js, sealing).
+    // ~40 ns per wrapper unless asked (lib/identity.js, sealing).
     rt.sealing.on = true;
     preloadInWorkers();
   }
