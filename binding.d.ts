@@ -225,6 +225,16 @@ export declare function setThreadLabel(tid: number, threadId: number, name: stri
 /** Pins the object at `offset` (whose header stamp is `stamp`) under a new token. */
 export declare function shareObject(offset: number, stamp: number): TokenParts
 
+/** A built-in object inside the value, whose text JS fills in (core::json::write::Hole). */
+export interface StringifyHole {
+  /** Position in the text (UTF-16 units). */
+  at: number
+  /** Containers open around it. */
+  depth: number
+  /** The path from the root: a JSON array of element indices and field names. */
+  path: string
+}
+
 /**
  * Writes the object at `offset` (held by a wrapper of thread `tid`) as JSON text with the
  * indentation `gap` (core::json::write).
@@ -238,6 +248,7 @@ export declare function stringifyJson(tid: number, offset: number, gap: string):
 export interface StringifyOutcome {
   text?: string
   types: Array<number>
+  holes: Array<StringifyHole>
   /** Set when the walk stopped: "fallback: <what>" or "too long". */
   stop?: string
 }

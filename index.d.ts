@@ -699,9 +699,10 @@ export declare function parseStats(): { objects: number; arrays: number; strings
 /**
  * The reverse of parseJSON: the JSON text `JSON.stringify(value, null, space)` gives, written
  * in Rust straight from the shared heap when `value` is a struct or SharedArray (no plain copy
- * of the graph; docs/json.md). What the slots alone cannot say (a SharedMap, SharedSet,
- * SharedVector or lock inside, a bigint, a cycle, a class with its own toJSON) and values
- * that are not shared objects go through JSON.stringify itself: same text, same errors.
+ * of the graph; docs/json.md). A SharedMap, SharedSet, SharedVector or lock inside gets
+ * JSON.stringify's text of that object, in place. What the slots alone cannot say (a bigint,
+ * a cycle, a class with its own toJSON) and values that are not structs or SharedArrays go
+ * through JSON.stringify itself: same text, same errors.
  * A replacer is not supported (TypeError): use JSON.stringify.
  */
 export declare function stringifyJSON(value: any, replacer?: null, space?: string | number): string;

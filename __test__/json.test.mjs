@@ -220,7 +220,9 @@ describe('stringifyJSON', () => {
     t.v = m;
     t.w = 'x';
     expect(stringifyJSON(t)).toBe(JSON.stringify(t));
-    expect(stringifyFallback()).toMatch(/built-in object/);
+    expect(stringifyFallback()).toBe(null); // the map's text from JSON.stringify, the rest from Rust
+    expect(stringifyJSON(m)).toBe('{"k":1}');
+    expect(stringifyFallback()).toMatch(/built-in object/); // a map at the root: JSON.stringify
     t.v = 10n;
     expect(() => stringifyJSON(t)).toThrow(TypeError);
     expect(() => JSON.stringify(t)).toThrow(TypeError);
@@ -247,6 +249,29 @@ describe('stringifyJSON', () => {
     expect(stringifyJSON('s')).toBe('"s"');
     expect(() => stringifyJSON(t, () => 1)).toThrow(/replacer is not supported/);
     expect(() => stringifyJSON(t, ['v'])).toThrow(TypeError);
+  });
+
+  it('maps, sets, vectors and locks inside get JSON.stringify\'s text of each, in place, at any depth and indentation', () => {
+    const { SharedSet, SharedVector, Mutex, Channel } = require('../index.js');
+    const doc = parseJSON('{"é":[1,{"x":null,"y":[2,3]},"ü😀"],"b":{"c":null},"d":[null,null]}');
+    const v = new SharedVector([1, 'two', parseJSON('{"in":["vector"]}')]);
+    const m = new SharedMap([['k', v], [2, 'n']]);
+    doc['é'].get(1).x = m;
+    doc.b.c = new SharedSet(['s', 3]);
+    doc.d.set(0, new Mutex());
+    doc.d.set(1, new Channel(2));
+    for (const space of [undefined, 2, '\t', '~é~']) {
+      expect(native(doc, space)).toBe(JSON.stringify(doc, null, space));
+    }
+    const arr = new SharedArray(3);
+    arr.set(0, new SharedVector());
+    arr.set(2, new SharedSet());
+    expect(native(arr, 1)).toBe(JSON.stringify(arr, null, 1));
+    // A cycle through a map is still JSON.stringify's TypeError.
+    const T = new SharedStructType(['m'], 'StringifyMapCycle');
+    const t = new T();
+    t.m = new SharedMap([['self', t]]);
+    expect(() => stringifyJSON(t)).toThrow(/circular/);
   });
 
   it('any JSON document: stringifyJSON(parseJSON(t)) === JSON.stringify(JSON.parse(t)) (property)', () => {

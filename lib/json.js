@@ -91,9 +91,10 @@ let lastFallback = null;
 /**
  * The JSON text of `value`, as `JSON.stringify(value, null, space)` gives it, written from
  * the shared heap in Rust when `value` is a struct or SharedArray: no plain copy of the graph
- * is made. A value the slots alone cannot say (a SharedMap, SharedSet, SharedVector or lock
- * inside, a bigint, a cycle, a class with its own toJSON) and anything that is not a shared
- * object go through JSON.stringify itself (same text, same errors). A `replacer` is not
+ * is made. A SharedMap, SharedSet, SharedVector or lock inside gets JSON.stringify's text of
+ * that object, in place. A value the slots alone cannot say (a bigint, a cycle, a class with
+ * its own toJSON) and anything that is not a struct or SharedArray go through JSON.stringify
+ * itself (same text, same errors). A `replacer` is not
  * supported (use JSON.stringify). The reverse of parseJSON:
  * `stringifyJSON(parseJSON(t)) === JSON.stringify(JSON.parse(t))`.
  */
@@ -108,8 +109,36 @@ function stringifyJSON(value, replacer, space) {
   if (r.text == null) return fallback(value, space, r.stop.replace(/^fallback: /, ''));
   if (ownToJSON(L.TYPE_ARRAY)) return fallback(value, space, 'SharedArray has a toJSON of its own');
   for (const id of r.types) if (ownToJSON(id)) return fallback(value, space, `type ${rt.types[id].displayName()} has a toJSON of its own`);
+  const text = r.holes.length === 0 ? r.text : fillHoles(value, r.text, r.holes, gap);
+  if (text === undefined) return fallback(value, space, 'a built-in object inside has no JSON text');
   lastFallback = null;
-  return r.text;
+  return text;
+}
+
+/**
+ * The text with JSON.stringify's text of each built-in object inside (a SharedMap, SharedSet,
+ * SharedVector, lock, channel: their toJSON runs JS) put where the Rust walk left it out.
+ * Each is found again from `root` by its path, so another thread's writes since the walk are
+ * seen as any read sees them. Undefined if one no longer has a text there.
+ */
+function fillHoles(root, text, holes, gap) {
+  const parts = [];
+  let last = 0;
+  for (const h of holes) {
+    let v = root;
+    for (const k of JSON.parse(h.path)) {
+      if (!rt.isWrapper(v)) return undefined;
+      v = typeof k === 'number' ? v.get(k) : v[k];
+    }
+    let t = JSON.stringify(v, null, gap);
+    if (t === undefined) return undefined;
+    // Its later lines at the depth it sits (JSON text has no raw line break inside strings).
+    if (gap !== '' && h.depth > 0) t = t.replaceAll('\n', `\n${gap.repeat(h.depth)}`);
+    parts.push(text.slice(last, h.at), t);
+    last = h.at;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
 }
 
 function fallback(value, space, why) {

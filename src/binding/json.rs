@@ -150,12 +150,24 @@ pub fn parse_json_bytes(tid: u32, bytes: Uint8Array) -> Result<JsonOutcome> {
     }
 }
 
+/// A built-in object inside the value, whose text JS fills in (core::json::write::Hole).
+#[napi(object)]
+pub struct StringifyHole {
+    /// Position in the text (UTF-16 units).
+    pub at: f64,
+    /// Containers open around it.
+    pub depth: u32,
+    /// The path from the root: a JSON array of element indices and field names.
+    pub path: String,
+}
+
 /// The outcome of `stringifyJSON`'s walk: the text, or why JSON.stringify's path must run.
 /// `types` are the struct type ids met (JS checks that none has a toJSON of its own here).
 #[napi(object)]
 pub struct StringifyOutcome<'e> {
     pub text: Option<JsString<'e>>,
     pub types: Vec<u32>,
+    pub holes: Vec<StringifyHole>,
     /// Set when the walk stopped: "fallback: <what>" or "too long".
     pub stop: Option<String>,
 }
@@ -185,17 +197,28 @@ pub fn stringify_json<'e>(
             Ok(StringifyOutcome {
                 text: Some(text),
                 types: w.types,
+                holes: w
+                    .holes
+                    .into_iter()
+                    .map(|h| StringifyHole {
+                        at: h.at as f64,
+                        depth: h.depth as u32,
+                        path: h.path,
+                    })
+                    .collect(),
                 stop: None,
             })
         }
         Err(json::write::Stop::Fallback(why)) => Ok(StringifyOutcome {
             text: None,
             types: Vec::new(),
+            holes: Vec::new(),
             stop: Some(format!("fallback: {why}")),
         }),
         Err(json::write::Stop::TooLong) => Ok(StringifyOutcome {
             text: None,
             types: Vec::new(),
+            holes: Vec::new(),
             stop: Some("too long".into()),
         }),
     }

@@ -9,9 +9,11 @@
 //! numbers as `null`, numbers as `Number.prototype.toString` writes them (ryu-js), strings
 //! with its escapes (lone surrogates as `\udxxx`), and its `space` indentation.
 //!
-//! Whatever JSON.stringify would not write from the slots alone stops the walk with
-//! [`Stop::Fallback`]: a map, set, vector, lock, channel or any other built-in object (their
-//! toJSON runs JS), a bigint or a cycle (JSON.stringify's own TypeErrors). The caller then
+//! A map, set, vector, lock, channel or any other built-in object inside is a [`Hole`]: its
+//! toJSON runs JS (under the object's own lock), so the walk writes nothing for it and
+//! records where its text goes and the path of fields and indices that leads to it; the
+//! caller fills it in with JSON.stringify of that object. A bigint or a cycle
+//! (JSON.stringify's own TypeErrors) stops the walk with [`Stop::Fallback`], and the caller
 //! takes JSON.stringify's path for the whole value, so the result never differs.
 //!
 //! The walk runs while no collection runs ([`stringify`]: nothing is freed meanwhile, so every
@@ -41,6 +43,17 @@ pub enum Stop {
     TooLong,
 }
 
+/// Where the text of a built-in object goes (see the module doc).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Hole {
+    /// Position in the text, in UTF-16 units (where the caller's string splits).
+    pub at: usize,
+    /// Containers open around it (its text's later lines are indented that many gaps).
+    pub depth: usize,
+    /// From the root to the object: a JSON array of element indices and field names.
+    pub path: String,
+}
+
 /// The text of a finished walk.
 #[derive(Debug)]
 pub struct Written {
@@ -50,6 +63,8 @@ pub struct Written {
     pub ascii: bool,
     /// The user type ids met (the caller checks that none has its own toJSON in its thread).
     pub types: Vec<u32>,
+    /// Built-in objects to fill in, in text order.
+    pub holes: Vec<Hole>,
 }
 
 /// How one struct type is written.
@@ -59,6 +74,13 @@ struct Meta {
     fields: usize,
     /// (slot index among the fields, `"name":` escaped) in output order.
     order: Vec<(usize, Vec<u8>)>,
+}
+
+/// A hole as the walk records it: its byte position, depth and path.
+struct RawHole {
+    at: usize,
+    depth: usize,
+    path: String,
 }
 
 enum Kind {
@@ -154,6 +176,7 @@ pub struct Writer<'a, T: Fn(u32) -> Option<Arc<TypeInfo>>> {
     metas: HashMap<u32, Rc<Meta>>,
     units: Vec<u16>,
     num: ryu_js::Buffer,
+    holes: Vec<RawHole>,
 }
 
 impl<'a, T: Fn(u32) -> Option<Arc<TypeInfo>>> Writer<'a, T> {
@@ -171,6 +194,7 @@ impl<'a, T: Fn(u32) -> Option<Arc<TypeInfo>>> Writer<'a, T> {
             metas: HashMap::default(),
             units: Vec::new(),
             num: ryu_js::Buffer::new(),
+            holes: Vec::new(),
         }
     }
 
@@ -233,11 +257,65 @@ impl<'a, T: Fn(u32) -> Option<Arc<TypeInfo>>> Writer<'a, T> {
         }
         let mut types: Vec<u32> = self.metas.keys().copied().collect();
         types.sort_unstable();
+        let holes = self.hole_positions();
         Ok(Written {
             text: self.out,
             ascii: self.ascii,
             types,
+            holes,
         })
+    }
+
+    /// The holes with their byte positions turned into UTF-16 positions.
+    fn hole_positions(&mut self) -> Vec<Hole> {
+        let mut units = 0;
+        let mut from = 0;
+        let ascii = self.ascii;
+        let out = &self.out;
+        self.holes
+            .drain(..)
+            .map(|h| {
+                if ascii {
+                    units = h.at;
+                } else {
+                    units += out[from..h.at]
+                        .iter()
+                        .map(|&b| (b & 0xc0 != 0x80) as usize + (b >= 0xf0) as usize)
+                        .sum::<usize>();
+                    from = h.at;
+                }
+                Hole {
+                    at: units,
+                    depth: h.depth,
+                    path: h.path,
+                }
+            })
+            .collect()
+    }
+
+    /// Records a hole for the built-in object about to be written here: the path to it is
+    /// the current element or field of every open container.
+    fn hole(&mut self) {
+        let mut path = String::from("[");
+        for (i, f) in self.stack.iter().enumerate() {
+            if i > 0 {
+                path.push(',');
+            }
+            match &f.kind {
+                Kind::Array { .. } => path.push_str(&(f.next - 1).to_string()),
+                Kind::Object { meta } => {
+                    let key = &meta.order[f.next - 1].1;
+                    // `"name":` escaped: the JSON string without its colon.
+                    path.push_str(std::str::from_utf8(&key[..key.len() - 1]).expect("UTF-8"));
+                }
+            }
+        }
+        path.push(']');
+        self.holes.push(RawHole {
+            at: self.out.len(),
+            depth: self.stack.len(),
+            path,
+        });
     }
 
     /// Before a value in the open container: a comma after the first, and with a gap a new
@@ -396,8 +474,11 @@ impl<'a, T: Fn(u32) -> Option<Arc<TypeInfo>>> Writer<'a, T> {
             } else {
                 Kind::Object { meta }
             }
-        } else {
+        } else if self.stack.is_empty() || ty == layout::TYPE_FREE {
             return Err(Stop::Fallback("a built-in object with a toJSON of its own"));
+        } else {
+            self.hole();
+            return Ok(());
         };
         let (first, count) = match &kind {
             Kind::Array { first, len } => (*first, *len),
