@@ -172,6 +172,26 @@ describe('SharedVector', () => {
     expect(() => new SharedVector(3)).toThrow(TypeError);
   });
 
+  it('from() of an array-like checks its length before copying (a huge one aborted the process)', () => {
+    // In a child process: on the old code, V8 aborts the process that runs it.
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { SharedVector } = require(${JSON.stringify(require.resolve('../index.js'))});
+        const out = [];
+        for (const n of [1e9, 2 ** 32, 2 ** 53]) { try { SharedVector.from({ length: n }); out.push('made'); } catch (e) { out.push(e.constructor.name); } }
+        out.push(SharedVector.from({ length: 3, 0: 'a', 2: 2 }, (x, i) => (x === undefined ? i : x)).toArray());
+        out.push(SharedVector.from({ length: -1 }).length, SharedVector.from({ length: NaN }).length);
+        console.log(JSON.stringify(out));`,
+      ],
+      { encoding: 'utf8', timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(['RangeError', 'RangeError', 'RangeError', ['a', 1, 2], 0, 0]);
+  });
+
   it('keeps numbers bit-exact and values of every kind', () => {
     const T = new SharedStructType(['x']);
     const t = new T();

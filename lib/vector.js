@@ -371,6 +371,18 @@ class SharedVector extends rt.SharedObject {
   static from(items, mapFn, thisArg) {
     if (items == null) throw new TypeError('SharedVector.from: items is null or undefined');
     if (mapFn !== undefined && typeof mapFn !== 'function') throw new TypeError('SharedVector.from: mapFn is not a function');
+    if (typeof Object(items)[Symbol.iterator] !== 'function') {
+      // An array-like: the vector is made at its length before anything is copied (a plain
+      // copy of `{ length: 1e9 }` made V8 abort the process); a length that does not fit is
+      // setLength's RangeError.
+      const src = Object(items);
+      const len = Number(src.length);
+      const n = len > 0 ? Math.min(Math.floor(len), Number.MAX_SAFE_INTEGER) : 0;
+      const v = new SharedVector();
+      v.length = Math.min(n, MAX_LENGTH + 1);
+      for (let i = 0; i < n; i++) v.set(i, mapFn !== undefined ? Reflect.apply(mapFn, thisArg, [src[i], i]) : src[i]);
+      return v;
+    }
     const arr = Array.from(items, mapFn, thisArg);
     return new SharedVector(arr);
   }
