@@ -48,10 +48,7 @@ impl Region {
     /// Reserves `bytes` (a whole number of pages) of zeroed, lazily committed memory.
     pub fn reserve(bytes: usize) -> CoreResult<Region> {
         let ptr = map_anonymous(bytes, "of address space")?;
-        let region = Region {
-            base: ptr,
-            bytes,
-        };
+        let region = Region { base: ptr, bytes };
         region
             .u32_cell(layout::CTL_MAGIC)
             .store(layout::MAGIC, std::sync::atomic::Ordering::Release);
