@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { parseJSON, stringifyJSON, stringifyFallback, SharedStructType, SharedArray, SharedMap, share, gc } = require('../index.js');
 const fc = require('fast-check');
-const { run, killAll } = require('./sync-helpers.js');
+const { run, spawn, killAll } = require('./sync-helpers.js');
 
 afterEach(() => killAll());
 
@@ -272,6 +272,53 @@ describe('stringifyJSON', () => {
     const t = new T();
     t.m = new SharedMap([['self', t]]);
     expect(() => stringifyJSON(t)).toThrow(/circular/);
+  });
+
+  it('in a worker: a vector inside, pushed to by this thread meanwhile, is written as one snapshot of it', async () => {
+    const { SharedVector } = require('../index.js');
+    const T = new SharedStructType(['name', 'log', 'tail'], 'StringifyVectorWorker');
+    const t = new T();
+    t.name = 'doc';
+    t.log = new SharedVector();
+    t.tail = parseJSON('[1,2,3]');
+    const h = spawn(
+      `
+      const t = open(data.t);
+      send('started');
+      const out = [];
+      const lengths = new Set();
+      // At least 100 texts, and on until two of them saw different lengths.
+      while (out.length < 100 || lengths.size < 2) {
+        out.push(ss.stringifyJSON(t));
+        lengths.add(JSON.parse(out[out.length - 1]).log.length);
+        if (ss.stringifyFallback() !== null) throw new Error(ss.stringifyFallback());
+        if (out.length % 10 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      return out;
+      `,
+      { t: share(t) },
+    );
+    expect(await h.next()).toBe('started');
+    let n = 0;
+    let done = false;
+    const w = h.result;
+    w.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    while (!done && n < 200000) {
+      for (let k = 0; k < 10; k++) t.log.push(n++);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const texts = await w;
+    expect(new Set(texts.map((x) => JSON.parse(x).log.length)).size).toBeGreaterThan(1); // it grew meanwhile
+    for (const text of texts) {
+      const back = JSON.parse(text);
+      expect(back.name).toBe('doc');
+      expect(back.tail).toEqual([1, 2, 3]);
+      // A snapshot taken under the vector's lock: 0..k-1 for some k.
+      expect(back.log).toEqual(Array.from({ length: back.log.length }, (_, i) => i));
+    }
   });
 
   it('any JSON document: stringifyJSON(parseJSON(t)) === JSON.stringify(JSON.parse(t)) (property)', () => {
