@@ -79,9 +79,10 @@ export declare function doorbellRef(tid: number, keepAlive: boolean): void
 
 /**
  * Freezes the object at `offset` and everything reachable from it (src/core/freeze.rs);
- * returns how many objects were newly frozen. The caller holds a wrapper of the root.
+ * returns how many objects were newly frozen. The caller, thread `tid`, holds a wrapper of
+ * the root.
  */
-export declare function freezeGraph(offset: number): number
+export declare function freezeGraph(tid: number, offset: number): number
 
 /**
  * Wraps the whole region as an external ArrayBuffer for the calling thread.

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { SharedStructType, SharedArray, SharedMap, Mutex, atomics, bulk, freeze, isFrozen, share } = require('../index.js');
-const { uniqueKey, runWorker } = require('./helpers.js');
+const { uniqueKey, runWorker, runChild, INDEX } = require('./helpers.js');
 
 describe('freeze', () => {
   it('refuses every kind of write to a frozen object, in this thread and in a worker, and leaves others writable', async () => {
@@ -100,6 +100,44 @@ describe('freeze', () => {
       { root: share(root) },
     );
     expect(r).toEqual({ sum: 36, err: 'TypeError' });
+  });
+
+  it('a deep freeze does not hold up a collection another thread is running (none gives up)', () => {
+    // A deep freeze waits for the collection lock; waiting outside the stopped state, it held
+    // a collection that was stopping the world up until its arrival deadline, which then gave
+    // up (abortedCollections). In a process of its own, so no other file's collections count.
+    const r = runChild(
+      `
+      const { Worker } = require('worker_threads');
+      const N = new ss.SharedStructType(['a', 'b', 'v'], 'FreezeRaceNode');
+      const w = new Worker('const ss = require(process.env.SS_INDEX); const end = Date.now() + 1500; let n = 0; while (Date.now() < end) { ss.gc(); n++; } require("worker_threads").parentPort.postMessage(n);', { eval: true });
+      const before = ss.heapStats().abortedCollections;
+      (async () => {
+        let stop = false;
+        const done = new Promise((r) => w.once('message', r));
+        done.then(() => { stop = true; });
+        let freezes = 0;
+        while (!stop) {
+          let root = null;
+          for (let i = 0; i < 2000; i++) { const x = new N(); x.a = root; x.b = root; x.v = i; root = x; }
+          ss.freeze(root, { deep: true });
+          if (!ss.isFrozen(root)) throw new Error('not frozen');
+          freezes++;
+          await new Promise((r) => setImmediate(r));
+        }
+        const gcs = await done;
+        console.log(JSON.stringify({ freezes, gcs, aborted: ss.heapStats().abortedCollections - before }));
+        process.exit(0);
+      })();
+      `,
+      { SS_INDEX: INDEX },
+      { timeout: 60000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.freezes).toBeGreaterThan(0);
+    expect(out.gcs).toBeGreaterThan(0);
+    expect(out.aborted).toBe(0);
   });
 
   it('refuses what cannot be frozen, and passes primitives through', () => {

@@ -33,7 +33,7 @@ function freeze(value, options) {
     throw new TypeError(`freeze: ${rt.describe(value)} is a lock; locks cannot be frozen`);
   }
   if (deep) {
-    native.freezeGraph(off);
+    native.freezeGraph(rt.TID, off);
   } else {
     // First the process-wide gate (write paths test headers only once it is set), then the bit.
     Atomics.store(rt.U32, L.CTL_ANY_FROZEN, 1);

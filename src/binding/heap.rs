@@ -71,10 +71,12 @@ pub unsafe fn external_buffer(env: &Env, base: *mut u8, bytes: usize) -> Result<
 }
 
 /// Freezes the object at `offset` and everything reachable from it (src/core/freeze.rs);
-/// returns how many objects were newly frozen. The caller holds a wrapper of the root.
+/// returns how many objects were newly frozen. The caller, thread `tid`, holds a wrapper of
+/// the root.
 #[napi]
-pub fn freeze_graph(offset: u32) -> Result<f64> {
-    let n = core::freeze::freeze_graph(rt()?, offset as usize).map_err(to_napi)?;
+pub fn freeze_graph(tid: u32, offset: u32) -> Result<f64> {
+    super::sync::check_own_tid(tid)?;
+    let n = core::freeze::freeze_graph(rt()?, tid, offset as usize).map_err(to_napi)?;
     Ok(n as f64)
 }
 
