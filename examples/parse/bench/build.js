@@ -23,24 +23,13 @@ const { makeConverter } = require('../lib/convert');
 const { sharedAst } = require('../lib/shared-ast');
 const { WalkStats, makeVisitor } = require('../lib/visitor');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
-const small = args.includes('--small');
-const rounds = Number(opt('--rounds', 5));
-const maxFiles = Number(opt('--files', Infinity));
+const { opt, gcNow, median } = require('./common');
+const { small, rounds, maxFiles } = require('./common').options;
 const only = opt('--only', 'noop,plain,bulk,cursor,freeze').split(',');
 /** --profile FILE: a CPU profile of the timed builds only (every round, every builder run). */
 const profileFile = opt('--profile', null);
 const inspector = profileFile === null ? null : new (require('inspector').Session)();
 const post = (method, params) => new Promise((res, rej) => inspector.post(method, params, (e, r) => (e ? rej(e) : res(r))));
-
-function gcNow() {
-  if (typeof global.gc === 'function') {
-    global.gc();
-    global.gc();
-  }
-  ss.gc();
-}
 
 /** V8 GC pauses of this thread: [startTime, duration]. */
 const gcs = [];
@@ -64,11 +53,6 @@ function threadCpuMs() {
   } catch {
     return NaN;
   }
-}
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 async function main() {

@@ -28,33 +28,9 @@ const { makeConverter } = require('../lib/convert');
 const { sharedAst } = require('../lib/shared-ast');
 const { WalkStats, makeVisitor } = require('../lib/visitor');
 
-const args = process.argv.slice(2);
-const small = args.includes('--small');
-const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 5;
-const maxFiles = args.includes('--files') ? Number(args[args.indexOf('--files') + 1]) : Infinity;
+const { gcNow, median, timed } = require('./common');
+const { small, rounds, maxFiles } = require('./common').options;
 
-function gcNow() {
-  if (typeof global.gc === 'function') {
-    global.gc();
-    global.gc();
-  }
-  ss.gc();
-}
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** Runs fn() and returns [wall ms, cpu ms, result]. */
-function timed(fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = fn();
-  const ms = performance.now() - t0;
-  const c = process.cpuUsage(c0);
-  return [ms, (c.user + c.system) / 1000, r];
-}
 
 async function main() {
   const { files } = resolveDefault({ small });

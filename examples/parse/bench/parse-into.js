@@ -31,33 +31,9 @@ const tsl = require('../lib/typescript');
 const { resolveDefault } = require('../lib/corpus');
 const { sharedAst } = require('../lib/shared-ast');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
-const small = args.includes('--small');
-const rounds = Number(opt('--rounds', 5));
-const maxFiles = Number(opt('--files', Infinity));
+const { gcNow, median, timed } = require('./common');
+const { small, rounds, maxFiles } = require('./common').options;
 
-function gcNow() {
-  if (typeof global.gc === 'function') {
-    global.gc();
-    global.gc();
-  }
-  ss.gc();
-}
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function timed(fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = fn();
-  const ms = performance.now() - t0;
-  const c = process.cpuUsage(c0);
-  return [ms, (c.user + c.system) / 1000, r];
-}
 
 /** Loads a second, patched copy of typescript.js: createNodeArray's result goes through hooks.shareNodeArray. */
 function loadPatchedTypeScript(hooks) {

@@ -35,33 +35,9 @@ if (typeof globalThis.SharedStructType !== 'function') {
 const V8Struct = globalThis.SharedStructType;
 const V8Array = globalThis.SharedArray;
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
-const small = args.includes('--small');
-const rounds = Number(opt('--rounds', 5));
-const maxFiles = Number(opt('--files', Infinity));
+const { gcNow, median, timed } = require('./common');
+const { small, rounds, maxFiles } = require('./common').options;
 
-function gcNow() {
-  if (typeof global.gc === 'function') {
-    global.gc();
-    global.gc();
-  }
-  ss.gc();
-}
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function timed(fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = fn();
-  const ms = performance.now() - t0;
-  const c = process.cpuUsage(c0);
-  return [ms, (c.user + c.system) / 1000, r];
-}
 
 const ident = (f) => (/^[A-Za-z_$][\w$]*$/.test(f) ? `.${f}` : `[${JSON.stringify(f)}]`);
 
