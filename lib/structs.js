@@ -16,6 +16,7 @@ const L = require('./layout');
 const rt = require('./runtime');
 const registry = require('./types');
 const { inspectWith, toJSONWith, joinWith } = require('./present');
+const { toIntegerOrInfinity, relIndex, toLength } = require('./indices');
 
 const { F64, U32, K, OFF, INTERNAL } = rt;
 const { types } = registry;
@@ -209,17 +210,6 @@ class ElementIterator {
   }
 }
 Object.defineProperty(ElementIterator.prototype, Symbol.toStringTag, { value: 'SharedArray Iterator' });
-
-function toIntegerOrInfinity(v) {
-  const n = Math.trunc(+v);
-  return n !== n ? 0 : n;
-}
-
-function relIndex(v, len, dflt) {
-  if (v === undefined) return dflt;
-  const n = toIntegerOrInfinity(v);
-  return n < 0 ? Math.max(len + n, 0) : Math.min(n, len);
-}
 
 function needFn(fn, name) {
   if (typeof fn !== 'function') throw new TypeError(`SharedArray.prototype.${name}: callback is not a function`);
@@ -538,12 +528,6 @@ function checkLength(n) {
   if (typeof n !== 'number') throw new TypeError(`shared-structs: length must be a number, got ${rt.describe(n)}`);
   if (!(n >>> 0 === n) || n === MAX_LENGTH) throw new RangeError(`shared-structs: invalid length ${n} (an integer from 0 to ${MAX_LENGTH - 1})`);
   return n === 0 ? 0 : n; // -0 is a valid length, stored as 0
-}
-
-/** ToLength of an array-like's `length` (a non-negative integer, at most 2^53 - 1). */
-function toLength(v) {
-  const n = toIntegerOrInfinity(v);
-  return n <= 0 ? 0 : Math.min(n, Number.MAX_SAFE_INTEGER);
 }
 
 /** Allocates an element object: `headerWords` words (header, length, fields) plus n elements. */

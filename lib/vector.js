@@ -12,6 +12,7 @@ const L = require('./layout');
 const rt = require('./runtime');
 const { table } = require('./map');
 const { inspectWith, toJSONWith, joinWith } = require('./present');
+const { toIntegerOrInfinity, relIndex, toLength } = require('./indices');
 
 const { F64, U32, INTERNAL, types, offsetOf } = rt;
 const { lock, unlock } = table;
@@ -108,17 +109,6 @@ function maybeShrink(o, len) {
   const nt = allocStore(capFor(len * 2));
   for (let k = 0; k < len; k++) F64[nt + 2 + k] = F64[t + 2 + k];
   F64[o + W_STORE] = rt.refBits(nt);
-}
-
-function toIntegerOrInfinity(v) {
-  const n = Math.trunc(+v);
-  return n !== n ? 0 : n;
-}
-
-function relIndex(v, len, dflt) {
-  if (v === undefined) return dflt;
-  const n = toIntegerOrInfinity(v);
-  return n < 0 ? Math.max(len + n, 0) : Math.min(n, len);
 }
 
 function needFn(fn, name) {
@@ -376,8 +366,7 @@ class SharedVector extends rt.SharedObject {
       // copy of `{ length: 1e9 }` made V8 abort the process); a length that does not fit is
       // setLength's RangeError.
       const src = Object(items);
-      const len = Number(src.length);
-      const n = len > 0 ? Math.min(Math.floor(len), Number.MAX_SAFE_INTEGER) : 0;
+      const n = toLength(src.length);
       const v = new SharedVector();
       v.length = Math.min(n, MAX_LENGTH + 1);
       for (let i = 0; i < n; i++) v.set(i, mapFn !== undefined ? Reflect.apply(mapFn, thisArg, [src[i], i]) : src[i]);
