@@ -545,9 +545,8 @@ pub fn stringify(rt: &Runtime, tid: u32, root: usize, gap: &[u8]) -> Result<Writ
     if rt.region.check_object(root, None).is_err() {
         return Err(Stop::Fallback("not a live object"));
     }
-    rt.gc.in_native(tid, || {
-        rt.gc
-            .without_collection(|| Writer::new(&rt.region, |id| rt.types.get(id), gap).write(root))
+    rt.gc.walk_stopped(tid, || {
+        Writer::new(&rt.region, |id| rt.types.get(id), gap).write(root)
     })
 }
 

@@ -232,6 +232,13 @@ impl Collector {
         r
     }
 
+    /// [`Collector::without_collection`] for thread `tid` counted as stopped meanwhile (a
+    /// walk of the heap from JS: a collection already stopping the world runs to its end
+    /// first instead of waiting for this thread; one requested during `f` starts after it).
+    pub fn walk_stopped<T>(&self, tid: u32, f: impl FnOnce() -> T) -> T {
+        self.in_native(tid, || self.without_collection(f))
+    }
+
     // ---- a collection ------------------------------------------------------------------
 
     /// Runs `f` while no collection runs (one that is running finishes first, its sweep
