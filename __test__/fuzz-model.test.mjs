@@ -939,12 +939,7 @@ async function runSequence(cmds) {
   const log = w.log;
   await C.settle(1);
   if (EXACT_LIVE) {
-    let live = ss.heapStats().liveObjects;
-    // A wrapper V8 had not yet collected keeps its object one more round at most.
-    for (let k = 0; k < 3 && live !== baseline; k++) {
-      await C.settle(1);
-      live = ss.heapStats().liveObjects;
-    }
+    const live = await C.settledLive(baseline);
     totals.liveChecks++;
     lastLive = live;
     if (live !== baseline) {

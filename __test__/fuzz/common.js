@@ -247,6 +247,19 @@ async function settle(rounds = 2) {
   await new Promise((r) => setImmediate(r));
 }
 
+/**
+ * The live object count once it has settled back to `baseline`, or after three more rounds:
+ * a wrapper V8 had not yet collected keeps its object one more round at most.
+ */
+async function settledLive(baseline) {
+  let live = ss.heapStats().liveObjects;
+  for (let k = 0; k < 3 && live !== baseline; k++) {
+    await settle(1);
+    live = ss.heapStats().liveObjects;
+  }
+  return live;
+}
+
 module.exports = {
   fc,
   ss,
@@ -268,4 +281,5 @@ module.exports = {
   show,
   makeCanary,
   settle,
+  settledLive,
 };
